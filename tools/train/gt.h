@@ -1,0 +1,94 @@
+/* gan-train — the frame every training recipe runs in.
+ *
+ * A recipe (recipe_<name>.c) builds its networks from libgancore, asks the
+ * frame for data, and calls back for logging, checkpoints and export. The
+ * frame owns: option parsing of the common flags, media decoding through
+ * GStreamer with an on-disk cache of decoded data, terminal progress, the
+ * CSV log and loss-curve PNG, checkpoints with exact resume, and writing
+ * the final model file with its metadata. */
+#ifndef GT_H
+#define GT_H
+
+#include <stdint.h>
+#include "gancore.h"
+
+/* Common options, filled from the command line before the recipe runs:
+ *   gan-train RECIPE --data DIR --out MODEL.safetensors [--steps N]
+ *     [--seed S] [--threads T] [--run-dir DIR] [--ckpt-every N] [--resume]
+ *     [--cache DIR] [--log-every N] [--set key=value ...]
+ * Recipe-specific settings come as --set key=value (gt_opt_*). */
+typedef struct gt_ctx {
+  const char *recipe;
+  const char *data_dir;     /* e.g. ../shared/data */
+  const char *out_path;     /* final model file */
+  const char *run_dir;      /* checkpoints, log.csv, loss.png (default runs/<recipe>) */
+  const char *cache_dir;    /* decoded media cache (default cache/) */
+  long steps;
+  uint64_t seed;
+  int threads;
+  long ckpt_every, log_every;
+  int resume;
+  int quiet;
+  int n_set;
+  char **set_keys, **set_vals;
+  struct gt_log *log;       /* internal */
+  long start_step;          /* > 0 after a resume */
+  double t_start;
+} gt_ctx;
+
+const char *gt_opt_str (gt_ctx *c, const char *key, const char *def);
+long gt_opt_int (gt_ctx *c, const char *key, long def);
+double gt_opt_float (gt_ctx *c, const char *key, double def);
+
+/* ---- data ----------------------------------------------------------------
+ * Paths are relative to ctx->data_dir unless absolute. Decoding goes
+ * through GStreamer (decodebin) and the result is cached under cache_dir
+ * keyed by path, size, mtime and requested format. Return 0 or -1. */
+
+/* Any audio file -> mono float32 at `rate` (resampled, channels averaged). */
+int gt_load_audio (gt_ctx *c, const char *path, int rate, float **samples,
+    long *n);
+/* List files under dir (recursive) whose names end with one of the
+ * comma-separated extensions (".flac,.ogg,.wav"); sorted, so splits are
+ * reproducible. Returns count, fills *paths (free with gt_free_list). */
+int gt_list_files (gt_ctx *c, const char *dir, const char *exts,
+    char ***paths);
+void gt_free_list (char **paths, int n);
+
+/* Any image -> RGB float32 planar [3][h][w] in [0, 1]. */
+int gt_load_image (gt_ctx *c, const char *path, float **rgb, int *w, int *h);
+/* Video -> frames RGB planar float [frames][3][h][w] at its own size,
+ * at most max_frames (0: all). */
+int gt_load_video (gt_ctx *c, const char *path, int max_frames, float **rgb,
+    int *w, int *h, int *frames, double *fps);
+
+/* ---- progress, log, checkpoints, export --------------------------------- */
+/* Report one step's losses (names fixed for the run). Prints progress
+ * (step, losses, steps/s, ETA) every log_every steps and appends to
+ * run_dir/log.csv; at the end gt_finish draws run_dir/loss.png. */
+void gt_log_step (gt_ctx *c, long step, int n, const char *const *names,
+    const float *values);
+
+/* Checkpoint = a model file (same format) holding every tensor the recipe
+ * needs to resume exactly: weights, optimizer moments, EMA, RNG state,
+ * step. `state` lists them all. Written every ckpt_every steps to
+ * run_dir/ckpt.safetensors (atomically) and at the end. */
+int gt_checkpoint_save (gt_ctx *c, long step, gc_param_list *state,
+    const gc_rng *rng);
+/* On --resume: load run_dir/ckpt.safetensors into state and rng, return the
+ * step to continue from (0 if there is none). -1 on a bad checkpoint. */
+long gt_checkpoint_load (gt_ctx *c, gc_param_list *state, gc_rng *rng);
+/* True when a checkpoint is due after this step. */
+int gt_checkpoint_due (gt_ctx *c, long step);
+
+/* Export the inference model to ctx->out_path with metadata: the recipe
+ * adds its architecture keys (kv, NULL-terminated); the frame adds
+ * recipe, data, steps, seed, command line and date. */
+int gt_export (gt_ctx *c, gc_param_list *params, const char *const *kv);
+
+void gt_finish (gt_ctx *c);   /* loss.png, final summary */
+
+/* A recipe: run the whole training; return 0 on success. */
+typedef int (*gt_recipe_fn) (gt_ctx *c);
+
+#endif
