@@ -1,0 +1,106 @@
+/* The worker pool: every item is visited exactly once, for any thread count
+ * and any n (fewer items than threads included); concurrent callers from
+ * several application threads and nested calls do not deadlock; the
+ * per-thread limit is honoured. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "gc_threads.h"
+
+static int failures;
+#define CHECK(cond, ...) do { if (!(cond)) { failures++; \
+  fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+  fprintf (stderr, __VA_ARGS__); fputc ('\n', stderr); } } while (0)
+
+typedef struct {
+  atomic_int *hits;
+  atomic_int max_worker;
+} visit_ctx;
+
+static void
+visit (void *p, int begin, int end, int worker)
+{
+  visit_ctx *c = p;
+  for (int i = begin; i < end; i++)
+    atomic_fetch_add (&c->hits[i], 1);
+  int m = atomic_load (&c->max_worker);
+  while (worker > m && !atomic_compare_exchange_weak (&c->max_worker, &m, worker))
+    ;
+}
+
+static int
+visit_all_once (int threads, int n)
+{
+  visit_ctx c = { calloc (n > 0 ? n : 1, sizeof (atomic_int)), 0 };
+  gc_parallel_for (threads, n, visit, &c);
+  int ok = 1;
+  for (int i = 0; i < n; i++)
+    if (atomic_load (&c.hits[i]) != 1)
+      ok = 0;
+  free (c.hits);
+  return ok;
+}
+
+static void
+nested_body (void *p, int begin, int end, int worker)
+{
+  /* a kernel calling another parallel kernel must not deadlock */
+  for (int i = begin; i < end; i++)
+    if (!visit_all_once (2, 17))
+      atomic_fetch_add ((atomic_int *) p, 1);
+}
+
+static void *
+hammer (void *arg)
+{
+  int bad = 0;
+  for (int r = 0; r < 200; r++)
+    bad += !visit_all_once (0, 1 + (r * 37) % 101);
+  return (void *) (long) bad;
+}
+
+static void
+limit_body (void *p, int begin, int end, int worker)
+{
+  visit_ctx *c = p;
+  visit (c, begin, end, worker);
+}
+
+int
+main (void)
+{
+  int sizes[] = { 0, 1, 2, 3, 7, 64, 1001 };
+  for (int t = 0; t <= 4; t++)
+    for (unsigned s = 0; s < sizeof sizes / sizeof *sizes; s++)
+      CHECK (visit_all_once (t, sizes[s]), "threads %d n %d", t, sizes[s]);
+
+  atomic_int nested_bad = 0;
+  gc_parallel_for (2, 8, nested_body, &nested_bad);
+  CHECK (atomic_load (&nested_bad) == 0, "nested parallel_for lost items");
+
+  pthread_t th[3];
+  for (int i = 0; i < 3; i++)
+    pthread_create (&th[i], NULL, hammer, NULL);
+  for (int i = 0; i < 3; i++) {
+    void *r;
+    pthread_join (th[i], &r);
+    CHECK (r == NULL, "concurrent callers lost items (%ld rounds)", (long) r);
+  }
+
+  /* thread limit 1: everything runs on the calling thread (worker 0) */
+  gc_set_thread_limit (1);
+  CHECK (gc_current_threads () == 1, "limit not applied");
+  visit_ctx c = { calloc (100, sizeof (atomic_int)), 0 };
+  gc_parallel_for (0, 100, limit_body, &c);
+  CHECK (atomic_load (&c.max_worker) == 0, "limit 1 used worker %d",
+      atomic_load (&c.max_worker));
+  free (c.hits);
+  gc_set_thread_limit (0);
+  CHECK (gc_threads_clamp (0) == gc_num_cores (), "clamp(0) != cores");
+  CHECK (gc_threads_clamp (100000) == gc_num_cores (), "clamp above cores");
+
+  printf ("%s\n", failures ? "FAILED" : "ok");
+  return failures ? 1 : 0;
+}
