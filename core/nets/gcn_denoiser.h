@@ -1,0 +1,163 @@
+/* gcn_denoiser — a small causal speech denoiser (RNNoise spirit) for any
+ * common sample rate.
+ *
+ * Framing: 20 ms sqrt-Hann window, 10 ms hop, n_fft = window. At every rate
+ * whose value is a multiple of 100 Hz this gives bins 50 Hz apart, so a bin
+ * index means the same frequency at 8 kHz and at 48 kHz: only the number of
+ * bins changes (rate / 100 + 1). Bands and per-bin heads are defined on that
+ * fixed 50 Hz grid up to 24 kHz; bands above the Nyquist frequency of the
+ * stream are simply empty (silent), which is exactly what a band-limited
+ * signal looks like, so one model serves 8 .. 48 kHz. Training draws random
+ * band limits so the model has seen every case.
+ *
+ * Features per frame (GCN_DN_FEATS):
+ *   32 triangular band log-energies (ERB-like centres, 0 .. 24 kHz)
+ *   64 per-bin log-magnitudes of the lowest bins (0 .. 3.15 kHz), where
+ *      harmonics are resolved and inter-harmonic noise can be removed.
+ * Network:
+ *   conv1d causal k=3 (feats -> conv_ch), tanh
+ *   GRU gru1, GRU gru2 (stacked)
+ *   heads on [gru1; gru2]: 32 band gains (sigmoid), 64 low-bin gains
+ *   (sigmoid), 1 voice-activity probability (sigmoid).
+ * Gains: bins < 64 use their own gain, higher bins the band gains
+ * interpolated with the same triangles (they sum to 1 on every bin).
+ * Algorithmic latency: one hop (10 ms).
+ */
+#ifndef GCN_DENOISER_H
+#define GCN_DENOISER_H
+
+#include "gancore.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GCN_DENOISER_ARCH "denoise-gru"
+#define GCN_DN_BANDS 32
+#define GCN_DN_FINE 64              /* per-bin gains for bins 0..63 */
+#define GCN_DN_FEATS (GCN_DN_BANDS + GCN_DN_FINE)
+#define GCN_DN_MAX_BINS 481         /* 24 kHz / 50 Hz + 1 */
+#define GCN_DN_BIN_HZ 50
+
+/* ---- framing on the 50 Hz grid ----------------------------------------- */
+/* 1 when rate is supported: a multiple of 100 within 8000 .. 48000. */
+int gcn_dn_rate_ok (int rate);
+static inline int gcn_dn_hop (int rate) { return rate / 100; }
+static inline int gcn_dn_nfft (int rate) { return rate / 50; }
+static inline int gcn_dn_bins (int rate) { return rate / 100 + 1; }
+
+/* Band centres in bins (50 Hz units), GCN_DN_BANDS entries. */
+const int *gcn_dn_band_centres (void);
+/* Number of bands whose centre lies within `bins` bins. */
+int gcn_dn_bands_present (int bins);
+
+/* Features from one frame's spectrum (interleaved complex, `bins` bins, as
+ * gc_stft_rfft gives for n_fft = 2 (bins - 1)). The spectrum is scaled by
+ * 1 / n_fft so levels do not depend on the rate. band_energy (may be NULL)
+ * receives the 32 scaled band energies (0 for absent bands). */
+void gcn_dn_features (const float *spec, int bins, float *feat,
+    float *band_energy);
+/* The analysis/synthesis window: periodic sqrt-Hann of n samples. */
+void gcn_dn_window (float *w, int n);
+/* Whole-signal analysis with the stream's framing (for training): frame m
+ * covers samples [(m - 1) hop, (m + 1) hop), zeros before the start;
+ * frames = len / hop. fft from gc_stft_new (2 hop, 2 hop, hop, ...),
+ * win from gcn_dn_window (2 hop); spec: frames * (hop + 1) * 2 floats. */
+int gcn_dn_analyze (gc_stft *fft, const float *win, int hop, const float *x,
+    int len, float *spec);
+/* Log compression used for both feature kinds: (log10 (e + 1e-12) + 6) / 3 */
+float gcn_dn_log_feature (float energy);
+/* Triangular band energies of a power spectrum pw[bins] (no scaling). */
+void gcn_dn_band_energy (const float *pw, int bins, float *band);
+/* Transpose: d(band)/d(pw) applied to dband -> dpw[bins] (overwrites). */
+void gcn_dn_band_energy_backward (const float *dband, int bins, float *dpw);
+/* Per-bin gains from the heads: band gains interpolated above the fine
+ * range, fine gains below it. */
+void gcn_dn_bin_gains (const float *band_gain, const float *fine_gain,
+    int bins, float *bin_gain);
+/* Transpose of gcn_dn_bin_gains: accumulate d(bin_gain) into dband, dfine
+ * (both overwritten). */
+void gcn_dn_bin_gains_backward (const float *dbin, int bins, float *dband,
+    float *dfine);
+
+/* ---- the network ---------------------------------------------------------*/
+typedef struct gcn_denoiser_config {
+  int conv_ch, kernel, gru1, gru2;
+} gcn_denoiser_config;
+
+/* Defaults: conv_ch 64, kernel 3, gru1 80, gru2 80. */
+void gcn_denoiser_config_default (gcn_denoiser_config *cfg);
+
+typedef struct gcn_denoiser {
+  gcn_denoiser_config cfg;
+  gc_conv1d conv;
+  gc_gru gru1, gru2;
+  gc_dense band_head, fine_head, vad_head;
+  gc_param_list params;
+} gcn_denoiser;
+
+/* Random weights from r (r must not be NULL). Returns 0 or -1. */
+int gcn_denoiser_init (gcn_denoiser *net, const gcn_denoiser_config *cfg,
+    gc_rng *r);
+void gcn_denoiser_free (gcn_denoiser *net);
+/* Checks the arch, reads the config from the metadata, binds every tensor.
+ * On failure net is left freed and gc_last_error names the source. */
+int gcn_denoiser_load (gcn_denoiser *net, const gc_model_file *m);
+/* Architecture metadata as NULL-terminated kv pairs for gc_model_save /
+ * gt_export; free () both the returned array and *storage after use. */
+const char **gcn_denoiser_meta (const gcn_denoiser *net, char **storage);
+
+/* ---- streaming inference: one instance per channel ---------------------- */
+typedef struct gcn_denoiser_state {
+  const gcn_denoiser *net;
+  gc_conv1d_state conv;
+  float *h1, *h2, *scratch;
+  gc_tensor x, y, cat, o;
+} gcn_denoiser_state;
+
+int gcn_denoiser_state_init (gcn_denoiser_state *s, const gcn_denoiser *net);
+void gcn_denoiser_state_reset (gcn_denoiser_state *s);
+void gcn_denoiser_state_free (gcn_denoiser_state *s);
+/* One frame: feat[GCN_DN_FEATS] -> band_gain[32], fine_gain[64], *vad. */
+void gcn_denoiser_step (gcn_denoiser_state *s, const float *feat,
+    float *band_gain, float *fine_gain, float *vad);
+
+/* A whole per-channel processor: framing, features, network, gains and
+ * overlap-add. Push `hop` samples, get `hop` samples that lag the input by
+ * exactly one hop (the algorithmic latency). */
+typedef struct gcn_dn_stream gcn_dn_stream;
+gcn_dn_stream *gcn_dn_stream_new (const gcn_denoiser *net, int rate);
+void gcn_dn_stream_free (gcn_dn_stream *s);
+void gcn_dn_stream_reset (gcn_dn_stream *s);
+/* min_gain in (0, 1]: the attenuation limit as a linear gain floor.
+ * Returns the frame's voice-activity probability. Input must be finite. */
+float gcn_dn_stream_process (gcn_dn_stream *s, const float *in, float *out,
+    float min_gain);
+int gcn_dn_stream_latency (const gcn_dn_stream *s);    /* samples */
+
+/* ---- training over batches of sequences ----------------------------------
+ * Frame-major layout everywhere: feat [N*T][FEATS], band [N*T][32],
+ * fine [N*T][64], vad [N*T][1] (row n*T + t). */
+typedef struct gcn_denoiser_train {
+  int n, t;
+  gc_tensor x, conv_y, act_y, g1, g2, cat, cat_rows;
+  gc_gru_cache c1, c2;
+  gc_tensor band_pre, fine_pre, vad_pre;   /* head outputs before sigmoid */
+  gc_tensor band, fine, vad;               /* after sigmoid */
+  /* backward scratch */
+  gc_tensor d_rows, d_cat, d_g1, d_g2, d_g1_in, d_act, dtmp, dtmp2;
+} gcn_denoiser_train;
+
+void gcn_denoiser_train_init (gcn_denoiser_train *tr);
+void gcn_denoiser_train_free (gcn_denoiser_train *tr);
+int gcn_denoiser_forward_train (gcn_denoiser *net, gcn_denoiser_train *tr,
+    const float *feat, int n, int t);
+/* Gradients w.r.t. the sigmoid outputs (any may be NULL = zero);
+ * accumulates parameter gradients. */
+void gcn_denoiser_backward_train (gcn_denoiser *net, gcn_denoiser_train *tr,
+    const float *d_band, const float *d_fine, const float *d_vad);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
