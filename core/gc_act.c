@@ -1,0 +1,226 @@
+/* libgancore — elementwise activations and PReLU. */
+#include "gc_layers.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static inline float
+sigmoidf_stable (float a)
+{
+  /* exp of a non-positive number only, so it never overflows */
+  if (a >= 0.0f)
+    return 1.0f / (1.0f + expf (-a));
+  float e = expf (a);
+  return e / (1.0f + e);
+}
+
+void
+gc_act_forward (gc_act_type t, float slope, const gc_tensor *x, gc_tensor *y)
+{
+  if (!x || !y || !x->data)
+    return;
+  if (y != x && gc_tensor_resize (y, x->n, x->c, x->h, x->w) < 0)
+    return;
+  size_t n = gc_tensor_size (x);
+  const float *a = x->data;
+  float *b = y->data;
+  switch (t) {
+    case GC_ACT_RELU:
+      for (size_t i = 0; i < n; i++)
+        b[i] = a[i] > 0.0f ? a[i] : 0.0f;
+      break;
+    case GC_ACT_LEAKY_RELU:
+      for (size_t i = 0; i < n; i++)
+        b[i] = a[i] > 0.0f ? a[i] : slope * a[i];
+      break;
+    case GC_ACT_TANH:
+      for (size_t i = 0; i < n; i++)
+        b[i] = tanhf (a[i]);
+      break;
+    case GC_ACT_SIGMOID:
+      for (size_t i = 0; i < n; i++)
+        b[i] = sigmoidf_stable (a[i]);
+      break;
+    case GC_ACT_NONE:
+    default:
+      if (b != a)
+        memmove (b, a, n * sizeof (float));
+      break;
+  }
+}
+
+/* out = d * f'(.) where the derivative comes from x (piecewise linear) or
+ * y (tanh, sigmoid); whichever is missing is recomputed from the other. */
+static void
+act_derivative_mul (gc_act_type t, float slope, const gc_tensor *x,
+    const gc_tensor *y, const gc_tensor *d, gc_tensor *out)
+{
+  const gc_tensor *ref = x && x->data ? x : y;
+  if (!d || !d->data || !out || !ref || !ref->data)
+    return;
+  size_t n = gc_tensor_size (d);
+  if (gc_tensor_size (ref) != n)
+    return;
+  if (out != d && gc_tensor_resize (out, d->n, d->c, d->h, d->w) < 0)
+    return;
+  const float *g = d->data;
+  float *o = out->data;
+  switch (t) {
+    case GC_ACT_RELU:{
+      /* relu(x) > 0 exactly when x > 0, so y works as well as x */
+      const float *r = ref->data;
+      for (size_t i = 0; i < n; i++)
+        o[i] = r[i] > 0.0f ? g[i] : 0.0f;
+      break;
+    }
+    case GC_ACT_LEAKY_RELU:{
+      /* with a positive slope the sign of y equals the sign of x */
+      const float *r = ref->data;
+      for (size_t i = 0; i < n; i++)
+        o[i] = r[i] > 0.0f ? g[i] : slope * g[i];
+      break;
+    }
+    case GC_ACT_TANH:
+      if (y && y->data && gc_tensor_size (y) == n) {
+        for (size_t i = 0; i < n; i++)
+          o[i] = g[i] * (1.0f - y->data[i] * y->data[i]);
+      } else {
+        for (size_t i = 0; i < n; i++) {
+          float v = tanhf (x->data[i]);
+          o[i] = g[i] * (1.0f - v * v);
+        }
+      }
+      break;
+    case GC_ACT_SIGMOID:
+      if (y && y->data && gc_tensor_size (y) == n) {
+        for (size_t i = 0; i < n; i++)
+          o[i] = g[i] * y->data[i] * (1.0f - y->data[i]);
+      } else {
+        for (size_t i = 0; i < n; i++) {
+          float v = sigmoidf_stable (x->data[i]);
+          o[i] = g[i] * v * (1.0f - v);
+        }
+      }
+      break;
+    case GC_ACT_NONE:
+    default:
+      if (o != g)
+        memmove (o, g, n * sizeof (float));
+      break;
+  }
+}
+
+void
+gc_act_backward (gc_act_type t, float slope, const gc_tensor *x,
+    const gc_tensor *y, const gc_tensor *dy, gc_tensor *dx)
+{
+  act_derivative_mul (t, slope, x, y, dy, dx);
+}
+
+void
+gc_act_jvp (gc_act_type t, float slope, const gc_tensor *x,
+    const gc_tensor *dx, gc_tensor *dy)
+{
+  /* The tangent of an elementwise map is f'(x) dx: the same product as the
+   * backward pass (for tanh/sigmoid it is the exact linearisation too). */
+  act_derivative_mul (t, slope, x, NULL, dx, dy);
+}
+
+/* ---- PReLU ---------------------------------------------------------------- */
+
+int
+gc_prelu_init (gc_prelu *l, const char *name, int channels, float init)
+{
+  char pname[GC_MAX_NAME];
+  memset (l, 0, sizeof *l);
+  if (channels <= 0) {
+    gc_set_error ("prelu %s: %d channels", name, channels);
+    return -1;
+  }
+  l->channels = channels;
+  snprintf (pname, sizeof pname, "%s.weight", name);
+  if (gc_param_init (&l->slope, pname, 1, &channels) < 0)
+    return -1;
+  gc_init_const (&l->slope, init);
+  return 0;
+}
+
+void
+gc_prelu_free (gc_prelu *l)
+{
+  gc_param_free (&l->slope);
+}
+
+void
+gc_prelu_params (gc_prelu *l, gc_param_list *pl)
+{
+  gc_param_list_add (pl, &l->slope);
+}
+
+/* Slope index of channel c: one shared slope or one per channel. */
+static inline int
+prelu_index (const gc_prelu *l, const gc_tensor *x, int c)
+{
+  return l->channels == 1 ? 0 : c;
+}
+
+static int
+prelu_shape_ok (const gc_prelu *l, const gc_tensor *x)
+{
+  if (!x || !x->data || !l->slope.w)
+    return 0;
+  if (l->channels != 1 && x->c != l->channels) {
+    gc_set_error ("prelu: %d channels in, %d slopes", x->c, l->channels);
+    return 0;
+  }
+  return 1;
+}
+
+void
+gc_prelu_forward (gc_prelu *l, const gc_tensor *x, gc_tensor *y)
+{
+  if (!prelu_shape_ok (l, x))
+    return;
+  if (y != x && gc_tensor_resize (y, x->n, x->c, x->h, x->w) < 0)
+    return;
+  size_t plane = (size_t) x->h * x->w;
+  for (int n = 0; n < x->n; n++)
+    for (int c = 0; c < x->c; c++) {
+      float a = l->slope.w[prelu_index (l, x, c)];
+      const float *src = x->data + ((size_t) n * x->c + c) * plane;
+      float *dst = y->data + ((size_t) n * x->c + c) * plane;
+      for (size_t i = 0; i < plane; i++)
+        dst[i] = src[i] > 0.0f ? src[i] : a * src[i];
+    }
+}
+
+void
+gc_prelu_backward (gc_prelu *l, const gc_tensor *x, const gc_tensor *dy,
+    gc_tensor *dx)
+{
+  if (!prelu_shape_ok (l, x) || !dy || !dy->data
+      || gc_tensor_size (dy) != gc_tensor_size (x))
+    return;
+  if (dx && dx != dy && gc_tensor_resize (dx, x->n, x->c, x->h, x->w) < 0)
+    return;
+  size_t plane = (size_t) x->h * x->w;
+  for (int n = 0; n < x->n; n++)
+    for (int c = 0; c < x->c; c++) {
+      int si = prelu_index (l, x, c);
+      float a = l->slope.w[si];
+      size_t off = ((size_t) n * x->c + c) * plane;
+      const float *xs = x->data + off, *g = dy->data + off;
+      double ga = 0.0;
+      for (size_t i = 0; i < plane; i++)
+        if (xs[i] <= 0.0f)
+          ga += (double) g[i] * xs[i];
+      if (l->slope.g)
+        l->slope.g[si] += (float) ga;
+      if (dx) {
+        float *o = dx->data + off;
+        for (size_t i = 0; i < plane; i++)
+          o[i] = xs[i] > 0.0f ? g[i] : a * g[i];
+      }
+    }
+}

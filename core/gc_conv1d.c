@@ -1,0 +1,311 @@
+/* libgancore — 1-D convolution (causal or symmetric padding, stride,
+ * dilation, groups) by im2col + GEMM, and its streaming form. */
+#include "gc_layers.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int
+gc_conv1d_init (gc_conv1d *l, const char *name, int cin, int cout, int k,
+    int stride, int dilation, int pad, int groups, int causal, gc_rng *r)
+{
+  char pname[GC_MAX_NAME];
+  memset (l, 0, sizeof *l);
+  if (cin <= 0 || cout <= 0 || k <= 0 || stride <= 0 || dilation <= 0
+      || pad < 0 || groups <= 0 || cin % groups || cout % groups) {
+    gc_set_error ("conv1d %s: bad configuration cin %d cout %d k %d stride %d "
+        "dilation %d pad %d groups %d", name, cin, cout, k, stride, dilation,
+        pad, groups);
+    return -1;
+  }
+  l->cin = cin;
+  l->cout = cout;
+  l->k = k;
+  l->stride = stride;
+  l->dilation = dilation;
+  l->pad = causal ? 0 : pad;
+  l->groups = groups;
+  l->causal = causal ? 1 : 0;
+  int wshape[3] = { cout, cin / groups, k };
+  snprintf (pname, sizeof pname, "%s.weight", name);
+  if (gc_param_init (&l->weight, pname, 3, wshape) < 0)
+    return -1;
+  snprintf (pname, sizeof pname, "%s.bias", name);
+  if (gc_param_init (&l->bias, pname, 1, &cout) < 0) {
+    gc_param_free (&l->weight);
+    return -1;
+  }
+  if (r)
+    gc_init_kaiming (&l->weight, cin / groups * k, 0.0f, r);
+  return 0;
+}
+
+void
+gc_conv1d_free (gc_conv1d *l)
+{
+  gc_param_free (&l->weight);
+  gc_param_free (&l->bias);
+}
+
+void
+gc_conv1d_params (gc_conv1d *l, gc_param_list *pl)
+{
+  gc_param_list_add (pl, &l->weight);
+  gc_param_list_add (pl, &l->bias);
+}
+
+/* Geometry of one call: input length tin, padding on the left, output
+ * length tout. Output t reads input t*stride - pad_left + k*dilation. */
+typedef struct {
+  int tin, pad_left, tout;
+} conv1d_geom;
+
+static int
+conv1d_geometry (const gc_conv1d *l, const gc_tensor *x, conv1d_geom *g)
+{
+  if (!x || !x->data || !l->weight.w)
+    return -1;
+  if (x->c != l->cin || x->h != 1) {
+    gc_set_error ("conv1d: input %dx%dx%dx%d, expected %d channels and h 1",
+        x->n, x->c, x->h, x->w, l->cin);
+    return -1;
+  }
+  int span = l->dilation * (l->k - 1);
+  g->tin = x->w;
+  g->pad_left = l->causal ? span : l->pad;
+  int right = l->causal ? 0 : l->pad;
+  long num = (long) x->w + g->pad_left + right - span - 1;
+  if (num < 0) {
+    gc_set_error ("conv1d: input of %d frames is shorter than the kernel",
+        x->w);
+    return -1;
+  }
+  g->tout = (int) (num / l->stride + 1);
+  return 0;
+}
+
+/* True when the input itself is the column matrix (pointwise conv). */
+static int
+conv1d_is_pointwise (const gc_conv1d *l, const conv1d_geom *g)
+{
+  return l->k == 1 && l->stride == 1 && g->pad_left == 0 && g->tout == g->tin;
+}
+
+/* col [cin*K][tout] from one item's x [cin][tin]. */
+static void
+conv1d_im2col (const gc_conv1d *l, const conv1d_geom *g, const float *x,
+    float *col)
+{
+  for (int ci = 0; ci < l->cin; ci++)
+    for (int k = 0; k < l->k; k++) {
+      float *row = col + ((size_t) ci * l->k + k) * g->tout;
+      const float *src = x + (size_t) ci * g->tin;
+      int off = k * l->dilation - g->pad_left;
+      for (int t = 0; t < g->tout; t++) {
+        int ti = t * l->stride + off;
+        row[t] = ti >= 0 && ti < g->tin ? src[ti] : 0.0f;
+      }
+    }
+}
+
+/* dx [cin][tin] += scatter of dcol [cin*K][tout]. */
+static void
+conv1d_col2im (const gc_conv1d *l, const conv1d_geom *g, const float *dcol,
+    float *dx)
+{
+  for (int ci = 0; ci < l->cin; ci++)
+    for (int k = 0; k < l->k; k++) {
+      const float *row = dcol + ((size_t) ci * l->k + k) * g->tout;
+      float *dst = dx + (size_t) ci * g->tin;
+      int off = k * l->dilation - g->pad_left;
+      for (int t = 0; t < g->tout; t++) {
+        int ti = t * l->stride + off;
+        if (ti >= 0 && ti < g->tin)
+          dst[ti] += row[t];
+      }
+    }
+}
+
+/* y [cout][tout] = W col + b for one item. */
+static void
+conv1d_item_forward (const gc_conv1d *l, const conv1d_geom *g,
+    const float *x, float *col, float *y)
+{
+  int cig = l->cin / l->groups, cog = l->cout / l->groups;
+  int kk = cig * l->k;
+  const float *b = x;
+  if (!conv1d_is_pointwise (l, g)) {
+    conv1d_im2col (l, g, x, col);
+    b = col;
+  }
+  for (int co = 0; co < l->cout; co++)
+    for (int t = 0; t < g->tout; t++)
+      y[(size_t) co * g->tout + t] = l->bias.w[co];
+  for (int gr = 0; gr < l->groups; gr++)
+    gc_sgemm (0, 0, cog, g->tout, kk, 1.0f,
+        l->weight.w + (size_t) gr * cog * kk, kk,
+        b + (size_t) gr * kk * g->tout, g->tout, 1.0f,
+        y + (size_t) gr * cog * g->tout, g->tout);
+}
+
+void
+gc_conv1d_forward (gc_conv1d *l, const gc_tensor *x, gc_tensor *y)
+{
+  conv1d_geom g;
+  if (y == x || conv1d_geometry (l, x, &g) < 0)
+    return;
+  if (gc_tensor_resize (y, x->n, l->cout, 1, g.tout) < 0)
+    return;
+  float *col = gc_alloc ((size_t) l->cin * l->k * g.tout * sizeof (float));
+  if (!col) {
+    gc_set_error ("conv1d: out of memory");
+    return;
+  }
+  for (int n = 0; n < x->n; n++)
+    conv1d_item_forward (l, &g, x->data + (size_t) n * l->cin * g.tin, col,
+        y->data + (size_t) n * l->cout * g.tout);
+  gc_free (col);
+}
+
+void
+gc_conv1d_backward (gc_conv1d *l, const gc_tensor *x, const gc_tensor *dy,
+    gc_tensor *dx)
+{
+  conv1d_geom g;
+  if (conv1d_geometry (l, x, &g) < 0 || !dy || !dy->data
+      || gc_tensor_size (dy) != (size_t) x->n * l->cout * g.tout
+      || dx == x || dx == dy)
+    return;
+  if (dx) {
+    if (gc_tensor_resize (dx, x->n, x->c, 1, x->w) < 0)
+      return;
+    gc_tensor_zero (dx);
+  }
+  int cig = l->cin / l->groups, cog = l->cout / l->groups;
+  int kk = cig * l->k;
+  size_t colsz = (size_t) l->cin * l->k * g.tout;
+  float *col = gc_alloc (2 * colsz * sizeof (float));
+  if (!col) {
+    gc_set_error ("conv1d: out of memory");
+    return;
+  }
+  float *dcol = col + colsz;
+  int pointwise = conv1d_is_pointwise (l, &g);
+  for (int n = 0; n < x->n; n++) {
+    const float *xs = x->data + (size_t) n * l->cin * g.tin;
+    const float *gy = dy->data + (size_t) n * l->cout * g.tout;
+    if (l->bias.g)
+      for (int co = 0; co < l->cout; co++) {
+        const float *row = gy + (size_t) co * g.tout;
+        float s = 0.0f;
+        for (int t = 0; t < g.tout; t++)
+          s += row[t];
+        l->bias.g[co] += s;
+      }
+    const float *b = xs;
+    if (!pointwise) {
+      conv1d_im2col (l, &g, xs, col);
+      b = col;
+    }
+    /* a pointwise conv writes dx directly: its columns are the input */
+    float *dc = pointwise && dx ? dx->data + (size_t) n * l->cin * g.tin
+        : dcol;
+    for (int gr = 0; gr < l->groups; gr++) {
+      const float *wg = l->weight.w + (size_t) gr * cog * kk;
+      const float *dyg = gy + (size_t) gr * cog * g.tout;
+      if (l->weight.g)
+        gc_sgemm (0, 1, cog, kk, g.tout, 1.0f, dyg, g.tout,
+            b + (size_t) gr * kk * g.tout, g.tout, 1.0f,
+            l->weight.g + (size_t) gr * cog * kk, kk);
+      if (dx)
+        gc_sgemm (1, 0, kk, g.tout, cog, 1.0f, wg, kk, dyg, g.tout, 0.0f,
+            dc + (size_t) gr * kk * g.tout, g.tout);
+    }
+    if (dx && !pointwise)
+      conv1d_col2im (l, &g, dcol, dx->data + (size_t) n * l->cin * g.tin);
+  }
+  gc_free (col);
+}
+
+/* ---- streaming ------------------------------------------------------------ */
+
+int
+gc_conv1d_state_init (gc_conv1d_state *s, const gc_conv1d *l, int n)
+{
+  memset (s, 0, sizeof *s);
+  if (n <= 0 || l->cin <= 0) {
+    gc_set_error ("conv1d state: bad batch %d", n);
+    return -1;
+  }
+  s->n = n;
+  s->cin = l->cin;
+  s->len = (l->k - 1) * l->dilation;
+  s->hist = gc_alloc ((size_t) n * l->cin * (s->len ? s->len : 1)
+      * sizeof (float));
+  if (!s->hist) {
+    gc_set_error ("conv1d state: out of memory");
+    return -1;
+  }
+  return 0;
+}
+
+void
+gc_conv1d_state_reset (gc_conv1d_state *s)
+{
+  if (s->hist)
+    memset (s->hist, 0, (size_t) s->n * s->cin * s->len * sizeof (float));
+}
+
+void
+gc_conv1d_state_free (gc_conv1d_state *s)
+{
+  gc_free (s->hist);
+  s->hist = NULL;
+}
+
+/* Each call convolves [history | new frames] without padding, so a causal
+ * layer gives exactly the whole-signal output. A symmetric stride-1 layer
+ * streamed this way yields the whole-signal output delayed by pad frames. */
+void
+gc_conv1d_stream (gc_conv1d *l, gc_conv1d_state *s, const gc_tensor *x,
+    gc_tensor *y)
+{
+  if (!x || !x->data || !s || !s->hist || !l->weight.w || y == x)
+    return;
+  if (l->stride != 1 || x->n != s->n || x->c != l->cin || x->h != 1
+      || s->cin != l->cin || s->len != (l->k - 1) * l->dilation) {
+    gc_set_error ("conv1d stream: needs stride 1 and a state for %d x %d "
+        "channels, got input %dx%dx%dx%d", s->n, s->cin, x->n, x->c, x->h,
+        x->w);
+    return;
+  }
+  int t = x->w, len = s->len, tin = len + t;
+  if (gc_tensor_resize (y, x->n, l->cout, 1, t) < 0)
+    return;
+  float *ext = gc_alloc ((size_t) l->cin * tin * sizeof (float));
+  float *col = gc_alloc ((size_t) l->cin * l->k * t * sizeof (float));
+  if (!ext || !col) {
+    gc_free (ext);
+    gc_free (col);
+    gc_set_error ("conv1d stream: out of memory");
+    return;
+  }
+  conv1d_geom g = { tin, 0, t };
+  for (int n = 0; n < x->n; n++) {
+    float *hist = s->hist + (size_t) n * l->cin * len;
+    const float *xs = x->data + (size_t) n * l->cin * t;
+    for (int c = 0; c < l->cin; c++) {
+      memcpy (ext + (size_t) c * tin, hist + (size_t) c * len,
+          len * sizeof (float));
+      memcpy (ext + (size_t) c * tin + len, xs + (size_t) c * t,
+          t * sizeof (float));
+    }
+    conv1d_item_forward (l, &g, ext, col,
+        y->data + (size_t) n * l->cout * t);
+    for (int c = 0; c < l->cin; c++)
+      memcpy (hist + (size_t) c * len, ext + (size_t) c * tin + t,
+          len * sizeof (float));
+  }
+  gc_free (ext);
+  gc_free (col);
+}
