@@ -1,0 +1,758 @@
+/* libgancore — 2-D convolution: forward, backward, JVP, batch-norm folding.
+ *
+ * Three kernels, chosen by shape:
+ *  - pointwise (1x1, stride 1, no padding): the input already is the column
+ *    matrix, so one GEMM per group and no copy;
+ *  - one input channel per group (depthwise, or a single-channel input):
+ *    direct loops, because im2col would build a K = kh*kw matrix that no
+ *    GEMM can use well;
+ *  - everything else: im2col of a band of output rows + gc_sgemm. Bands keep
+ *    the column buffer cache-sized instead of (Cin*9) x (H*W) floats, and
+ *    (image, band) pairs are the unit of work spread over the pool.
+ * gc_deconv2d.c reuses the input and weight gradients (the transposed
+ * convolution is their adjoint), through gc_conv2d_grad_input_ and
+ * gc_conv2d_grad_weight_. */
+#include "gc_layers.h"
+#include "gc_threads.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bytes of column matrix per band: about half the L2 of the target core,
+ * measured with gc-bench. */
+#define COL_BAND_BYTES (512 * 1024)
+/* Spread at least this many work items per thread when images are few. */
+#define ITEMS_PER_THREAD 4
+/* Narrower bands than this make the GEMM inefficient. */
+#define MIN_BAND_COLS 128
+
+void gc_conv2d_grad_input_ (const gc_conv2d *l, const gc_tensor *dy, int h,
+    int w, gc_tensor *dx);
+void gc_conv2d_grad_weight_ (gc_conv2d *l, const gc_tensor *x,
+    const gc_tensor *dy);
+
+/* ---- geometry ----------------------------------------------------------- */
+
+typedef struct {
+  int n, cin, cout, groups, cg, og;     /* cg, og: channels per group */
+  int h, w, oh, ow;
+  int kh, kw, stride, pad, dil;
+  int kdim;                 /* cg*kh*kw: rows of the column matrix */
+  int pointwise, direct;
+  int band_rows, nbands;
+} conv_geom;
+
+void
+gc_conv2d_out_size (const gc_conv2d *l, int h, int w, int *oh, int *ow)
+{
+  int nh = h + 2 * l->pad - l->dilation * (l->kh - 1) - 1;
+  int nw = w + 2 * l->pad - l->dilation * (l->kw - 1) - 1;
+  *oh = nh < 0 || l->stride < 1 ? 0 : nh / l->stride + 1;
+  *ow = nw < 0 || l->stride < 1 ? 0 : nw / l->stride + 1;
+}
+
+static void
+geom_bands (conv_geom *g, int threads)
+{
+  if (g->pointwise) {
+    /* no column buffer: bands only exist to share one image among threads */
+    g->band_rows = g->oh;
+  } else {
+    size_t row_bytes = (size_t) g->kdim * g->ow * sizeof (float);
+    size_t rows = COL_BAND_BYTES / (row_bytes ? row_bytes : 1);
+    g->band_rows = rows < 1 ? 1 : rows > (size_t) g->oh ? g->oh : (int) rows;
+  }
+  g->nbands = (g->oh + g->band_rows - 1) / g->band_rows;
+  int want = ITEMS_PER_THREAD * threads;
+  if (threads > 1 && g->n * g->nbands < want) {
+    int nb = (want + g->n - 1) / g->n;
+    int rows = (g->oh + nb - 1) / nb;
+    if (rows * g->ow < MIN_BAND_COLS)
+      rows = (MIN_BAND_COLS + g->ow - 1) / g->ow;
+    if (rows < g->band_rows) {
+      g->band_rows = rows;
+      g->nbands = (g->oh + rows - 1) / rows;
+    }
+  }
+}
+
+static void
+geom_init (conv_geom *g, const gc_conv2d *l, int n, int h, int w)
+{
+  g->n = n;
+  g->cin = l->cin;
+  g->cout = l->cout;
+  g->groups = l->groups;
+  g->cg = l->cin / l->groups;
+  g->og = l->cout / l->groups;
+  g->h = h;
+  g->w = w;
+  gc_conv2d_out_size (l, h, w, &g->oh, &g->ow);
+  g->kh = l->kh;
+  g->kw = l->kw;
+  g->stride = l->stride;
+  g->pad = l->pad;
+  g->dil = l->dilation;
+  g->kdim = g->cg * g->kh * g->kw;
+  g->pointwise = g->kh == 1 && g->kw == 1 && g->stride == 1 && g->pad == 0;
+  g->direct = g->cg == 1 && !g->pointwise;
+  geom_bands (g, gc_current_threads ());
+}
+
+/* Output columns ox whose input column ox*stride + off lies in [0, w). */
+static void
+valid_cols (int off, int stride, int w, int ow, int *lo, int *hi)
+{
+  int a = off >= 0 ? 0 : (-off + stride - 1) / stride;
+  int b = w - 1 - off < 0 ? 0 : (w - 1 - off) / stride + 1;
+  if (b > ow)
+    b = ow;
+  if (a > b)
+    a = b;
+  *lo = a;
+  *hi = b;
+}
+
+/* Column matrix of output rows [oy0, oy1) for one group's input planes:
+ * row (c, ky, kx), column (oy - oy0) * ow + ox. */
+static void
+im2col_band (const conv_geom *g, const float *img, int oy0, int oy1,
+    float *col)
+{
+  size_t cols = (size_t) (oy1 - oy0) * g->ow;
+  const int s = g->stride;
+  for (int c = 0; c < g->cg; c++) {
+    const float *plane = img + (size_t) c * g->h * g->w;
+    for (int ky = 0; ky < g->kh; ky++) {
+      for (int kx = 0; kx < g->kw; kx++) {
+        float *dst = col + ((size_t) (c * g->kh + ky) * g->kw + kx) * cols;
+        int xoff = kx * g->dil - g->pad;
+        int lo, hi;
+        valid_cols (xoff, s, g->w, g->ow, &lo, &hi);
+        for (int oy = oy0; oy < oy1; oy++, dst += g->ow) {
+          int iy = oy * s + ky * g->dil - g->pad;
+          if (iy < 0 || iy >= g->h) {
+            memset (dst, 0, g->ow * sizeof (float));
+            continue;
+          }
+          const float *src = plane + (size_t) iy * g->w + xoff;
+          for (int ox = 0; ox < lo; ox++)
+            dst[ox] = 0.0f;
+          if (s == 1) {
+            memcpy (dst + lo, src + lo, (hi - lo) * sizeof (float));
+          } else {
+            for (int ox = lo; ox < hi; ox++)
+              dst[ox] = src[ox * s];
+          }
+          for (int ox = hi; ox < g->ow; ox++)
+            dst[ox] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+/* Adjoint of im2col_band: accumulate the column matrix into the planes. */
+static void
+col2im_band (const conv_geom *g, const float *col, int oy0, int oy1,
+    float *img)
+{
+  size_t cols = (size_t) (oy1 - oy0) * g->ow;
+  const int s = g->stride;
+  for (int c = 0; c < g->cg; c++) {
+    float *plane = img + (size_t) c * g->h * g->w;
+    for (int ky = 0; ky < g->kh; ky++) {
+      for (int kx = 0; kx < g->kw; kx++) {
+        const float *src = col + ((size_t) (c * g->kh + ky) * g->kw + kx) * cols;
+        int xoff = kx * g->dil - g->pad;
+        int lo, hi;
+        valid_cols (xoff, s, g->w, g->ow, &lo, &hi);
+        for (int oy = oy0; oy < oy1; oy++, src += g->ow) {
+          int iy = oy * s + ky * g->dil - g->pad;
+          if (iy < 0 || iy >= g->h)
+            continue;
+          float *dst = plane + (size_t) iy * g->w + xoff;
+          if (s == 1) {
+            for (int ox = lo; ox < hi; ox++)
+              dst[ox] += src[ox];
+          } else {
+            for (int ox = lo; ox < hi; ox++)
+              dst[ox * s] += src[ox];
+          }
+        }
+      }
+    }
+  }
+}
+
+/* ---- shape checks ------------------------------------------------------- */
+
+static int
+check_layer (const gc_conv2d *l)
+{
+  if (!l || !l->weight.w || l->groups < 1 || l->cin < 1 || l->cout < 1
+      || l->cin % l->groups || l->cout % l->groups || l->stride < 1
+      || l->dilation < 1 || l->pad < 0 || l->kh < 1 || l->kw < 1) {
+    gc_set_error ("conv2d: layer is not initialised");
+    return -1;
+  }
+  return 0;
+}
+
+static int
+check_input (const gc_conv2d *l, const gc_tensor *x, const char *what)
+{
+  if (check_layer (l) < 0)
+    return -1;
+  if (!x || !x->data || x->c != l->cin) {
+    gc_set_error ("conv2d %s: input has %d channels, layer expects %d",
+        l->weight.name, x ? x->c : 0, l->cin);
+    return -1;
+  }
+  int oh, ow;
+  gc_conv2d_out_size (l, x->h, x->w, &oh, &ow);
+  if (oh < 1 || ow < 1) {
+    gc_set_error ("conv2d %s (%s): input %dx%d is smaller than the kernel",
+        l->weight.name, what, x->h, x->w);
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- forward ------------------------------------------------------------ */
+
+typedef struct {
+  const conv_geom *g;
+  const float *x, *wt, *bias;
+  float *y;
+} fwd_ctx;
+
+static void
+fwd_gemm_items (void *ctx, int begin, int end, int worker)
+{
+  const fwd_ctx *c = ctx;
+  const conv_geom *g = c->g;
+  size_t P = (size_t) g->oh * g->ow;
+  float *col = NULL;
+  if (!g->pointwise) {
+    col = malloc ((size_t) g->kdim * g->band_rows * g->ow * sizeof (float));
+    if (!col)
+      return;                 /* y keeps stale values; nothing to report on */
+  }
+  for (int it = begin; it < end; it++) {
+    int n = it / g->nbands;
+    int oy0 = (it % g->nbands) * g->band_rows;
+    int oy1 = oy0 + g->band_rows < g->oh ? oy0 + g->band_rows : g->oh;
+    int cols = (oy1 - oy0) * g->ow;
+    for (int grp = 0; grp < g->groups; grp++) {
+      const float *xg = c->x + ((size_t) n * g->cin + grp * g->cg) * g->h * g->w;
+      float *yg = c->y + ((size_t) n * g->cout + grp * g->og) * P
+          + (size_t) oy0 * g->ow;
+      const float *colp;
+      int ldcol;
+      if (g->pointwise) {
+        colp = xg + (size_t) oy0 * g->ow;
+        ldcol = (int) P;
+      } else {
+        im2col_band (g, xg, oy0, oy1, col);
+        colp = col;
+        ldcol = cols;
+      }
+      float beta = 0.0f;
+      if (c->bias) {
+        for (int o = 0; o < g->og; o++) {
+          float b = c->bias[grp * g->og + o];
+          float *row = yg + o * P;
+          for (int j = 0; j < cols; j++)
+            row[j] = b;
+        }
+        beta = 1.0f;
+      }
+      gc_sgemm (0, 0, g->og, cols, g->kdim, 1.0f,
+          c->wt + (size_t) grp * g->og * g->kdim, g->kdim, colp, ldcol, beta,
+          yg, (int) P);
+    }
+  }
+  free (col);
+}
+
+/* One output plane per item: out[oy][ox] = sum_k w[k] in[tap(oy, ox, k)]. */
+static void
+fwd_direct_items (void *ctx, int begin, int end, int worker)
+{
+  const fwd_ctx *c = ctx;
+  const conv_geom *g = c->g;
+  const int s = g->stride;
+  for (int it = begin; it < end; it++) {
+    int n = it / g->cout, co = it % g->cout;
+    int ci = co / g->og;      /* one input channel per group */
+    const float *in = c->x + ((size_t) n * g->cin + ci) * g->h * g->w;
+    const float *wk = c->wt + (size_t) co * g->kh * g->kw;
+    float *out = c->y + ((size_t) n * g->cout + co) * g->oh * g->ow;
+    float b = c->bias ? c->bias[co] : 0.0f;
+    for (size_t j = 0; j < (size_t) g->oh * g->ow; j++)
+      out[j] = b;
+    for (int oy = 0; oy < g->oh; oy++) {
+      float *orow = out + (size_t) oy * g->ow;
+      for (int ky = 0; ky < g->kh; ky++) {
+        int iy = oy * s + ky * g->dil - g->pad;
+        if (iy < 0 || iy >= g->h)
+          continue;
+        for (int kx = 0; kx < g->kw; kx++) {
+          float wv = wk[ky * g->kw + kx];
+          int xoff = kx * g->dil - g->pad;
+          int lo, hi;
+          valid_cols (xoff, s, g->w, g->ow, &lo, &hi);
+          const float *irow = in + (size_t) iy * g->w + xoff;
+          if (s == 1) {
+            for (int ox = lo; ox < hi; ox++)
+              orow[ox] += wv * irow[ox];
+          } else {
+            for (int ox = lo; ox < hi; ox++)
+              orow[ox] += wv * irow[ox * s];
+          }
+        }
+      }
+    }
+  }
+}
+
+static void
+conv_forward (gc_conv2d *l, const gc_tensor *x, gc_tensor *y, int use_bias)
+{
+  if (check_input (l, x, "forward") < 0)
+    return;
+  conv_geom g;
+  geom_init (&g, l, x->n, x->h, x->w);
+  if (gc_tensor_resize (y, x->n, l->cout, g.oh, g.ow) < 0)
+    return;
+  fwd_ctx c = { &g, x->data, l->weight.w,
+    use_bias && l->has_bias && l->bias.w ? l->bias.w : NULL, y->data };
+  int threads = gc_current_threads ();
+  if (g.direct) {
+    gc_parallel_for (threads, g.n * g.cout, fwd_direct_items, &c);
+  } else {
+    int items = g.n * g.nbands;
+    if (items >= threads)
+      gc_parallel_for (threads, items, fwd_gemm_items, &c);
+    else                      /* few items: let the GEMM use the threads */
+      fwd_gemm_items (&c, 0, items, 0);
+  }
+}
+
+void
+gc_conv2d_forward (gc_conv2d *l, const gc_tensor *x, gc_tensor *y)
+{
+  conv_forward (l, x, y, 1);
+}
+
+void
+gc_conv2d_jvp (gc_conv2d *l, const gc_tensor *dx, gc_tensor *dy)
+{
+  /* linear in x: the tangent is the convolution without bias */
+  conv_forward (l, dx, dy, 0);
+}
+
+void
+gc_conv2d_forward_ref (gc_conv2d *l, const gc_tensor *x, gc_tensor *y)
+{
+  if (check_input (l, x, "forward_ref") < 0)
+    return;
+  int oh, ow;
+  gc_conv2d_out_size (l, x->h, x->w, &oh, &ow);
+  if (gc_tensor_resize (y, x->n, l->cout, oh, ow) < 0)
+    return;
+  int cg = l->cin / l->groups, og = l->cout / l->groups;
+  for (int n = 0; n < x->n; n++)
+    for (int co = 0; co < l->cout; co++)
+      for (int oy = 0; oy < oh; oy++)
+        for (int ox = 0; ox < ow; ox++) {
+          double acc = l->has_bias && l->bias.w ? l->bias.w[co] : 0.0;
+          int grp = co / og;
+          for (int c = 0; c < cg; c++)
+            for (int ky = 0; ky < l->kh; ky++)
+              for (int kx = 0; kx < l->kw; kx++) {
+                int iy = oy * l->stride - l->pad + ky * l->dilation;
+                int ix = ox * l->stride - l->pad + kx * l->dilation;
+                if (iy < 0 || iy >= x->h || ix < 0 || ix >= x->w)
+                  continue;
+                float xv = x->data[(((size_t) n * l->cin + grp * cg + c)
+                        * x->h + iy) * x->w + ix];
+                float wv = l->weight.w[(((size_t) co * cg + c) * l->kh + ky)
+                    * l->kw + kx];
+                acc += (double) xv * wv;
+              }
+          y->data[(((size_t) n * l->cout + co) * oh + oy) * ow + ox] =
+              (float) acc;
+        }
+}
+
+/* ---- input gradient ----------------------------------------------------- */
+
+typedef struct {
+  const conv_geom *g;
+  const float *dy, *wt, *x;
+  float *dx;
+  float **dw_slots;         /* per worker weight-gradient accumulators */
+  float *dw_main;           /* worker 0 accumulates here directly */
+  size_t dw_size;
+} bwd_ctx;
+
+/* One image per item, so overlapping col2im bands stay in one thread. */
+static void
+grad_input_gemm_items (void *ctx, int begin, int end, int worker)
+{
+  const bwd_ctx *c = ctx;
+  const conv_geom *g = c->g;
+  size_t P = (size_t) g->oh * g->ow;
+  size_t HW = (size_t) g->h * g->w;
+  float *dcol = NULL;
+  if (!g->pointwise) {
+    dcol = malloc ((size_t) g->kdim * g->band_rows * g->ow * sizeof (float));
+    if (!dcol)
+      return;
+  }
+  for (int n = begin; n < end; n++) {
+    float *dxn = c->dx + (size_t) n * g->cin * HW;
+    if (g->pointwise) {
+      /* dx = W^T dy straight into the planes */
+      for (int grp = 0; grp < g->groups; grp++)
+        gc_sgemm (1, 0, g->cg, (int) P, g->og, 1.0f,
+            c->wt + (size_t) grp * g->og * g->kdim, g->kdim,
+            c->dy + ((size_t) n * g->cout + grp * g->og) * P, (int) P, 0.0f,
+            dxn + (size_t) grp * g->cg * HW, (int) HW);
+      continue;
+    }
+    memset (dxn, 0, (size_t) g->cin * HW * sizeof (float));
+    for (int b = 0; b < g->nbands; b++) {
+      int oy0 = b * g->band_rows;
+      int oy1 = oy0 + g->band_rows < g->oh ? oy0 + g->band_rows : g->oh;
+      int cols = (oy1 - oy0) * g->ow;
+      for (int grp = 0; grp < g->groups; grp++) {
+        const float *dyg = c->dy + ((size_t) n * g->cout + grp * g->og) * P
+            + (size_t) oy0 * g->ow;
+        gc_sgemm (1, 0, g->kdim, cols, g->og, 1.0f,
+            c->wt + (size_t) grp * g->og * g->kdim, g->kdim, dyg, (int) P,
+            0.0f, dcol, cols);
+        col2im_band (g, dcol, oy0, oy1, dxn + (size_t) grp * g->cg * HW);
+      }
+    }
+  }
+  free (dcol);
+}
+
+/* One input plane per item: scatter dy through every output channel that
+ * reads this plane. */
+static void
+grad_input_direct_items (void *ctx, int begin, int end, int worker)
+{
+  const bwd_ctx *c = ctx;
+  const conv_geom *g = c->g;
+  const int s = g->stride;
+  for (int it = begin; it < end; it++) {
+    int n = it / g->cin, ci = it % g->cin;
+    float *dxp = c->dx + ((size_t) n * g->cin + ci) * g->h * g->w;
+    memset (dxp, 0, (size_t) g->h * g->w * sizeof (float));
+    for (int co = ci * g->og; co < (ci + 1) * g->og; co++) {
+      const float *dyp = c->dy + ((size_t) n * g->cout + co) * g->oh * g->ow;
+      const float *wk = c->wt + (size_t) co * g->kh * g->kw;
+      for (int oy = 0; oy < g->oh; oy++) {
+        const float *drow = dyp + (size_t) oy * g->ow;
+        for (int ky = 0; ky < g->kh; ky++) {
+          int iy = oy * s + ky * g->dil - g->pad;
+          if (iy < 0 || iy >= g->h)
+            continue;
+          for (int kx = 0; kx < g->kw; kx++) {
+            float wv = wk[ky * g->kw + kx];
+            int xoff = kx * g->dil - g->pad;
+            int lo, hi;
+            valid_cols (xoff, s, g->w, g->ow, &lo, &hi);
+            float *xrow = dxp + (size_t) iy * g->w + xoff;
+            if (s == 1) {
+              for (int ox = lo; ox < hi; ox++)
+                xrow[ox] += wv * drow[ox];
+            } else {
+              for (int ox = lo; ox < hi; ox++)
+                xrow[ox * s] += wv * drow[ox];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+static int
+check_grad_shapes (const gc_conv2d *l, const gc_tensor *dy, int n, int h,
+    int w)
+{
+  int oh, ow;
+  gc_conv2d_out_size (l, h, w, &oh, &ow);
+  if (!dy || !dy->data || dy->n != n || dy->c != l->cout || dy->h != oh
+      || dy->w != ow || oh < 1 || ow < 1) {
+    gc_set_error ("conv2d %s backward: dy does not match the forward",
+        l->weight.name);
+    return -1;
+  }
+  return 0;
+}
+
+/* dx = conv^T (dy) for an input of size h x w (n and channels from dy and
+ * the layer). Also the forward pass of the transposed convolution. */
+void
+gc_conv2d_grad_input_ (const gc_conv2d *l, const gc_tensor *dy, int h, int w,
+    gc_tensor *dx)
+{
+  if (check_layer (l) < 0 || !dy || check_grad_shapes (l, dy, dy->n, h, w) < 0)
+    return;
+  if (gc_tensor_resize (dx, dy->n, l->cin, h, w) < 0)
+    return;
+  conv_geom g;
+  geom_init (&g, l, dy->n, h, w);
+  bwd_ctx c = { &g, dy->data, l->weight.w, NULL, dx->data, NULL, NULL, 0 };
+  int threads = gc_current_threads ();
+  if (g.direct)
+    gc_parallel_for (threads, g.n * g.cin, grad_input_direct_items, &c);
+  else if (g.n >= threads)
+    gc_parallel_for (threads, g.n, grad_input_gemm_items, &c);
+  else
+    grad_input_gemm_items (&c, 0, g.n, 0);
+}
+
+/* ---- weight gradient ---------------------------------------------------- */
+
+static float *
+dw_target (const bwd_ctx *c, int worker)
+{
+  if (worker == 0)
+    return c->dw_main;
+  if (!c->dw_slots[worker])
+    c->dw_slots[worker] = calloc (c->dw_size, sizeof (float));
+  return c->dw_slots[worker];
+}
+
+static void
+grad_weight_gemm_items (void *ctx, int begin, int end, int worker)
+{
+  const bwd_ctx *c = ctx;
+  const conv_geom *g = c->g;
+  float *dw = dw_target (c, worker);
+  size_t P = (size_t) g->oh * g->ow;
+  float *col = NULL;
+  if (!g->pointwise)
+    col = malloc ((size_t) g->kdim * g->band_rows * g->ow * sizeof (float));
+  if (!dw || (!g->pointwise && !col)) {
+    free (col);
+    return;
+  }
+  for (int it = begin; it < end; it++) {
+    int n = it / g->nbands;
+    int oy0 = (it % g->nbands) * g->band_rows;
+    int oy1 = oy0 + g->band_rows < g->oh ? oy0 + g->band_rows : g->oh;
+    int cols = (oy1 - oy0) * g->ow;
+    for (int grp = 0; grp < g->groups; grp++) {
+      const float *xg = c->x + ((size_t) n * g->cin + grp * g->cg) * g->h * g->w;
+      const float *dyg = c->dy + ((size_t) n * g->cout + grp * g->og) * P
+          + (size_t) oy0 * g->ow;
+      const float *colp;
+      int ldcol;
+      if (g->pointwise) {
+        colp = xg + (size_t) oy0 * g->ow;
+        ldcol = (int) P;
+      } else {
+        im2col_band (g, xg, oy0, oy1, col);
+        colp = col;
+        ldcol = cols;
+      }
+      /* dW_g += dy_g col^T */
+      gc_sgemm (0, 1, g->og, g->kdim, cols, 1.0f, dyg, (int) P, colp, ldcol,
+          1.0f, dw + (size_t) grp * g->og * g->kdim, g->kdim);
+    }
+  }
+  free (col);
+}
+
+/* One output channel per item: its kh*kw weights see every image. */
+static void
+grad_weight_direct_items (void *ctx, int begin, int end, int worker)
+{
+  const bwd_ctx *c = ctx;
+  const conv_geom *g = c->g;
+  const int s = g->stride;
+  for (int co = begin; co < end; co++) {
+    int ci = co / g->og;
+    float *dwk = c->dw_main + (size_t) co * g->kh * g->kw;
+    for (int ky = 0; ky < g->kh; ky++)
+      for (int kx = 0; kx < g->kw; kx++) {
+        int xoff = kx * g->dil - g->pad;
+        int lo, hi;
+        valid_cols (xoff, s, g->w, g->ow, &lo, &hi);
+        double acc = 0.0;
+        for (int n = 0; n < g->n; n++) {
+          const float *in = c->x + ((size_t) n * g->cin + ci) * g->h * g->w;
+          const float *dyp = c->dy + ((size_t) n * g->cout + co) * g->oh * g->ow;
+          for (int oy = 0; oy < g->oh; oy++) {
+            int iy = oy * s + ky * g->dil - g->pad;
+            if (iy < 0 || iy >= g->h)
+              continue;
+            const float *irow = in + (size_t) iy * g->w + xoff;
+            const float *drow = dyp + (size_t) oy * g->ow;
+            float row = 0.0f;
+            if (s == 1) {
+              for (int ox = lo; ox < hi; ox++)
+                row += drow[ox] * irow[ox];
+            } else {
+              for (int ox = lo; ox < hi; ox++)
+                row += drow[ox] * irow[ox * s];
+            }
+            acc += row;
+          }
+        }
+        dwk[ky * g->kw + kx] += (float) acc;
+      }
+  }
+}
+
+void
+gc_conv2d_grad_weight_ (gc_conv2d *l, const gc_tensor *x, const gc_tensor *dy)
+{
+  if (check_input (l, x, "backward") < 0 || !l->weight.g
+      || check_grad_shapes (l, dy, x->n, x->h, x->w) < 0)
+    return;
+  conv_geom g;
+  geom_init (&g, l, x->n, x->h, x->w);
+  int threads = gc_current_threads ();
+  bwd_ctx c = { &g, dy->data, l->weight.w, x->data, NULL, NULL, l->weight.g,
+    l->weight.n };
+  if (g.direct) {
+    gc_parallel_for (threads, g.cout, grad_weight_direct_items, &c);
+    return;
+  }
+  int items = g.n * g.nbands;
+  if (items < threads) {
+    grad_weight_gemm_items (&c, 0, items, 0);
+    return;
+  }
+  float *slots[64] = { 0 };
+  c.dw_slots = slots;
+  if (threads > 64)
+    threads = 64;
+  gc_parallel_for (threads, items, grad_weight_gemm_items, &c);
+  for (int i = 1; i < 64; i++) {
+    if (!slots[i])
+      continue;
+    for (size_t k = 0; k < c.dw_size; k++)
+      l->weight.g[k] += slots[i][k];
+    free (slots[i]);
+  }
+}
+
+void
+gc_conv2d_backward (gc_conv2d *l, const gc_tensor *x, const gc_tensor *dy,
+    gc_tensor *dx)
+{
+  if (check_input (l, x, "backward") < 0
+      || check_grad_shapes (l, dy, x->n, x->h, x->w) < 0)
+    return;
+  if (l->has_bias && l->bias.g) {
+    size_t P = (size_t) dy->h * dy->w;
+    for (int n = 0; n < dy->n; n++)
+      for (int co = 0; co < l->cout; co++) {
+        const float *p = dy->data + ((size_t) n * l->cout + co) * P;
+        float s = 0.0f;
+        for (size_t j = 0; j < P; j++)
+          s += p[j];
+        l->bias.g[co] += s;
+      }
+  }
+  gc_conv2d_grad_weight_ (l, x, dy);
+  if (dx)
+    gc_conv2d_grad_input_ (l, dy, x->h, x->w, dx);
+}
+
+/* ---- life cycle --------------------------------------------------------- */
+
+int
+gc_conv2d_init (gc_conv2d *l, const char *name, int cin, int cout, int k,
+    int stride, int pad, int dilation, int groups, int has_bias, gc_rng *r)
+{
+  memset (l, 0, sizeof *l);
+  if (cin < 1 || cout < 1 || k < 1 || stride < 1 || pad < 0 || dilation < 1
+      || groups < 1 || cin % groups || cout % groups) {
+    gc_set_error ("conv2d %s: bad configuration cin %d cout %d k %d "
+        "stride %d pad %d dilation %d groups %d", name, cin, cout, k, stride,
+        pad, dilation, groups);
+    return -1;
+  }
+  l->cin = cin;
+  l->cout = cout;
+  l->kh = l->kw = k;
+  l->stride = stride;
+  l->pad = pad;
+  l->dilation = dilation;
+  l->groups = groups;
+  l->has_bias = has_bias ? 1 : 0;
+
+  char pname[GC_MAX_NAME];
+  int wshape[4] = { cout, cin / groups, k, k };
+  snprintf (pname, sizeof pname, "%s.weight", name);
+  if (gc_param_init (&l->weight, pname, 4, wshape) < 0)
+    return -1;
+  if (l->has_bias) {
+    snprintf (pname, sizeof pname, "%s.bias", name);
+    if (gc_param_init (&l->bias, pname, 1, &cout) < 0) {
+      gc_param_free (&l->weight);
+      return -1;
+    }
+  }
+  /* GAN nets here mostly use LeakyReLU(0.2) between convolutions */
+  if (r)
+    gc_init_kaiming (&l->weight, cin / groups * k * k, 0.2f, r);
+  return 0;
+}
+
+void
+gc_conv2d_free (gc_conv2d *l)
+{
+  gc_param_free (&l->weight);
+  gc_param_free (&l->bias);
+}
+
+void
+gc_conv2d_params (gc_conv2d *l, gc_param_list *pl)
+{
+  gc_param_list_add (pl, &l->weight);
+  if (l->has_bias)
+    gc_param_list_add (pl, &l->bias);
+}
+
+void
+gc_conv2d_fold_bn (gc_conv2d *l, const struct gc_batchnorm *bn)
+{
+  if (check_layer (l) < 0)
+    return;
+  if (!bn || bn->channels != l->cout || !bn->gamma.w || !bn->running_var.w) {
+    gc_set_error ("conv2d %s: batch norm to fold has the wrong channel count",
+        l->weight.name);
+    return;
+  }
+  if (!l->has_bias || !l->bias.w) {
+    char pname[GC_MAX_NAME];
+    snprintf (pname, sizeof pname, "%.*s.bias",
+        (int) (strlen (l->weight.name) > 7 ? strlen (l->weight.name) - 7 : 0),
+        l->weight.name);
+    if (gc_param_init (&l->bias, pname, 1, &l->cout) < 0)
+      return;
+    l->has_bias = 1;
+  }
+  size_t per = l->weight.n / l->cout;
+  for (int co = 0; co < l->cout; co++) {
+    float scale = bn->gamma.w[co] / sqrtf (bn->running_var.w[co] + bn->eps);
+    for (size_t k = 0; k < per; k++)
+      l->weight.w[co * per + k] *= scale;
+    l->bias.w[co] = (l->bias.w[co] - bn->running_mean.w[co]) * scale
+        + bn->beta.w[co];
+  }
+}
