@@ -1,0 +1,627 @@
+/* gcn_style — conditional style generator: construction, model files,
+ * training passes and the inference path (see gcn_style.h). */
+#include "gcn_style.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+gcn_style_config_default (gcn_style_config *cfg)
+{
+  cfg->styles = 8;
+  cfg->ch1 = 16;
+  cfg->ch2 = 32;
+  cfg->blocks = 2;
+}
+
+static int
+config_valid (const gcn_style_config *cfg)
+{
+  if (cfg->styles < 1 || cfg->styles > GCN_STYLE_MAX_STYLES || cfg->ch1 < 1
+      || cfg->ch1 > 256 || cfg->ch2 < 1 || cfg->ch2 > 512 || cfg->blocks < 0
+      || cfg->blocks > GCN_STYLE_MAX_BLOCKS) {
+    gc_set_error ("style net: bad configuration (styles %d, ch1 %d, ch2 %d, "
+        "blocks %d)", cfg->styles, cfg->ch1, cfg->ch2, cfg->blocks);
+    return 0;
+  }
+  return 1;
+}
+
+int
+gcn_style_init (gcn_style *net, const gcn_style_config *cfg, gc_rng *r)
+{
+  gc_rng local;
+  char name[GC_MAX_NAME];
+  int c1 = cfg->ch1, c2 = cfg->ch2, s = cfg->styles;
+
+  memset (net, 0, sizeof *net);
+  if (!config_valid (cfg))
+    return -1;
+  net->cfg = *cfg;
+  if (!r) {
+    gc_rng_seed (&local, 1);
+    r = &local;
+  }
+  /* Convolutions followed by an instance norm need no bias: the norm
+   * removes any per-channel offset. */
+  if (gc_conv2d_init (&net->enc1, "enc1", 3, c1, 3, 2, 1, 1, 1, 0, r) < 0
+      || gc_instnorm_init (&net->n_enc1, "enc1_norm", c1, s) < 0
+      || gc_conv2d_init (&net->enc2, "enc2", c1, c2, 3, 2, 1, 1, 1, 0, r) < 0
+      || gc_instnorm_init (&net->n_enc2, "enc2_norm", c2, s) < 0)
+    goto fail;
+  for (int i = 0; i < cfg->blocks; i++) {
+    snprintf (name, sizeof name, "res%d_a", i);
+    if (gc_conv2d_init (&net->res_a[i], name, c2, c2, 3, 1, 1, 1, 1, 0, r) < 0)
+      goto fail;
+    snprintf (name, sizeof name, "res%d_a_norm", i);
+    if (gc_instnorm_init (&net->n_res_a[i], name, c2, s) < 0)
+      goto fail;
+    snprintf (name, sizeof name, "res%d_b", i);
+    if (gc_conv2d_init (&net->res_b[i], name, c2, c2, 3, 1, 1, 1, 1, 0, r) < 0)
+      goto fail;
+    snprintf (name, sizeof name, "res%d_b_norm", i);
+    if (gc_instnorm_init (&net->n_res_b[i], name, c2, s) < 0)
+      goto fail;
+  }
+  if (gc_conv2d_init (&net->up, "up", c2, 4 * c1, 1, 1, 0, 1, 1, 0, r) < 0
+      || gc_instnorm_init (&net->n_up, "up_norm", c1, s) < 0
+      || gc_conv2d_init (&net->out, "out", c1, 12, 3, 1, 1, 1, 1, 1, r) < 0)
+    goto fail;
+
+  gc_conv2d_params (&net->enc1, &net->params);
+  gc_instnorm_params (&net->n_enc1, &net->params);
+  gc_conv2d_params (&net->enc2, &net->params);
+  gc_instnorm_params (&net->n_enc2, &net->params);
+  for (int i = 0; i < cfg->blocks; i++) {
+    gc_conv2d_params (&net->res_a[i], &net->params);
+    gc_instnorm_params (&net->n_res_a[i], &net->params);
+    gc_conv2d_params (&net->res_b[i], &net->params);
+    gc_instnorm_params (&net->n_res_b[i], &net->params);
+  }
+  gc_conv2d_params (&net->up, &net->params);
+  gc_instnorm_params (&net->n_up, &net->params);
+  gc_conv2d_params (&net->out, &net->params);
+  /* The second conv of each residual block starts small so every block
+   * begins close to the identity. */
+  for (int i = 0; i < cfg->blocks; i++)
+    for (size_t k = 0; k < net->res_b[i].weight.n; k++)
+      net->res_b[i].weight.w[k] *= 0.1f;
+  return 0;
+
+fail:
+  gcn_style_free (net);
+  return -1;
+}
+
+void
+gcn_style_free (gcn_style *net)
+{
+  gc_conv2d_free (&net->enc1);
+  gc_conv2d_free (&net->enc2);
+  gc_instnorm_free (&net->n_enc1);
+  gc_instnorm_free (&net->n_enc2);
+  for (int i = 0; i < GCN_STYLE_MAX_BLOCKS; i++) {
+    gc_conv2d_free (&net->res_a[i]);
+    gc_conv2d_free (&net->res_b[i]);
+    gc_instnorm_free (&net->n_res_a[i]);
+    gc_instnorm_free (&net->n_res_b[i]);
+  }
+  gc_conv2d_free (&net->up);
+  gc_instnorm_free (&net->n_up);
+  gc_conv2d_free (&net->out);
+  gc_param_list_free (&net->params);
+  for (int i = 0; i < GCN_STYLE_MAX_STYLES; i++) {
+    free (net->names[i]);
+    net->names[i] = NULL;
+  }
+}
+
+/* ---- names and metadata ------------------------------------------------- */
+
+int
+gcn_style_set_name (gcn_style *net, int i, const char *name)
+{
+  if (i < 0 || i >= net->cfg.styles || !name) {
+    gc_set_error ("style net: no style %d", i);
+    return -1;
+  }
+  char *copy = strdup (name);
+  if (!copy) {
+    gc_set_error ("out of memory");
+    return -1;
+  }
+  free (net->names[i]);
+  net->names[i] = copy;
+  return 0;
+}
+
+int
+gcn_style_find (const gcn_style *net, const char *name)
+{
+  if (!name)
+    return -1;
+  for (int i = 0; i < net->cfg.styles; i++)
+    if (net->names[i] && strcmp (net->names[i], name) == 0)
+      return i;
+  return -1;
+}
+
+char *
+gcn_style_names_joined (const gcn_style *net)
+{
+  size_t len = 1;
+  for (int i = 0; i < net->cfg.styles; i++)
+    len += (net->names[i] ? strlen (net->names[i]) : 16) + 1;
+  char *s = malloc (len), *p = s;
+  if (!s)
+    return NULL;
+  *p = '\0';
+  for (int i = 0; i < net->cfg.styles; i++) {
+    if (net->names[i])
+      p += sprintf (p, "%s%s", i ? "," : "", net->names[i]);
+    else
+      p += sprintf (p, "%sstyle%d", i ? "," : "", i);
+  }
+  return s;
+}
+
+/* Split the comma-separated names; a name is kept only when it is a
+ * plain identifier-like token, so metadata cannot inject odd strings. */
+static void
+parse_names (gcn_style *net, const char *list)
+{
+  int i = 0;
+  const char *p = list;
+  while (p && *p && i < net->cfg.styles) {
+    const char *end = strchr (p, ',');
+    size_t len = end ? (size_t) (end - p) : strlen (p);
+    if (len > 0 && len < GC_MAX_NAME) {
+      char buf[GC_MAX_NAME];
+      memcpy (buf, p, len);
+      buf[len] = '\0';
+      gcn_style_set_name (net, i, buf);
+    }
+    i++;
+    p = end ? end + 1 : NULL;
+  }
+}
+
+int
+gcn_style_load (gcn_style *net, const gc_model_file *m)
+{
+  gcn_style_config cfg;
+
+  if (gc_model_check_arch (m, GCN_STYLE_ARCH) < 0)
+    return -1;
+  cfg.styles = gc_model_meta_get_int (m, "styles", 0);
+  cfg.ch1 = gc_model_meta_get_int (m, "ch1", 0);
+  cfg.ch2 = gc_model_meta_get_int (m, "ch2", 0);
+  cfg.blocks = gc_model_meta_get_int (m, "blocks", -1);
+  if (!config_valid (&cfg)) {
+    char msg[256];
+    snprintf (msg, sizeof msg, "%s", gc_last_error ());
+    gc_set_error ("%s: %s", m->source ? m->source : "model", msg);
+    return -1;
+  }
+  if (gcn_style_init (net, &cfg, NULL) < 0)
+    return -1;
+  if (gc_model_bind (m, &net->params) < 0) {
+    gcn_style_free (net);
+    return -1;
+  }
+  parse_names (net, gc_model_meta_get (m, "style_names"));
+  return 0;
+}
+
+const char **
+gcn_style_meta (const gcn_style *net, char **storage)
+{
+  /* storage holds four small numbers then the names */
+  char *names = gcn_style_names_joined (net);
+  const char **kv = calloc (11, sizeof *kv);
+  char *buf = malloc (64 + (names ? strlen (names) + 1 : 1));
+  if (!names || !kv || !buf) {
+    free (names);
+    free (kv);
+    free (buf);
+    *storage = NULL;
+    return NULL;
+  }
+  char *styles = buf, *ch1 = buf + 16, *ch2 = buf + 32, *blocks = buf + 48;
+  snprintf (styles, 16, "%d", net->cfg.styles);
+  snprintf (ch1, 16, "%d", net->cfg.ch1);
+  snprintf (ch2, 16, "%d", net->cfg.ch2);
+  snprintf (blocks, 16, "%d", net->cfg.blocks);
+  strcpy (buf + 64, names);
+  free (names);
+  kv[0] = "arch";
+  kv[1] = GCN_STYLE_ARCH;
+  kv[2] = "styles";
+  kv[3] = styles;
+  kv[4] = "ch1";
+  kv[5] = ch1;
+  kv[6] = "ch2";
+  kv[7] = ch2;
+  kv[8] = "blocks";
+  kv[9] = blocks;
+  kv[10] = NULL;
+  /* style_names appended by growing the list */
+  const char **kv2 = realloc (kv, 13 * sizeof *kv);
+  if (!kv2) {
+    free (kv);
+    free (buf);
+    *storage = NULL;
+    return NULL;
+  }
+  kv2[10] = "style_names";
+  kv2[11] = buf + 64;
+  kv2[12] = NULL;
+  *storage = buf;
+  return kv2;
+}
+
+void
+gcn_style_meta_free (const char **kv, char *storage)
+{
+  free ((void *) kv);
+  free (storage);
+}
+
+double
+gcn_style_macs (const gcn_style_config *cfg, int w, int h)
+{
+  double p1 = (double) (w / 2) * (h / 2), p2 = (double) (w / 4) * (h / 4);
+  double c1 = cfg->ch1, c2 = cfg->ch2;
+  return p1 * 27 * c1 + p2 * 9 * c1 * c2 + cfg->blocks * 2 * p2 * 9 * c2 * c2
+      + p2 * c2 * 4 * c1 + p1 * 9 * c1 * 12;
+}
+
+/* ---- elementwise pieces (own loops: exact and free of aliasing rules) --- */
+
+static void
+relu_inplace (gc_tensor *t)
+{
+  size_t n = gc_tensor_size (t);
+  float *d = t->data;
+  for (size_t i = 0; i < n; i++)
+    d[i] = d[i] > 0.f ? d[i] : 0.f;
+}
+
+/* g *= (y > 0): the ReLU output decides, as the input would. */
+static void
+relu_mask (const gc_tensor *y, gc_tensor *g)
+{
+  size_t n = gc_tensor_size (g);
+  const float *yd = y->data;
+  float *gd = g->data;
+  for (size_t i = 0; i < n; i++)
+    if (!(yd[i] > 0.f))
+      gd[i] = 0.f;
+}
+
+static inline float
+sigmoidf (float x)
+{
+  return 1.f / (1.f + expf (-x));
+}
+
+/* ---- training passes ---------------------------------------------------- */
+
+void
+gcn_style_acts_free (gcn_style_acts *a)
+{
+  gc_tensor *all[] = { &a->x, &a->e1, &a->e1n, &a->e2, &a->e2n, &a->u, &a->us,
+    &a->usn, &a->o, &a->os, &a->y, &a->g0, &a->g1, &a->g2, &a->gh };
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+    gc_tensor_free (all[i]);
+  for (int i = 0; i < GCN_STYLE_MAX_BLOCKS; i++) {
+    gc_tensor_free (&a->ra[i]);
+    gc_tensor_free (&a->ran[i]);
+    gc_tensor_free (&a->rb[i]);
+    gc_tensor_free (&a->rbn[i]);
+  }
+  for (int i = 0; i <= GCN_STYLE_MAX_BLOCKS; i++)
+    gc_tensor_free (&a->h[i]);
+  free (a->cls);
+  memset (a, 0, sizeof *a);
+}
+
+/* Tensors in a zeroed acts struct have dims 0; gc_tensor_resize fixes
+ * them, so only the buffers need to exist before use. */
+
+int
+gcn_style_forward (gcn_style *net, const gc_tensor *x, const int *cls,
+    gcn_style_acts *a, const gc_tensor **y)
+{
+  int nb = net->cfg.blocks;
+
+  if (x->c != 3 || x->h % GCN_STYLE_MULTIPLE || x->w % GCN_STYLE_MULTIPLE
+      || x->h < GCN_STYLE_MULTIPLE || x->w < GCN_STYLE_MULTIPLE) {
+    gc_set_error ("style net: input must be (N, 3, H, W) with H, W multiples "
+        "of %d, got (%d, %d, %d, %d)", GCN_STYLE_MULTIPLE, x->n, x->c, x->h,
+        x->w);
+    return -1;
+  }
+  for (int i = 0; i < x->n; i++)
+    if (!cls || cls[i] < 0 || cls[i] >= net->cfg.styles) {
+      gc_set_error ("style net: bad style index");
+      return -1;
+    }
+  if (a->cls_cap < x->n) {
+    int *c = realloc (a->cls, x->n * sizeof *c);
+    if (!c) {
+      gc_set_error ("out of memory");
+      return -1;
+    }
+    a->cls = c;
+    a->cls_cap = x->n;
+  }
+  memcpy (a->cls, cls, x->n * sizeof *cls);
+  if (gc_tensor_copy (&a->x, x) < 0)
+    return -1;
+
+  gc_conv2d_forward (&net->enc1, &a->x, &a->e1);
+  gc_instnorm_forward (&net->n_enc1, &a->e1, a->cls, &a->e1n);
+  relu_inplace (&a->e1n);
+  gc_conv2d_forward (&net->enc2, &a->e1n, &a->e2);
+  gc_instnorm_forward (&net->n_enc2, &a->e2, a->cls, &a->e2n);
+  relu_inplace (&a->e2n);
+  if (gc_tensor_copy (&a->h[0], &a->e2n) < 0)
+    return -1;
+  for (int i = 0; i < nb; i++) {
+    gc_conv2d_forward (&net->res_a[i], &a->h[i], &a->ra[i]);
+    gc_instnorm_forward (&net->n_res_a[i], &a->ra[i], a->cls, &a->ran[i]);
+    relu_inplace (&a->ran[i]);
+    gc_conv2d_forward (&net->res_b[i], &a->ran[i], &a->rb[i]);
+    gc_instnorm_forward (&net->n_res_b[i], &a->rb[i], a->cls, &a->rbn[i]);
+    gc_add (&a->h[i], &a->rbn[i], &a->h[i + 1]);
+  }
+  gc_conv2d_forward (&net->up, &a->h[nb], &a->u);
+  gc_pixel_shuffle_forward (2, &a->u, &a->us);
+  gc_instnorm_forward (&net->n_up, &a->us, a->cls, &a->usn);
+  relu_inplace (&a->usn);
+  gc_conv2d_forward (&net->out, &a->usn, &a->o);
+  gc_pixel_shuffle_forward (2, &a->o, &a->os);
+  if (gc_tensor_resize (&a->y, a->os.n, a->os.c, a->os.h, a->os.w) < 0)
+    return -1;
+  size_t n = gc_tensor_size (&a->y);
+  for (size_t i = 0; i < n; i++)
+    a->y.data[i] = sigmoidf (a->os.data[i]);
+  if (y)
+    *y = &a->y;
+  return 0;
+}
+
+int
+gcn_style_backward (gcn_style *net, gcn_style_acts *a, const gc_tensor *dy,
+    gc_tensor *dx)
+{
+  int nb = net->cfg.blocks;
+  gc_tensor *g0 = &a->g0, *g1 = &a->g1, *g2 = &a->g2, *gh = &a->gh;
+
+  if (dy->n != a->y.n || dy->c != a->y.c || dy->h != a->y.h
+      || dy->w != a->y.w) {
+    gc_set_error ("style net: gradient shape does not match the output");
+    return -1;
+  }
+  if (gc_tensor_resize (g0, dy->n, dy->c, dy->h, dy->w) < 0)
+    return -1;
+  size_t n = gc_tensor_size (dy);
+  for (size_t i = 0; i < n; i++) {
+    float s = a->y.data[i];
+    g0->data[i] = dy->data[i] * s * (1.f - s);
+  }
+  gc_pixel_shuffle_backward (2, g0, g1);
+  gc_conv2d_backward (&net->out, &a->usn, g1, g2);
+  relu_mask (&a->usn, g2);
+  gc_instnorm_backward (&net->n_up, &a->us, a->cls, g2, g1);
+  gc_pixel_shuffle_backward (2, g1, g2);
+  gc_conv2d_backward (&net->up, &a->h[nb], g2, gh);
+  for (int i = nb - 1; i >= 0; i--) {
+    gc_instnorm_backward (&net->n_res_b[i], &a->rb[i], a->cls, gh, g1);
+    gc_conv2d_backward (&net->res_b[i], &a->ran[i], g1, g2);
+    relu_mask (&a->ran[i], g2);
+    gc_instnorm_backward (&net->n_res_a[i], &a->ra[i], a->cls, g2, g1);
+    gc_conv2d_backward (&net->res_a[i], &a->h[i], g1, g2);
+    gc_axpy (1.f, g2, gh);                      /* skip path */
+  }
+  relu_mask (&a->e2n, gh);
+  gc_instnorm_backward (&net->n_enc2, &a->e2, a->cls, gh, g1);
+  gc_conv2d_backward (&net->enc2, &a->e1n, g1, g2);
+  relu_mask (&a->e1n, g2);
+  gc_instnorm_backward (&net->n_enc1, &a->e1, a->cls, g2, g1);
+  gc_conv2d_backward (&net->enc1, &a->x, g1, dx);
+  return 0;
+}
+
+/* ---- inference ------------------------------------------------------------ */
+
+void
+gcn_style_work_free (gcn_style_work *ws)
+{
+  gc_tensor_free (&ws->x);
+  gc_tensor_free (&ws->a);
+  gc_tensor_free (&ws->b);
+  gc_tensor_free (&ws->c);
+  gc_tensor_free (&ws->t);
+  free (ws->gamma);
+  free (ws->beta);
+  memset (ws, 0, sizeof *ws);
+}
+
+typedef enum { NORM_RELU, NORM_ADD_INTO } norm_mode;
+
+typedef struct {
+  gc_tensor *src, *dst;
+  const float *gamma, *beta;
+  float eps;
+  norm_mode mode;
+} norm_job;
+
+/* Instance norm of one frame with given (blended) rows, then either ReLU in
+ * place or "dst += norm(src)" (the residual add), one channel per item. */
+static void
+norm_channels (void *ctx, int begin, int end, int worker)
+{
+  norm_job *j = ctx;
+  size_t hw = (size_t) j->src->h * j->src->w;
+  for (int c = begin; c < end; c++) {
+    float *x = j->src->data + c * hw;
+    double sum = 0, sq = 0;
+    for (size_t i = 0; i < hw; i++)
+      sum += x[i];
+    double mean = sum / hw;
+    for (size_t i = 0; i < hw; i++) {
+      double d = x[i] - mean;
+      sq += d * d;
+    }
+    float inv = (float) (1.0 / sqrt (sq / hw + j->eps));
+    float scale = j->gamma[c] * inv;
+    float shift = j->beta[c] - (float) mean * scale;
+    if (j->mode == NORM_RELU) {
+      for (size_t i = 0; i < hw; i++) {
+        float v = x[i] * scale + shift;
+        x[i] = v > 0.f ? v : 0.f;
+      }
+    } else {
+      float *d = j->dst->data + c * hw;
+      for (size_t i = 0; i < hw; i++)
+        d[i] += x[i] * scale + shift;
+    }
+  }
+}
+
+static void
+norm_apply (const gc_instnorm *l, const float *gamma, const float *beta,
+    gc_tensor *src, gc_tensor *dst, norm_mode mode)
+{
+  norm_job j = { src, dst, gamma, beta, l->eps, mode };
+  gc_parallel_for (gc_current_threads (), src->c, norm_channels, &j);
+}
+
+/* Blend the style rows of one norm into ws->gamma/beta at offset off. */
+static void
+blend_rows (const gc_instnorm *l, const float *mix, float *gamma, float *beta)
+{
+  for (int c = 0; c < l->channels; c++) {
+    float g = 0.f, b = 0.f;
+    for (int s = 0; s < l->classes; s++) {
+      if (mix[s] == 0.f)
+        continue;
+      g += mix[s] * l->gamma.w[s * l->channels + c];
+      b += mix[s] * l->beta.w[s * l->channels + c];
+    }
+    gamma[c] = g;
+    beta[c] = b;
+  }
+}
+
+/* Copy the frame into a padded tensor, replicating the last row/column:
+ * edges then look like the picture continues, not like a black border. */
+static void
+pad_input (const float *rgb, int w, int h, gc_tensor *x)
+{
+  int pw = x->w, ph = x->h;
+  for (int c = 0; c < 3; c++) {
+    const float *src = rgb + (size_t) c * w * h;
+    float *dst = x->data + (size_t) c * pw * ph;
+    for (int y = 0; y < ph; y++) {
+      const float *row = src + (size_t) (y < h ? y : h - 1) * w;
+      float *out = dst + (size_t) y * pw;
+      memcpy (out, row, w * sizeof *out);
+      for (int i = w; i < pw; i++)
+        out[i] = row[w - 1];
+    }
+  }
+}
+
+typedef struct {
+  const gc_tensor *t;
+  float *out;
+  int w, h;
+} sigmoid_job;
+
+static void
+sigmoid_rows (void *ctx, int begin, int end, int worker)
+{
+  sigmoid_job *j = ctx;
+  for (int r = begin; r < end; r++) {
+    int c = r / j->h, y = r % j->h;
+    const float *src = j->t->data + ((size_t) c * j->t->h + y) * j->t->w;
+    float *dst = j->out + ((size_t) c * j->h + y) * j->w;
+    for (int x = 0; x < j->w; x++)
+      dst[x] = sigmoidf (src[x]);
+  }
+}
+
+int
+gcn_style_infer (gcn_style *net, const float *rgb, int w, int h,
+    const float *mix, float *out, gcn_style_work *ws)
+{
+  const gcn_style_config *cfg = &net->cfg;
+  int m = GCN_STYLE_MULTIPLE;
+  int nb = cfg->blocks;
+  int norms = 3 + 2 * nb;
+
+  if (!rgb || !out || !mix || w < 1 || h < 1 || w > 16384 || h > 16384) {
+    gc_set_error ("style net: bad frame (%dx%d)", w, h);
+    return -1;
+  }
+  int rows = norms * (cfg->ch1 > cfg->ch2 ? cfg->ch1 : cfg->ch2);
+  if (ws->rows_cap < rows) {
+    float *g = realloc (ws->gamma, rows * sizeof *g);
+    if (g)
+      ws->gamma = g;
+    float *b = realloc (ws->beta, rows * sizeof *b);
+    if (b)
+      ws->beta = b;
+    if (!g || !b) {
+      gc_set_error ("out of memory");
+      return -1;
+    }
+    ws->rows_cap = rows;
+  }
+  if (gc_tensor_resize (&ws->x, 1, 3, (h + m - 1) / m * m,
+          (w + m - 1) / m * m) < 0)
+    return -1;
+  pad_input (rgb, w, h, &ws->x);
+
+  /* one blended row pair per norm, in network order */
+  int stride = cfg->ch1 > cfg->ch2 ? cfg->ch1 : cfg->ch2;
+  const gc_instnorm *order[3 + 2 * GCN_STYLE_MAX_BLOCKS];
+  int k = 0;
+  order[k++] = &net->n_enc1;
+  order[k++] = &net->n_enc2;
+  for (int i = 0; i < nb; i++) {
+    order[k++] = &net->n_res_a[i];
+    order[k++] = &net->n_res_b[i];
+  }
+  order[k++] = &net->n_up;
+  for (int i = 0; i < k; i++)
+    blend_rows (order[i], mix, ws->gamma + i * stride, ws->beta + i * stride);
+#define ROW(i) ws->gamma + (i) * stride, ws->beta + (i) * stride
+
+  gc_conv2d_forward (&net->enc1, &ws->x, &ws->a);
+  norm_apply (&net->n_enc1, ROW (0), &ws->a, NULL, NORM_RELU);
+  gc_conv2d_forward (&net->enc2, &ws->a, &ws->b);
+  norm_apply (&net->n_enc2, ROW (1), &ws->b, NULL, NORM_RELU);
+  for (int i = 0; i < nb; i++) {
+    gc_conv2d_forward (&net->res_a[i], &ws->b, &ws->a);
+    norm_apply (&net->n_res_a[i], ROW (2 + 2 * i), &ws->a, NULL, NORM_RELU);
+    gc_conv2d_forward (&net->res_b[i], &ws->a, &ws->c);
+    norm_apply (&net->n_res_b[i], ROW (3 + 2 * i), &ws->c, &ws->b,
+        NORM_ADD_INTO);
+  }
+  gc_conv2d_forward (&net->up, &ws->b, &ws->a);
+  gc_pixel_shuffle_forward (2, &ws->a, &ws->c);
+  norm_apply (&net->n_up, ROW (2 + 2 * nb), &ws->c, NULL, NORM_RELU);
+  gc_conv2d_forward (&net->out, &ws->c, &ws->a);
+  gc_pixel_shuffle_forward (2, &ws->a, &ws->t);
+#undef ROW
+
+  sigmoid_job sj = { &ws->t, out, w, h };
+  gc_parallel_for (gc_current_threads (), 3 * h, sigmoid_rows, &sj);
+  return 0;
+}

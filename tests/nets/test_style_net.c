@@ -1,0 +1,426 @@
+/* The conditional style generator and its critic: backward against central
+ * differences (input and every parameter), the inference path against the
+ * training forward (odd sizes pad by replication, 1 and 2 threads), style
+ * blending through the norm rows, and the model-file round trip with the
+ * style names. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gancore.h"
+#include "gcn_style.h"
+#include "gcn_style_disc.h"
+
+static int failures;
+#define CHECK(cond, ...) do { if (!(cond)) { failures++; \
+  fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+  fprintf (stderr, __VA_ARGS__); fputc ('\n', stderr); } } while (0)
+
+static int
+close_enough (double a, double b, double rtol, double atol)
+{
+  double m = fabs (a) > fabs (b) ? fabs (a) : fabs (b);
+  return fabs (a - b) <= atol + rtol * m && !isnan (a) && !isnan (b);
+}
+
+static void
+perturb (gc_param_list *pl, gc_rng *r, float amount)
+{
+  /* spread gamma/beta rows apart so every style row gets its own gradient */
+  for (int i = 0; i < pl->count; i++) {
+    gc_param *p = pl->items[i];
+    for (size_t k = 0; k < p->n; k++)
+      p->w[k] += amount * gc_rng_normal (r);
+  }
+}
+
+/* ---- generator ------------------------------------------------------------ */
+
+static double
+gen_loss (gcn_style *n, const gc_tensor *x, const int *cls,
+    const gc_tensor *probe, gcn_style_acts *a)
+{
+  const gc_tensor *y;
+  if (gcn_style_forward (n, x, cls, a, &y) < 0)
+    return NAN;
+  double s = 0;
+  for (size_t i = 0; i < gc_tensor_size (y); i++)
+    s += (double) y->data[i] * probe->data[i];
+  return s;
+}
+
+/* Compare d loss / d v at one float against a central difference.
+ * Returns 1 when checked, 0 when skipped near a ReLU kink. */
+static int
+check_entry (float *v, double analytic, gcn_style *n, const gc_tensor *x,
+    const int *cls, const gc_tensor *probe, gcn_style_acts *a,
+    const char *what, size_t k, double *worst)
+{
+  const float eps = 2e-3f;
+  float keep = *v;
+  *v = keep + eps;
+  double lp = gen_loss (n, x, cls, probe, a);
+  *v = keep - eps;
+  double lm = gen_loss (n, x, cls, probe, a);
+  *v = keep + eps / 2;
+  double lp2 = gen_loss (n, x, cls, probe, a);
+  *v = keep - eps / 2;
+  double lm2 = gen_loss (n, x, cls, probe, a);
+  *v = keep;
+  double num = (lp - lm) / (2 * eps), num2 = (lp2 - lm2) / eps;
+  /* a kink inside the interval shows as disagreement between step sizes */
+  if (!close_enough (num, num2, 0.02, 2e-3))
+    return 0;
+  double err = fabs (num - analytic) / (fabs (num) + fabs (analytic) + 1e-2);
+  if (err > *worst)
+    *worst = err;
+  CHECK (close_enough (num, analytic, 0.03, 3e-3),
+      "%s[%zu]: numeric %.6f analytic %.6f", what, k, num, analytic);
+  return 1;
+}
+
+static void
+test_generator_gradients (void)
+{
+  gc_rng r;
+  gc_rng_seed (&r, 11);
+  gcn_style_config cfg = { 3, 4, 8, 1 };
+  gcn_style n;
+  CHECK (gcn_style_init (&n, &cfg, &r) == 0, "init: %s", gc_last_error ());
+  perturb (&n.params, &r, 0.2f);
+
+  gc_tensor x = GC_TENSOR_INIT, probe = GC_TENSOR_INIT, dx = GC_TENSOR_INIT;
+  gc_tensor_resize (&x, 2, 3, 16, 12);
+  gc_rng_fill_uniform (&r, x.data, gc_tensor_size (&x), 0.f, 1.f);
+  gc_tensor_resize (&probe, 2, 3, 16, 12);
+  gc_rng_fill_normal (&r, probe.data, gc_tensor_size (&probe), 0.f, 1.f);
+  int cls[2] = { 2, 0 };
+
+  gcn_style_acts a;
+  memset (&a, 0, sizeof a);
+  const gc_tensor *y;
+  gc_param_list_zero_grad (&n.params);
+  CHECK (gcn_style_forward (&n, &x, cls, &a, &y) == 0, "forward: %s",
+      gc_last_error ());
+  CHECK (y->n == 2 && y->c == 3 && y->h == 16 && y->w == 12, "output shape");
+  CHECK (gcn_style_backward (&n, &a, &probe, &dx) == 0, "backward");
+  CHECK (dx.n == 2 && dx.c == 3 && dx.h == 16 && dx.w == 12, "dx shape");
+
+  /* copy the analytic gradients: the numeric passes reuse the net */
+  int checked = 0, total = 0;
+  double worst = 0;
+  for (int i = 0; i < n.params.count; i++) {
+    gc_param *p = n.params.items[i];
+    float *g = malloc (p->n * sizeof *g);
+    memcpy (g, p->g, p->n * sizeof *g);
+    int nonzero = 0;
+    for (size_t k = 0; k < p->n; k++)
+      nonzero |= g[k] != 0.f;
+    /* rows of style 1 get no gradient (no item uses it): that is right */
+    int is_norm = strstr (p->name, "norm") != NULL;
+    CHECK (nonzero, "%s: all-zero gradient", p->name);
+    size_t stride = p->n > 12 ? p->n / 12 : 1;
+    for (size_t k = 0; k < p->n; k += stride) {
+      if (is_norm && p->shape[0] == 3 && (k / p->shape[1]) == 1) {
+        CHECK (g[k] == 0.f, "%s[%zu]: unused style row has gradient",
+            p->name, k);
+        continue;
+      }
+      total++;
+      checked += check_entry (&p->w[k], g[k], &n, &x, cls, &probe, &a,
+          p->name, k, &worst);
+    }
+    free (g);
+  }
+  gc_tensor dxc = GC_TENSOR_INIT;
+  gc_tensor_copy (&dxc, &dx);
+  for (size_t k = 0; k < gc_tensor_size (&x); k += 37) {
+    total++;
+    checked += check_entry (&x.data[k], dxc.data[k], &n, &x, cls, &probe, &a,
+        "x", k, &worst);
+  }
+  CHECK (checked >= total * 8 / 10, "only %d of %d entries checkable",
+      checked, total);
+  printf ("generator gradcheck: %d/%d entries, worst rel err %.2e\n",
+      checked, total, worst);
+
+  gc_tensor_free (&dxc);
+  gc_tensor_free (&x);
+  gc_tensor_free (&probe);
+  gc_tensor_free (&dx);
+  gcn_style_acts_free (&a);
+  gcn_style_free (&n);
+}
+
+/* ---- inference against the training forward -------------------------------- */
+
+static void
+replicate_pad (const gc_tensor *src, int pw, int ph, gc_tensor *dst)
+{
+  gc_tensor_resize (dst, 1, 3, ph, pw);
+  for (int c = 0; c < 3; c++)
+    for (int y = 0; y < ph; y++)
+      for (int x = 0; x < pw; x++) {
+        int sy = y < src->h ? y : src->h - 1, sx = x < src->w ? x : src->w - 1;
+        dst->data[((size_t) c * ph + y) * pw + x] =
+            src->data[((size_t) c * src->h + sy) * src->w + sx];
+      }
+}
+
+static void
+test_inference_matches_forward (void)
+{
+  gc_rng r;
+  gc_rng_seed (&r, 5);
+  gcn_style_config cfg = { 4, 8, 16, 2 };
+  gcn_style n;
+  CHECK (gcn_style_init (&n, &cfg, &r) == 0, "init");
+  perturb (&n.params, &r, 0.1f);
+  static const int sizes[][2] = { { 24, 16 }, { 13, 7 }, { 1, 1 }, { 30, 9 } };
+  gcn_style_work ws;
+  memset (&ws, 0, sizeof ws);
+  gcn_style_acts a;
+  memset (&a, 0, sizeof a);
+  for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+    int w = sizes[si][0], h = sizes[si][1];
+    int pw = (w + 3) / 4 * 4, ph = (h + 3) / 4 * 4;
+    gc_tensor x = GC_TENSOR_INIT, xp = GC_TENSOR_INIT;
+    gc_tensor_resize (&x, 1, 3, h, w);
+    gc_rng_fill_uniform (&r, x.data, gc_tensor_size (&x), 0.f, 1.f);
+    replicate_pad (&x, pw, ph, &xp);
+    for (int threads = 1; threads <= 2; threads++) {
+      gc_set_thread_limit (threads);
+      int style = (int) (si + threads) % cfg.styles;
+      float mix[4] = { 0 };
+      mix[style] = 1.f;
+      float *out = malloc ((size_t) 3 * w * h * sizeof *out);
+      CHECK (gcn_style_infer (&n, x.data, w, h, mix, out, &ws) == 0,
+          "infer %dx%d: %s", w, h, gc_last_error ());
+      const gc_tensor *y;
+      CHECK (gcn_style_forward (&n, &xp, &style, &a, &y) == 0, "forward");
+      double worst = 0;
+      for (int c = 0; c < 3; c++)
+        for (int yy = 0; yy < h; yy++)
+          for (int xx = 0; xx < w; xx++) {
+            double d = fabs (out[((size_t) c * h + yy) * w + xx]
+                - y->data[((size_t) c * ph + yy) * pw + xx]);
+            if (d > worst)
+              worst = d;
+          }
+      CHECK (worst < 1e-4, "%dx%d, %d threads: inference differs from "
+          "forward by %g", w, h, threads, worst);
+      /* deterministic: the same frame twice gives the same output */
+      float *again = malloc ((size_t) 3 * w * h * sizeof *again);
+      gcn_style_infer (&n, x.data, w, h, mix, again, &ws);
+      CHECK (memcmp (out, again, (size_t) 3 * w * h * sizeof *out) == 0,
+          "%dx%d: same frame, different output", w, h);
+      free (again);
+      free (out);
+    }
+    gc_tensor_free (&x);
+    gc_tensor_free (&xp);
+  }
+  gc_set_thread_limit (0);
+
+  /* blending: 50/50 of two styles lies between them and equals neither */
+  {
+    int w = 20, h = 12;
+    float *x = malloc ((size_t) 3 * w * h * sizeof *x);
+    float *o0 = malloc ((size_t) 3 * w * h * sizeof *x);
+    float *o1 = malloc ((size_t) 3 * w * h * sizeof *x);
+    float *om = malloc ((size_t) 3 * w * h * sizeof *x);
+    gc_rng_fill_uniform (&r, x, (size_t) 3 * w * h, 0.f, 1.f);
+    float m0[4] = { 1, 0, 0, 0 }, m1[4] = { 0, 0, 0, 1 };
+    float mm[4] = { 0.5f, 0, 0, 0.5f };
+    gcn_style_infer (&n, x, w, h, m0, o0, &ws);
+    gcn_style_infer (&n, x, w, h, m1, o1, &ws);
+    gcn_style_infer (&n, x, w, h, mm, om, &ws);
+    double d01 = 0, d0m = 0, d1m = 0;
+    for (int i = 0; i < 3 * w * h; i++) {
+      d01 += fabs (o0[i] - o1[i]);
+      d0m += fabs (o0[i] - om[i]);
+      d1m += fabs (o1[i] - om[i]);
+    }
+    CHECK (d01 > 1e-3 && d0m > 1e-4 && d1m > 1e-4,
+        "styles must differ: %g %g %g", d01, d0m, d1m);
+    CHECK (d0m < d01 && d1m < d01, "blend is not between the two styles");
+    free (x);
+    free (o0);
+    free (o1);
+    free (om);
+  }
+
+  /* bad input is refused, not crashed on */
+  float one[3] = { 0.5f, 0.5f, 0.5f }, mix[4] = { 1, 0, 0, 0 };
+  CHECK (gcn_style_infer (&n, one, 0, 1, mix, one, &ws) < 0, "w = 0 refused");
+  CHECK (gcn_style_infer (&n, NULL, 1, 1, mix, one, &ws) < 0, "NULL refused");
+  gc_tensor bad = GC_TENSOR_INIT;
+  gc_tensor_resize (&bad, 1, 3, 6, 8);
+  int cls = 0;
+  CHECK (gcn_style_forward (&n, &bad, &cls, &a, NULL) < 0,
+      "height 6 is not a multiple of 4");
+  gc_tensor_resize (&bad, 1, 3, 8, 8);
+  cls = 4;
+  CHECK (gcn_style_forward (&n, &bad, &cls, &a, NULL) < 0, "style 4 of 4");
+  gc_tensor_free (&bad);
+
+  gcn_style_acts_free (&a);
+  gcn_style_work_free (&ws);
+  gcn_style_free (&n);
+}
+
+/* ---- model file round trip ---------------------------------------------- */
+
+static void
+test_model_roundtrip (void)
+{
+  gc_rng r;
+  gc_rng_seed (&r, 3);
+  gcn_style_config cfg = { 3, 4, 8, 1 };
+  gcn_style n, m;
+  gcn_style_init (&n, &cfg, &r);
+  perturb (&n.params, &r, 0.1f);
+  gcn_style_set_name (&n, 0, "starry_night");
+  gcn_style_set_name (&n, 1, "wave");
+  gcn_style_set_name (&n, 2, "udnie");
+  char *storage;
+  const char **kv = gcn_style_meta (&n, &storage);
+  void *buf = NULL;
+  size_t size = 0;
+  CHECK (kv && gc_model_save_mem (&buf, &size, &n.params, kv) == 0,
+      "save: %s", gc_last_error ());
+  gcn_style_meta_free (kv, storage);
+  gc_model_file f;
+  CHECK (gc_model_parse (&f, buf, size, "<test>") == 0, "parse: %s",
+      gc_last_error ());
+  CHECK (gcn_style_load (&m, &f) == 0, "load: %s", gc_last_error ());
+  CHECK (m.cfg.styles == 3 && m.cfg.ch1 == 4 && m.cfg.ch2 == 8
+      && m.cfg.blocks == 1, "config round trip");
+  CHECK (gcn_style_find (&m, "wave") == 1 && gcn_style_find (&m, "udnie") == 2
+      && gcn_style_find (&m, "nope") == -1, "style names round trip");
+  int w = 9, h = 5;
+  float x[3 * 9 * 5], a[3 * 9 * 5], b[3 * 9 * 5], mix[3] = { 0, 1, 0 };
+  gc_rng_fill_uniform (&r, x, sizeof x / sizeof x[0], 0.f, 1.f);
+  gcn_style_work ws;
+  memset (&ws, 0, sizeof ws);
+  gcn_style_infer (&n, x, w, h, mix, a, &ws);
+  gcn_style_infer (&m, x, w, h, mix, b, &ws);
+  CHECK (memcmp (a, b, sizeof a) == 0, "loaded model gives other output");
+  gcn_style_work_free (&ws);
+  gcn_style_free (&m);
+  gc_model_free (&f);
+
+  /* a model of another architecture is refused with a message */
+  const char *other[] = { "arch", "something-else", NULL };
+  gc_model_save_mem (&buf, &size, &n.params, other);
+  CHECK (gc_model_parse (&f, buf, size, "<other>") == 0, "parse other");
+  CHECK (gcn_style_load (&m, &f) < 0, "wrong arch accepted");
+  gc_model_free (&f);
+  free (buf);
+  gcn_style_free (&n);
+}
+
+/* ---- critic --------------------------------------------------------------- */
+
+static double
+disc_loss (gcn_style_disc *d, const gc_tensor *x, const int *cls,
+    gc_tensor *const *probe, gcn_style_disc_acts *a)
+{
+  gcn_style_disc_forward (d, x, cls, a);
+  double s = 0;
+  for (int k = 0; k < d->cfg.scales; k++)
+    for (size_t i = 0; i < gc_tensor_size (&a->out[k]); i++)
+      s += (double) a->out[k].data[i] * probe[k]->data[i];
+  return s;
+}
+
+static void
+test_disc_gradients (void)
+{
+  gc_rng r;
+  gc_rng_seed (&r, 17);
+  gcn_style_disc_config cfg = { 3, 2, 4, 0.2f };
+  gcn_style_disc d;
+  CHECK (gcn_style_disc_init (&d, &cfg, &r) == 0, "disc init: %s",
+      gc_last_error ());
+  gc_tensor x = GC_TENSOR_INIT, dx = GC_TENSOR_INIT;
+  gc_tensor_resize (&x, 2, 3, 16, 16);
+  gc_rng_fill_uniform (&r, x.data, gc_tensor_size (&x), 0.f, 1.f);
+  int cls[2] = { 1, 2 };
+  gcn_style_disc_acts a;
+  memset (&a, 0, sizeof a);
+  CHECK (gcn_style_disc_forward (&d, &x, cls, &a) == 0, "disc forward: %s",
+      gc_last_error ());
+  gc_tensor probes[2] = { GC_TENSOR_INIT, GC_TENSOR_INIT };
+  gc_tensor *pp[2] = { &probes[0], &probes[1] };
+  for (int k = 0; k < 2; k++) {
+    gc_tensor_resize (&probes[k], a.out[k].n, 1, a.out[k].h, a.out[k].w);
+    gc_rng_fill_normal (&r, probes[k].data, gc_tensor_size (&probes[k]), 0, 1);
+  }
+  CHECK (a.out[0].h == 4 && a.out[1].h == 2, "patch map sizes %d %d",
+      a.out[0].h, a.out[1].h);
+  gc_param_list_zero_grad (&d.params);
+  CHECK (gcn_style_disc_backward (&d, &a, pp, &dx) == 0, "disc backward");
+  double worst = 0;
+  const float eps = 1e-3f;
+  int checked = 0;
+  for (size_t k = 0; k < gc_tensor_size (&x); k += 29) {
+    float keep = x.data[k];
+    double an = dx.data[k];
+    x.data[k] = keep + eps;
+    double lp = disc_loss (&d, &x, cls, pp, &a);
+    x.data[k] = keep - eps;
+    double lm = disc_loss (&d, &x, cls, pp, &a);
+    x.data[k] = keep;
+    double num = (lp - lm) / (2 * eps);
+    double err = fabs (num - an) / (fabs (num) + fabs (an) + 1e-2);
+    if (err > worst)
+      worst = err;
+    checked++;
+    CHECK (close_enough (num, an, 0.03, 2e-3), "disc dx[%zu]: %f vs %f", k,
+        num, an);
+  }
+  /* a head weight of an unused style channel (0) gets no gradient, one of
+   * a used style does */
+  gc_param *head = &d.conv[0][3].weight;
+  size_t per = head->n / 3;
+  double g0 = 0, g1 = 0;
+  for (size_t k = 0; k < per; k++) {
+    g0 += fabs (head->g[k]);
+    g1 += fabs (head->g[per + k]);
+  }
+  CHECK (g0 == 0 && g1 > 0, "style channels: unused %g used %g", g0, g1);
+  printf ("critic gradcheck: %d entries, worst rel err %.2e\n", checked,
+      worst);
+  /* spectral norm keeps the weights' largest singular value near 1 */
+  for (int it = 0; it < 30; it++) {
+    gcn_style_disc_sn_begin (&d, 1);
+    gcn_style_disc_sn_end (&d);
+  }
+  gcn_style_disc_sn_begin (&d, 0);
+  CHECK (fabsf (d.sn[0][1].sigma) > 0 && isfinite (d.sn[0][1].sigma),
+      "sigma %f", d.sn[0][1].sigma);
+  gcn_style_disc_sn_end (&d);
+  for (int k = 0; k < 2; k++)
+    gc_tensor_free (&probes[k]);
+  gc_tensor_free (&x);
+  gc_tensor_free (&dx);
+  gcn_style_disc_acts_free (&a);
+  gcn_style_disc_free (&d);
+}
+
+int
+main (void)
+{
+  gc_set_default_threads (2);
+  test_generator_gradients ();
+  test_inference_matches_forward ();
+  test_model_roundtrip ();
+  test_disc_gradients ();
+  if (failures)
+    fprintf (stderr, "test_style_net: %d check(s) failed\n", failures);
+  else
+    printf ("test_style_net: all checks passed\n");
+  return failures ? 1 : 0;
+}
