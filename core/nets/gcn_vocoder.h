@@ -1,0 +1,185 @@
+/* gcn_vocoder — a frame-rate GAN vocoder (Vocos / iSTFTNet style).
+ *
+ * Log-mel features in, waveform out. A small causal network (conv1d with
+ * dilation, a GRU) runs once per STFT frame and predicts each frame's
+ * log-magnitude plus a phase correction (atan2 of two outputs); the phase it
+ * corrects comes from real-time phase-gradient heap integration (RTPGHI) of
+ * the predicted magnitudes, so the network starts from a consistent phase
+ * instead of having to learn it from nothing. An inverse STFT (FFTW,
+ * Hann, 75 % overlap) turns frames into samples: no upsampling stack, hence
+ * cheap on a CPU.
+ *
+ * Two tasks share the network:
+ *  - COPY: mel of 16 kHz speech -> 16 kHz speech (resynthesis).
+ *  - NB2WB: the input is a band-limited signal (8 kHz speech upsampled to
+ *    16 kHz); bins below lowband_hz are passed through from the input STFT
+ *    and the band above is generated: magnitude from the network, phase
+ *    translated from the low band (a shift by a multiple of n_fft/hop bins,
+ *    which keeps frames consistent) plus the learned correction.
+ *
+ * Framing (whole signal and streaming agree exactly): frame t covers input
+ * samples [(t+1) hop - n_fft, (t+1) hop) (zeros before the start); output
+ * frames are overlap-added on the same span, so y has the time axis of x and
+ * a stream is late by n_fft - hop samples (frames still to come).
+ */
+#ifndef GCN_VOCODER_H
+#define GCN_VOCODER_H
+
+#include "gancore.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GCN_VOCODER_ARCH "vocoder"
+
+typedef enum {
+  GCN_VOCODER_COPY = 0,
+  GCN_VOCODER_NB2WB = 1
+} gcn_vocoder_task;
+
+typedef struct gcn_vocoder_config {
+  int sample_rate;          /* model (output) rate: 16000 */
+  int n_fft;                /* window = FFT size: 512 */
+  int hop;                  /* 128 (75 % overlap) */
+  int n_mels;               /* 80 */
+  int channels;             /* hidden width: 96 */
+  int task;                 /* gcn_vocoder_task */
+  float fmin, fmax;         /* mel range: 0 .. sample_rate / 2 */
+  float lowband_hz;         /* NB2WB: input passed through below this ... */
+  float fade_hz;            /* ... with a linear cross-fade this wide */
+} gcn_vocoder_config;
+
+void gcn_vocoder_config_default (gcn_vocoder_config *cfg, int task);
+
+typedef struct gcn_vocoder {
+  gcn_vocoder_config cfg;
+  int bins;                 /* n_fft / 2 + 1 */
+  gc_conv1d conv_in;        /* n_mels -> C, causal k 3 */
+  gc_conv1d res_a[2];       /* C -> C, causal k 3, dilation 1, 2 */
+  gc_conv1d res_b[2];       /* C -> C, 1x1 */
+  gc_gru gru;               /* C -> C */
+  gc_conv1d conv_out;       /* C -> 3 bins, 1x1: log-mag, cos-ish, sin-ish */
+  gc_param_list params;
+  /* fixed, derived from the config */
+  gc_filterbank mel;
+  float *mel_to_bin;        /* [bins][n_mels]: log-mel spread back to bins */
+  float *window;            /* Hann, n_fft */
+  float *fade;              /* [bins]: 0 = input bin, 1 = generated bin */
+  int *src_bin;             /* [bins]: NB2WB phase source bin (or -1) */
+  gc_stft *fft;             /* FFT helper of size n_fft */
+  float pghi_lambda;        /* Gaussian-equivalent window width^2 */
+} gcn_vocoder;
+
+/* Build an untrained vocoder (weights from seed). Returns 0 or -1. */
+int gcn_vocoder_init (gcn_vocoder *v, const gcn_vocoder_config *cfg,
+    uint64_t seed);
+void gcn_vocoder_free (gcn_vocoder *v);
+
+/* Load from a model file / memory (metadata gives the config). Errors name
+ * the source (gc_last_error ()). */
+int gcn_vocoder_load (gcn_vocoder *v, const gc_model_file *m);
+int gcn_vocoder_load_file (gcn_vocoder *v, const char *path);
+int gcn_vocoder_load_mem (gcn_vocoder *v, const void *data, size_t size,
+    const char *source);
+/* NULL-terminated key/value metadata describing the config (for export);
+ * strings live in `store` (at least 512 bytes). */
+void gcn_vocoder_meta (const gcn_vocoder *v, const char **kv, int max_kv,
+    char *store, size_t store_size);
+
+/* Algorithmic latency of the streaming vocoder, samples at the model rate. */
+int gcn_vocoder_latency (const gcn_vocoder *v);
+
+/* ---- features ----------------------------------------------------------- */
+/* Log-mel of one frame's magnitudes (bins) -> n_mels values. Use it to feed
+ * gcn_vocoder_stream_push_features from your own STFT (n_fft, Hann,
+ * unnormalised FFT, at the model rate). */
+void gcn_vocoder_mel_from_mag (const gcn_vocoder *v, const float *mag,
+    float *logmel);
+/* Whole signal: frames = len / hop (len rounded down), features
+ * [frames][n_mels] and (optional) complex spectra [frames][bins][2]. */
+int gcn_vocoder_frames (const gcn_vocoder *v, int len);
+void gcn_vocoder_analyze (gcn_vocoder *v, const float *x, int len,
+    float *logmel, float *spec);
+
+/* ---- training: batched forward / backward over whole signals ------------ */
+typedef struct gcn_vocoder_acts {
+  int batch, frames, len;
+  gc_tensor feat;           /* (B, n_mels, 1, T) */
+  gc_tensor h0, u[2], v[2], w[2], z[2], a[3];
+  gc_tensor gin, gout, hsum, hact, out;
+  gc_gru_cache gcache;
+  float *spec_in;           /* [B][T][bins][2] input spectra */
+  float *base;              /* [B][T][bins] log-mag base from the mel */
+  float *logmag;            /* [B][T][bins] predicted (clamped use) */
+  float *phase;             /* [B][T][bins] total phase used */
+  float *spec_out;          /* [B][T][bins][2] synthesized spectra */
+  float *d_out;             /* [B][T][3 bins] gradient w.r.t. out */
+  float *d_logmag;          /* [B][T][bins] extra gradient (mag loss) */
+  /* scratch */
+  gc_tensor dtmp, dtmp2, dtmp3;
+  float *frame;             /* n_fft + 2 * bins */
+} gcn_vocoder_acts;
+
+void gcn_vocoder_acts_free (gcn_vocoder_acts *a);
+/* x: B signals of len samples (len a multiple of hop) -> y (B, len).
+ * COPY: x is the speech to resynthesise; NB2WB: x is the band-limited
+ * signal at the model rate. Returns 0 or -1. */
+int gcn_vocoder_forward (gcn_vocoder *v, const float *x, int batch, int len,
+    float *y, gcn_vocoder_acts *a);
+/* L1 between predicted log-magnitudes of generated bins and those of the
+ * target signals (B, len), frames from t0 on; adds weight * gradient to the
+ * pending gradient. Returns the loss. */
+float gcn_vocoder_mag_loss (gcn_vocoder *v, gcn_vocoder_acts *a,
+    const float *target, int t0, float weight);
+/* dy: dL/dy (B, len). Accumulates parameter gradients (adjoint of the
+ * inverse STFT = a forward FFT of the windowed gradient). */
+void gcn_vocoder_backward (gcn_vocoder *v, gcn_vocoder_acts *a,
+    const float *dy);
+
+/* ---- streaming inference ------------------------------------------------ */
+typedef struct gcn_vocoder_stream gcn_vocoder_stream;
+
+gcn_vocoder_stream *gcn_vocoder_stream_new (gcn_vocoder *v);
+void gcn_vocoder_stream_free (gcn_vocoder_stream *s);
+void gcn_vocoder_stream_reset (gcn_vocoder_stream *s);
+/* Push hop samples at the model rate (COPY: speech; NB2WB: band-limited
+ * speech upsampled to the model rate), get hop output samples, late by
+ * gcn_vocoder_latency (). */
+void gcn_vocoder_stream_process (gcn_vocoder_stream *s, const float *in_hop,
+    float *out_hop);
+/* Push one frame of log-mel features (from gcn_vocoder_mel_from_mag), get
+ * hop output samples (COPY models; for gandenoise mode=resynth). */
+void gcn_vocoder_stream_push_features (gcn_vocoder_stream *s,
+    const float *logmel, float *out_hop);
+
+/* ---- phase from magnitude (RTPGHI, Prusa & Holighaus 2017) -------------- */
+typedef struct gcn_pghi gcn_pghi;
+gcn_pghi *gcn_pghi_new (int n_fft, int hop, float lambda);
+void gcn_pghi_free (gcn_pghi *p);
+void gcn_pghi_reset (gcn_pghi *p);
+/* One frame: log-magnitudes (bins) -> phases (bins), causal. */
+void gcn_pghi_frame (gcn_pghi *p, const float *logmag, float *phase);
+
+/* ---- resampling (windowed sinc, any rational ratio) --------------------- */
+/* Whole signal, zero delay: n_out = round (n_in * rate_out / rate_in). */
+long gcn_resample_len (long n_in, int rate_in, int rate_out);
+int gcn_resample (const float *in, long n_in, int rate_in, float *out,
+    long n_out, int rate_out);
+
+typedef struct gcn_resampler gcn_resampler;
+gcn_resampler *gcn_resampler_new (int rate_in, int rate_out);
+void gcn_resampler_free (gcn_resampler *r);
+void gcn_resampler_reset (gcn_resampler *r);
+/* Delay in input samples (output sample j lines up with input j*ri/ro). */
+int gcn_resampler_latency (const gcn_resampler *r);
+/* Push n_in samples; writes the outputs that became available (at most
+ * gcn_resampler_max_out (r, n_in)) and returns their count. */
+long gcn_resampler_max_out (const gcn_resampler *r, long n_in);
+long gcn_resampler_push (gcn_resampler *r, const float *in, long n_in,
+    float *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
