@@ -48,7 +48,7 @@ gk_close (double a, double b, double rtol, double atol)
 
 /* Compare the analytic gradient of every var with central differences.
  * Returns the number of mismatching entries (also added to gk_failures). */
-static int
+static inline int
 gk_check (const gk_op *op, gk_var *vars, int nvars, float eps, double rtol,
     double atol)
 {
