@@ -34,7 +34,24 @@ typedef struct gt_ctx {
   struct gt_log *log;       /* internal */
   long start_step;          /* > 0 after a resume */
   double t_start;
+  /* Added by the frame (fill with gt_parse_args; recipes may read them): */
+  char *cmdline;            /* the full command line, for the export */
+  int steps_given;          /* --steps was on the command line */
+  unsigned char *set_used;  /* [n_set]: read by a gt_opt_* call */
 } gt_ctx;
+
+/* Fill *c from "gan-train RECIPE [flags]" (argv[1] is the recipe) with the
+ * defaults: data ../shared/data, run_dir runs/<recipe>, cache cache/,
+ * out <run_dir>/model.safetensors, steps 1000, seed 1, threads 0 (all cores),
+ * ckpt_every 1000, log_every 50. Prints the problem and returns -1 on bad
+ * flags. */
+int gt_parse_args (gt_ctx *c, int argc, char **argv);
+void gt_ctx_clear (gt_ctx *c);
+/* The step count for this recipe: --steps when given, else def (the
+ * frame-wide default of 1000 suits no real recipe). Also sets c->steps. */
+long gt_steps (gt_ctx *c, long def);
+/* Warn (stderr) about --set keys no gt_opt_* call read; returns how many. */
+int gt_opts_warn_unused (gt_ctx *c);
 
 const char *gt_opt_str (gt_ctx *c, const char *key, const char *def);
 long gt_opt_int (gt_ctx *c, const char *key, long def);
@@ -54,6 +71,9 @@ int gt_load_audio (gt_ctx *c, const char *path, int rate, float **samples,
 int gt_list_files (gt_ctx *c, const char *dir, const char *exts,
     char ***paths);
 void gt_free_list (char **paths, int n);
+/* path resolved against data_dir (absolute paths and c == NULL or no
+ * data_dir: unchanged). malloc'ed; NULL on allocation failure. */
+char *gt_data_path (gt_ctx *c, const char *path);
 
 /* Any image -> RGB float32 planar [3][h][w] in [0, 1]. */
 int gt_load_image (gt_ctx *c, const char *path, float **rgb, int *w, int *h);
@@ -61,6 +81,8 @@ int gt_load_image (gt_ctx *c, const char *path, float **rgb, int *w, int *h);
  * at most max_frames (0: all). */
 int gt_load_video (gt_ctx *c, const char *path, int max_frames, float **rgb,
     int *w, int *h, int *frames, double *fps);
+/* Decode cache counters since start (tests and progress messages). */
+void gt_media_cache_stats (long *hits, long *misses);
 
 /* ---- progress, log, checkpoints, export --------------------------------- */
 /* Report one step's losses (names fixed for the run). Prints progress
@@ -87,6 +109,10 @@ int gt_checkpoint_due (gt_ctx *c, long step);
 int gt_export (gt_ctx *c, gc_param_list *params, const char *const *kv);
 
 void gt_finish (gt_ctx *c);   /* loss.png, final summary */
+/* Draw run_dir/loss.png now (also done at each checkpoint). 0 or -1. */
+int gt_log_plot (gt_ctx *c);
+/* mkdir -p; 0 or -1. */
+int gt_mkdirs (const char *path);
 
 /* A recipe: run the whole training; return 0 on success. */
 typedef int (*gt_recipe_fn) (gt_ctx *c);

@@ -1,0 +1,19 @@
+/* gan-train recipes. Each one lives in recipe_<name>.c and is compiled in
+ * when that file exists (tools/train/meson.build defines HAVE_RECIPE_<NAME>). */
+#ifndef GT_RECIPES_H
+#define GT_RECIPES_H
+
+#include "gt.h"
+
+/* 8-Gaussian ring toy GAN: the CI smoke run and the resume test. */
+int gt_recipe_ring (gt_ctx *c);
+/* Speech denoising (gandenoise). */
+int gt_recipe_denoise (gt_ctx *c);
+/* Video super-resolution (gansuperres). */
+int gt_recipe_superres (gt_ctx *c);
+/* Video style transfer (ganstyle). */
+int gt_recipe_style (gt_ctx *c);
+/* Neural vocoder / bandwidth extension (ganvocoder). */
+int gt_recipe_vocoder (gt_ctx *c);
+
+#endif
