@@ -1,0 +1,533 @@
+/* recipe_superres — train the gansuperres generator (gcn_superres).
+ *
+ * Data: every image under images/train (T91 + BSDS200), as BT.601 luma.
+ * Low-resolution inputs are made the way the literature makes them, with
+ * MATLAB-style bicubic imresize (gcn_resize) of the whole image, quantised
+ * to 8 bits like real video; training pairs are random aligned crops with
+ * random flips and transposes. Set5 (held out) is scored every checkpoint
+ * for monitoring only: the exported model is the last one, not the best.
+ *
+ * mode=fidelity: L1 loss, Adam with warm-up and cosine decay.
+ * mode=gan: starts from init=<fidelity model>; adds a spectrally normalised
+ *   PatchGAN on high-resolution luma (hinge loss) and an L1 loss on the
+ *   Laplacian (high-pass) of the output, which rewards edges the plain L1
+ *   blurs away; L1 keeps the colours and the PSNR near the fidelity model.
+ *
+ * --set keys: scale (2), channels (16), mid (2), patch (LR crop, 32),
+ *   batch (16), lr (1e-3), lr_min (1e-5), warmup (300), mode (fidelity|gan),
+ *   init (model for gan), w_l1 (1), w_hf (1), w_adv (0.01), lr_d (1e-4),
+ *   d_width (32), d_depth (3), eval_dir (images/eval/set5). */
+#include "gt.h"
+#include "gcn_patchgan.h"
+#include "gcn_resize.h"
+#include "gcn_superres.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+  int w, h;                 /* high resolution, a multiple of the scale */
+  float *hr, *lr;           /* luma planes */
+} sr_image;
+
+typedef struct {
+  sr_image *items;
+  int count;
+} sr_set;
+
+static void
+sr_set_free (sr_set *s)
+{
+  for (int i = 0; i < s->count; i++) {
+    free (s->items[i].hr);
+    free (s->items[i].lr);
+  }
+  free (s->items);
+  memset (s, 0, sizeof (*s));
+}
+
+/* Load every image of dir as luma, crop to a multiple of scale (the usual
+ * "modcrop") and make its low-resolution version. */
+static int
+load_set (gt_ctx *c, const char *dir, int scale, sr_set *set)
+{
+  char **paths = NULL;
+  int n = gt_list_files (c, dir, ".png,.bmp,.jpg,.jpeg", &paths);
+  memset (set, 0, sizeof (*set));
+  if (n <= 0) {
+    fprintf (stderr, "superres: no images under %s\n", dir);
+    return -1;
+  }
+  set->items = calloc (n, sizeof (sr_image));
+  if (!set->items)
+    goto fail;
+  for (int i = 0; i < n; i++) {
+    float *rgb = NULL;
+    int w, h;
+    if (gt_load_image (c, paths[i], &rgb, &w, &h) < 0) {
+      fprintf (stderr, "superres: %s: %s\n", paths[i], gc_last_error ());
+      goto fail;
+    }
+    int cw = w / scale * scale, ch = h / scale * scale;
+    if (cw < 4 * scale || ch < 4 * scale) {
+      free (rgb);
+      continue;
+    }
+    sr_image *im = &set->items[set->count];
+    im->w = cw;
+    im->h = ch;
+    im->hr = malloc (sizeof (float) * cw * ch);
+    im->lr = malloc (sizeof (float) * (cw / scale) * (ch / scale));
+    if (!im->hr || !im->lr) {
+      free (rgb);
+      free (im->hr);
+      free (im->lr);
+      goto fail;
+    }
+    size_t plane = (size_t) w * h;
+    for (int y = 0; y < ch; y++)
+      for (int x = 0; x < cw; x++) {
+        size_t k = (size_t) y * w + x;
+        im->hr[(size_t) y * cw + x] = gcn_luma_bt601 (rgb[k], rgb[plane + k],
+            rgb[2 * plane + k]);
+      }
+    free (rgb);
+    int lw = cw / scale, lh = ch / scale;
+    if (gcn_imresize_bicubic (im->hr, cw, ch, cw, im->lr, lw, lh, lw) < 0) {
+      free (im->hr);
+      free (im->lr);
+      goto fail;
+    }
+    for (int k = 0; k < lw * lh; k++) {
+      float v = roundf (im->lr[k] * 255.f) / 255.f;
+      im->lr[k] = v < 0.f ? 0.f : v > 1.f ? 1.f : v;
+    }
+    set->count++;
+  }
+  gt_free_list (paths, n);
+  return set->count > 0 ? 0 : -1;
+
+fail:
+  gt_free_list (paths, n);
+  sr_set_free (set);
+  return -1;
+}
+
+/* Copy a size x size crop at (x0, y0) with one of the 8 symmetries of the
+ * square (bit 0: mirror x, bit 1: mirror y, bit 2: transpose). */
+static void
+crop_aug (const float *src, int stride, int x0, int y0, int size, int t,
+    float *dst)
+{
+  for (int i = 0; i < size; i++)
+    for (int j = 0; j < size; j++) {
+      int u = i, v = j;
+      if (t & 4) {
+        u = j;
+        v = i;
+      }
+      if (t & 1)
+        v = size - 1 - v;
+      if (t & 2)
+        u = size - 1 - u;
+      dst[(size_t) i * size + j] = src[(size_t) (y0 + u) * stride + x0 + v];
+    }
+}
+
+/* Laplacian high-pass with zero borders: y = 4 x - (4 neighbours). Its own
+ * transpose, so the backward is the same operator on the gradient. */
+static void
+laplacian (const float *x, int n, int h, int w, float *y)
+{
+  for (int b = 0; b < n; b++) {
+    const float *p = x + (size_t) b * h * w;
+    float *q = y + (size_t) b * h * w;
+    for (int i = 0; i < h; i++)
+      for (int j = 0; j < w; j++) {
+        float v = 4.f * p[i * w + j];
+        if (i > 0)
+          v -= p[(i - 1) * w + j];
+        if (i < h - 1)
+          v -= p[(i + 1) * w + j];
+        if (j > 0)
+          v -= p[i * w + j - 1];
+        if (j < w - 1)
+          v -= p[i * w + j + 1];
+        q[i * w + j] = v;
+      }
+  }
+}
+
+/* PSNR-Y (0..255, shave = scale) of the net and of bicubic on a set. */
+static void
+evaluate (gcn_superres *g, const sr_set *set, double *psnr_net,
+    double *psnr_bicubic)
+{
+  int r = g->scale;
+  double sn = 0, sb = 0;
+  int counted = 0;
+  for (int i = 0; i < set->count; i++) {
+    const sr_image *im = &set->items[i];
+    int lw = im->w / r, lh = im->h / r;
+    float *out = malloc (sizeof (float) * im->w * im->h);
+    float *bic = malloc (sizeof (float) * im->w * im->h);
+    if (!out || !bic || gcn_superres_run (g, im->lr, lw, lh, lw, out, im->w)
+        || gcn_imresize_bicubic (im->lr, lw, lh, lw, bic, im->w, im->h,
+            im->w)) {
+      free (out);
+      free (bic);
+      continue;
+    }
+    double en = 0, eb = 0;
+    long cnt = 0;
+    for (int y = r; y < im->h - r; y++)
+      for (int x = r; x < im->w - r; x++) {
+        size_t k = (size_t) y * im->w + x;
+        double ref = im->hr[k] * 255.0;
+        double a = roundf (fminf (fmaxf (out[k], 0.f), 1.f) * 255.f);
+        double b = roundf (fminf (fmaxf (bic[k], 0.f), 1.f) * 255.f);
+        en += (a - ref) * (a - ref);
+        eb += (b - ref) * (b - ref);
+        cnt++;
+      }
+    if (cnt > 0) {
+      sn += 10.0 * log10 (255.0 * 255.0 / fmax (en / cnt, 1e-10));
+      sb += 10.0 * log10 (255.0 * 255.0 / fmax (eb / cnt, 1e-10));
+      counted++;
+    }
+    free (out);
+    free (bic);
+  }
+  *psnr_net = counted ? sn / counted : 0;
+  *psnr_bicubic = counted ? sb / counted : 0;
+}
+
+/* Everything a resume needs, as one parameter list. */
+typedef struct {
+  gc_param_list list;
+  gc_param *owned[2];
+  int n_owned[2];
+} train_state;
+
+static void
+train_state_free (train_state *s)
+{
+  for (int k = 0; k < 2; k++) {
+    for (int i = 0; i < s->n_owned[k]; i++)
+      gc_param_free (&s->owned[k][i]);
+    free (s->owned[k]);
+  }
+  gc_param_list_free (&s->list);
+  memset (s, 0, sizeof (*s));
+}
+
+static int
+train_state_build (train_state *s, gcn_superres *g, gcn_patchgan *d,
+    gc_adam *og, gc_adam *od)
+{
+  memset (s, 0, sizeof (*s));
+  for (int i = 0; i < g->params.count; i++)
+    gc_param_list_add (&s->list, g->params.items[i]);
+  if (gc_adam_state_export (og, "adam_g", &s->list, &s->owned[0],
+          &s->n_owned[0]) < 0)
+    return -1;
+  if (d) {
+    for (int i = 0; i < d->params.count; i++)
+      gc_param_list_add (&s->list, d->params.items[i]);
+    if (gc_adam_state_export (od, "adam_d", &s->list, &s->owned[1],
+            &s->n_owned[1]) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+int
+gt_recipe_superres (gt_ctx *c)
+{
+  int scale = (int) gt_opt_int (c, "scale", 2);
+  int channels = (int) gt_opt_int (c, "channels", 16);
+  int n_mid = (int) gt_opt_int (c, "mid", 2);
+  int patch = (int) gt_opt_int (c, "patch", 32);
+  int batch = (int) gt_opt_int (c, "batch", 16);
+  const char *mode = gt_opt_str (c, "mode", "fidelity");
+  int gan = strcmp (mode, "gan") == 0;
+  float lr = (float) gt_opt_float (c, "lr", gan ? 1e-4 : 1e-3);
+  float lr_min = (float) gt_opt_float (c, "lr_min", gan ? 1e-4 : 1e-5);
+  long warmup = gt_opt_int (c, "warmup", gan ? 0 : 300);
+  const char *init = gt_opt_str (c, "init", NULL);
+  float w_l1 = (float) gt_opt_float (c, "w_l1", 1.0);
+  float w_hf = (float) gt_opt_float (c, "w_hf", gan ? 1.0 : 0.0);
+  float w_adv = (float) gt_opt_float (c, "w_adv", 0.01);
+  float lr_d = (float) gt_opt_float (c, "lr_d", 1e-4);
+  int d_width = (int) gt_opt_int (c, "d_width", 32);
+  int d_depth = (int) gt_opt_int (c, "d_depth", 3);
+  const char *eval_dir = gt_opt_str (c, "eval_dir", "images/eval/set5");
+  long steps = gt_steps (c, 40000);
+  gt_opts_warn_unused (c);
+
+  int rc = -1;
+  int P = patch * scale;
+  gc_rng rng;
+  gc_rng_seed (&rng, c->seed);
+  gcn_superres g = { 0 };
+  gcn_patchgan d = { 0 };
+  gc_adam og = { 0 }, od = { 0 };
+  sr_set train = { 0 }, eval = { 0 };
+  gcn_superres_cache cache = { 0 };
+  gcn_patchgan_cache dc_real = { 0 }, dc_fake = { 0 };
+  gc_tensor xb = GC_TENSOR_INIT, yb = GC_TENSOR_INIT, out = GC_TENSOR_INIT;
+  gc_tensor dout = GC_TENSOR_INIT, dfake = GC_TENSOR_INIT;
+  gc_tensor logit_real = GC_TENSOR_INIT, logit_fake = GC_TENSOR_INIT;
+  gc_tensor dl_real = GC_TENSOR_INIT, dl_fake = GC_TENSOR_INIT;
+  float *lap_o = NULL, *lap_t = NULL, *lap_g = NULL;
+
+  if (patch < 8 || batch < 1) {
+    fprintf (stderr, "superres: patch must be >= 8 and batch >= 1\n");
+    return -1;
+  }
+  if (gan && !init) {
+    fprintf (stderr, "superres: mode=gan needs init=<fidelity model>\n");
+    return -1;
+  }
+  if (init) {
+    gc_model_file m = { 0 };
+    if (gc_model_load (&m, init) < 0
+        || gcn_superres_from_model (&g, &m, scale) < 0) {
+      fprintf (stderr, "superres: %s\n", gc_last_error ());
+      gc_model_free (&m);
+      return -1;
+    }
+    gc_model_free (&m);
+  } else if (gcn_superres_init (&g, scale, channels, n_mid, &rng) < 0) {
+    fprintf (stderr, "superres: %s\n", gc_last_error ());
+    return -1;
+  }
+  fprintf (stderr, "superres: x%d %s, %d channels, %d mid layers, %zu "
+      "weights, %ld MAC per input pixel\n", scale, mode, g.channels, g.n_mid,
+      gc_param_list_count_floats (&g.params, 1),
+      gcn_superres_macs_per_pixel (&g));
+  if (gan && gcn_patchgan_init (&d, 1, d_width, d_depth, &rng) < 0) {
+    fprintf (stderr, "superres: %s\n", gc_last_error ());
+    goto out;
+  }
+
+  if (load_set (c, "images/train", scale, &train) < 0)
+    goto out;
+  if (load_set (c, eval_dir, scale, &eval) < 0)
+    fprintf (stderr, "superres: no evaluation images, continuing\n");
+  long px = 0;
+  for (int i = 0; i < train.count; i++)
+    px += (long) train.items[i].w * train.items[i].h;
+  fprintf (stderr, "superres: %d training images (%.1f Mpixel), %d eval\n",
+      train.count, px / 1e6, eval.count);
+
+  gc_adam_init (&og, &g.params, lr, 0.9f, 0.999f, 0.f);
+  if (gan)
+    gc_adam_init (&od, &d.params, lr_d, 0.5f, 0.999f, 0.f);
+  gc_lr_schedule sched = { GC_LR_WARMUP_COSINE, lr, lr_min, steps, warmup,
+    0, 1.f };
+
+  long step = 0;
+  if (c->resume) {
+    train_state st;
+    if (train_state_build (&st, &g, gan ? &d : NULL, &og, &od) < 0) {
+      train_state_free (&st);
+      goto out;
+    }
+    step = gt_checkpoint_load (c, &st.list, &rng);
+    if (step < 0 || (step > 0 && (gc_adam_state_import (&og, "adam_g",
+                    &st.list) < 0 || (gan && gc_adam_state_import (&od,
+                        "adam_d", &st.list) < 0)))) {
+      fprintf (stderr, "superres: resume failed: %s\n", gc_last_error ());
+      train_state_free (&st);
+      goto out;
+    }
+    train_state_free (&st);
+    if (step > 0)
+      fprintf (stderr, "superres: resumed at step %ld\n", step);
+  }
+
+  if (eval.count) {
+    double pn, pb;
+    evaluate (&g, &eval, &pn, &pb);
+    fprintf (stderr, "superres: eval step %ld: PSNR-Y %.3f dB (bicubic "
+        "%.3f)\n", step, pn, pb);
+  }
+
+  gc_tensor_resize (&xb, batch, 1, patch, patch);
+  gc_tensor_resize (&yb, batch, 1, P, P);
+  gc_tensor_resize (&dout, batch, 1, P, P);
+  size_t hr_n = (size_t) batch * P * P;
+  lap_o = malloc (sizeof (float) * hr_n);
+  lap_t = malloc (sizeof (float) * hr_n);
+  lap_g = malloc (sizeof (float) * hr_n);
+  if (!lap_o || !lap_t || !lap_g)
+    goto out;
+
+  static const char *const names_fid[] = { "l1", "psnr" };
+  static const char *const names_gan[] = { "l1", "hf", "g_adv", "d_loss",
+    "d_real", "d_fake" };
+
+  for (; step < steps; step++) {
+    /* ---- batch of aligned crops */
+    for (int b = 0; b < batch; b++) {
+      const sr_image *im;
+      int lw, lh;
+      do {
+        im = &train.items[gc_rng_u32 (&rng) % train.count];
+        lw = im->w / scale;
+        lh = im->h / scale;
+      } while (lw < patch || lh < patch);
+      int x0 = (int) (gc_rng_u32 (&rng) % (uint32_t) (lw - patch + 1));
+      int y0 = (int) (gc_rng_u32 (&rng) % (uint32_t) (lh - patch + 1));
+      int t = (int) (gc_rng_u32 (&rng) & 7);
+      crop_aug (im->lr, lw, x0, y0, patch, t, xb.data + (size_t) b * patch
+          * patch);
+      crop_aug (im->hr, im->w, x0 * scale, y0 * scale, P, t,
+          yb.data + (size_t) b * P * P);
+    }
+
+    /* ---- generator forward and reconstruction losses */
+    gcn_superres_forward (&g, &xb, &out, &cache);
+    float l1 = gc_loss_l1 (out.data, yb.data, hr_n, dout.data);
+    gc_scale (&dout, w_l1);
+    float l_hf = 0.f;
+    if (w_hf > 0.f) {
+      laplacian (out.data, batch, P, P, lap_o);
+      laplacian (yb.data, batch, P, P, lap_t);
+      l_hf = gc_loss_l1 (lap_o, lap_t, hr_n, lap_g);
+      laplacian (lap_g, batch, P, P, lap_o);    /* transpose = itself */
+      for (size_t k = 0; k < hr_n; k++)
+        dout.data[k] += w_hf * lap_o[k];
+    }
+
+    float l_adv = 0.f, l_d = 0.f, d_real = 0.f, d_fake = 0.f;
+    if (gan) {
+      /* ---- discriminator step: real HR crops against detached fakes */
+      gcn_patchgan_sn_begin (&d, 1);
+      gcn_patchgan_forward (&d, &yb, &logit_real, &dc_real);
+      gcn_patchgan_forward (&d, &out, &logit_fake, &dc_fake);
+      int nl = (int) gc_tensor_size (&logit_real);
+      gc_tensor_resize (&dl_real, logit_real.n, logit_real.c, logit_real.h, logit_real.w);
+      gc_tensor_resize (&dl_fake, logit_fake.n, logit_fake.c, logit_fake.h, logit_fake.w);
+      l_d = gc_gan_d_loss (GC_GAN_HINGE, logit_real.data, nl, logit_fake.data, nl,
+          dl_real.data, dl_fake.data);
+      for (int k = 0; k < nl; k++) {
+        d_real += logit_real.data[k] / nl;
+        d_fake += logit_fake.data[k] / nl;
+      }
+      gcn_patchgan_backward (&d, &yb, &dc_real, &logit_real, &dl_real, NULL);
+      gcn_patchgan_backward (&d, &out, &dc_fake, &logit_fake, &dl_fake, NULL);
+      gcn_patchgan_sn_end (&d);
+      gc_clip_grad_norm (&d.params, 10.f);
+      gc_adam_step (&od);
+
+      /* ---- generator's adversarial gradient through the updated critic */
+      gcn_patchgan_sn_begin (&d, 0);
+      gcn_patchgan_forward (&d, &out, &logit_fake, &dc_fake);
+      l_adv = gc_gan_g_loss (GC_GAN_HINGE, logit_fake.data, nl, dl_fake.data);
+      gcn_patchgan_backward (&d, &out, &dc_fake, &logit_fake, &dl_fake, &dfake);
+      gcn_patchgan_sn_end (&d);
+      gc_param_list_zero_grad (&d.params);
+      gc_axpy (w_adv, &dfake, &dout);
+    }
+
+    gcn_superres_backward (&g, &cache, &dout);
+    gc_clip_grad_norm (&g.params, 1.f);
+    og.lr = gc_lr_at (&sched, step);
+    gc_adam_step (&og);
+
+    if (gan) {
+      float vals[6] = { l1, l_hf, l_adv, l_d, d_real, d_fake };
+      gt_log_step (c, step + 1, 6, names_gan, vals);
+    } else {
+      double mse = 0;
+      for (size_t k = 0; k < hr_n; k++) {
+        double e = out.data[k] - yb.data[k];
+        mse += e * e;
+      }
+      float vals[2] = { l1, (float) (10.0 * log10 (1.0 / fmax (mse / hr_n,
+                      1e-12))) };
+      gt_log_step (c, step + 1, 2, names_fid, vals);
+    }
+    if (!isfinite (l1)) {
+      fprintf (stderr, "superres: loss is not finite at step %ld\n",
+          step + 1);
+      goto out;
+    }
+    if (gt_checkpoint_due (c, step + 1) || step + 1 == steps) {
+      train_state st;
+      if (train_state_build (&st, &g, gan ? &d : NULL, &og, &od) == 0)
+        gt_checkpoint_save (c, step + 1, &st.list, &rng);
+      train_state_free (&st);
+      if (eval.count) {
+        double pn, pb;
+        evaluate (&g, &eval, &pn, &pb);
+        fprintf (stderr, "superres: eval step %ld: PSNR-Y %.3f dB (bicubic "
+            "%.3f)\n", step + 1, pn, pb);
+      }
+    }
+  }
+
+  {
+    const char *kv[32];
+    char buf[64], wbuf[4][32];
+    int k = gcn_superres_meta (&g, kv, buf);
+    snprintf (wbuf[0], sizeof wbuf[0], "%d", patch);
+    snprintf (wbuf[1], sizeof wbuf[1], "%g", w_hf);
+    snprintf (wbuf[2], sizeof wbuf[2], "%g", gan ? w_adv : 0.0);
+    snprintf (wbuf[3], sizeof wbuf[3], "%d", batch);
+    kv[k++] = "model_type";
+    kv[k++] = gan ? "gan" : "fidelity";
+    kv[k++] = "loss";
+    kv[k++] = gan ? "l1 + laplacian l1 + hinge patchgan (spectral norm)"
+        : "l1";
+    kv[k++] = "train_patch_lr";
+    kv[k++] = wbuf[0];
+    kv[k++] = "train_batch";
+    kv[k++] = wbuf[3];
+    kv[k++] = "w_hf";
+    kv[k++] = wbuf[1];
+    kv[k++] = "w_adv";
+    kv[k++] = wbuf[2];
+    kv[k++] = "lr_degradation";
+    kv[k++] = "matlab bicubic imresize, 8-bit";
+    kv[k++] = "init";
+    kv[k++] = init ? init : "random";
+    kv[k] = NULL;
+    if (gt_export (c, &g.params, kv) < 0) {
+      fprintf (stderr, "superres: export failed: %s\n", gc_last_error ());
+      goto out;
+    }
+  }
+  gt_finish (c);
+  rc = 0;
+
+out:
+  free (lap_o);
+  free (lap_t);
+  free (lap_g);
+  gc_tensor_free (&xb);
+  gc_tensor_free (&yb);
+  gc_tensor_free (&out);
+  gc_tensor_free (&dout);
+  gc_tensor_free (&dfake);
+  gc_tensor_free (&logit_real);
+  gc_tensor_free (&logit_fake);
+  gc_tensor_free (&dl_real);
+  gc_tensor_free (&dl_fake);
+  gcn_superres_cache_free (&cache);
+  gcn_patchgan_cache_free (&dc_real);
+  gcn_patchgan_cache_free (&dc_fake);
+  if (og.params)
+    gc_adam_free (&og);
+  if (od.params)
+    gc_adam_free (&od);
+  gcn_patchgan_free (&d);
+  gcn_superres_free (&g);
+  sr_set_free (&train);
+  sr_set_free (&eval);
+  return rc;
+}
