@@ -12,6 +12,7 @@ typedef struct {
   char *err;
   size_t err_size;
   int failed;
+  size_t values;
 } json_reader;
 
 static void
@@ -458,6 +459,10 @@ parse_value (json_reader *r, gc_json *v, int depth)
     fail (r, "nesting too deep");
     return -1;
   }
+  if (++r->values > GC_JSON_MAX_VALUES) {
+    fail (r, "too many values");
+    return -1;
+  }
   skip_space (r);
   if (r->p >= r->end) {
     fail (r, "value expected");
@@ -518,7 +523,7 @@ gc_json_parse (const char *text, size_t len, char *err, size_t err_size)
   static char dummy[1];
   json_reader r = { (const unsigned char *) text,
     (const unsigned char *) text + len, (const unsigned char *) text,
-    err ? err : dummy, err ? err_size : sizeof dummy, 0 };
+    err ? err : dummy, err ? err_size : sizeof dummy, 0, 0 };
   gc_json *v = calloc (1, sizeof *v);
   if (!text && len) {
     fail (&r, "no input");

@@ -14,6 +14,9 @@
 #include <stdint.h>
 
 #define GC_JSON_MAX_DEPTH 64
+/* Bounds the tree's memory (~80 bytes a value) whatever the input size:
+ * 2M values is 200k tensors' worth of safetensors header. */
+#define GC_JSON_MAX_VALUES (1u << 21)
 /* Integers are exact up to 2^53, like every JSON reader backed by doubles. */
 #define GC_JSON_MAX_EXACT_INT 9007199254740992ull
 

@@ -124,6 +124,18 @@ test_bad_json (void)
     deep[n++] = ']';
   snprintf (deep + n, sizeof deep - n, "}");
   expect_reject (deep, 0, "too deep");
+  /* a header of millions of tiny values would cost ~80 bytes each: capped */
+  size_t many = 2200000;
+  char *big = malloc (2 * many + 16);
+  n = 0;
+  n += snprintf (big, 16, "{\"a\":[");
+  for (size_t i = 0; i < many; i++) {
+    big[n++] = '0';
+    big[n++] = ',';
+  }
+  memcpy (big + n - 1, "]}", 3);
+  expect_reject (big, 0, "too many values");
+  free (big);
   /* JSON that is fine: escapes, unicode, spaces, a valid empty header */
   expect_accept ("  {\"__metadata__\":{\"k\":\"\\u00e9\\ud83c\\udfb5\\n\\/\"}}"
       "   ", 0);
