@@ -253,7 +253,9 @@ gcn_vocoder_free (gcn_vocoder *v)
 int
 gcn_vocoder_latency (const gcn_vocoder *v)
 {
-  return v->cfg.n_fft - v->cfg.hop;
+  /* COPY synthesises a frame once the next one is known (PGHI look-ahead) */
+  return v->cfg.n_fft - v->cfg.hop
+      + (v->cfg.task == GCN_VOCODER_COPY ? v->cfg.hop : 0);
 }
 
 /* ---- model files -------------------------------------------------------- */
@@ -546,6 +548,13 @@ wrap_phase (float x)
 void
 gcn_pghi_frame (gcn_pghi *p, const float *s, float *phase)
 {
+  gcn_pghi_frame_ahead (p, s, NULL, phase);
+}
+
+void
+gcn_pghi_frame_ahead (gcn_pghi *p, const float *s, const float *s_next,
+    float *phase)
+{
   int B = p->bins, N = p->n_fft;
   const float two_pi = 2.0f * (float) M_PI;
   float smax = -1e30f;
@@ -553,7 +562,13 @@ gcn_pghi_frame (gcn_pghi *p, const float *s, float *phase)
     float ds = k == 0 ? s[1] - s[0] : k == B - 1 ? s[k] - s[k - 1]
         : 0.5f * (s[k + 1] - s[k - 1]);
     p->tgrad[k] = p->hop * (two_pi * k / N + N / p->lambda * ds);
-    float dt = p->s_prev[k] > -1e29f ? s[k] - p->s_prev[k] : 0.0f;
+    float dt = 0.0f;
+    if (s_next && p->s_prev[k] > -1e29f)
+      dt = 0.5f * (s_next[k] - p->s_prev[k]);
+    else if (s_next)
+      dt = s_next[k] - s[k];
+    else if (p->s_prev[k] > -1e29f)
+      dt = s[k] - p->s_prev[k];
     p->fgrad[k] = -p->lambda / ((float) p->hop * N) * dt - (float) M_PI;
     if (s[k] > smax)
       smax = s[k];
@@ -611,23 +626,33 @@ gcn_pghi_frame (gcn_pghi *p, const float *s, float *phase)
 
 /* ---- synthesis of one frame --------------------------------------------- */
 
-/* out: the network's column for this frame (3 bins values, `stride` apart);
- * base: log-mag base; spec_in: input spectrum (NB2WB) or NULL; pghi: COPY.
- * Writes logmag, phase (total angle), the spectrum and the windowed,
- * normalised time frame (n_fft). */
 static void
-synth_frame (gcn_vocoder *v, const float *out, int stride, const float *base,
-    const float *spec_in, gcn_pghi *pghi, float *logmag, float *phase,
-    float *spec, float *frame)
+frame_logmag (const gcn_vocoder *v, const float *out, int stride,
+    const float *base, float *logmag)
+{
+  for (int k = 0; k < v->bins; k++)
+    logmag[k] = base[k] + out[(size_t) k * stride];
+}
+
+/* out: the network's column for this frame (3 bins values, `stride` apart);
+ * logmag: this frame's predicted log-magnitudes; next: the next frame's
+ * (COPY: PGHI look-ahead; NULL at the end); spec_in: input spectrum
+ * (NB2WB) or NULL; pghi: COPY. Writes phase (total angle), the spectrum and
+ * the windowed, normalised time frame (n_fft). */
+static void
+synth_frame (gcn_vocoder *v, const float *out, int stride,
+    const float *logmag, const float *next, const float *spec_in,
+    gcn_pghi *pghi, float *phase, float *spec, float *frame)
 {
   int B = v->bins;
-  for (int k = 0; k < B; k++)
-    logmag[k] = base[k] + out[(size_t) k * stride];
   if (pghi) {
-    float *s = frame;           /* frame is free until the inverse FFT */
-    for (int k = 0; k < B; k++)
+    float *s = frame, *sn = frame + B;  /* free until the inverse FFT */
+    for (int k = 0; k < B; k++) {
       s[k] = fminf (fmaxf (logmag[k], LOGMAG_MIN), LOGMAG_MAX);
-    gcn_pghi_frame (pghi, s, phase);
+      if (next)
+        sn[k] = fminf (fmaxf (next[k], LOGMAG_MIN), LOGMAG_MAX);
+    }
+    gcn_pghi_frame_ahead (pghi, s, next ? sn : NULL, phase);
   } else {
     for (int k = 0; k < B; k++) {
       int j = v->src_bin[k];
@@ -788,10 +813,15 @@ gcn_vocoder_forward (gcn_vocoder *v, const float *x, int batch, int len,
     float *yb = y + (size_t) b * len;
     for (int t = 0; t < T; t++) {
       size_t ft = (size_t) b * T + t;
+      frame_logmag (v, a->out.data + (size_t) b * 3 * B * T + t, T,
+          a->base + ft * B, a->logmag + ft * B);
+    }
+    for (int t = 0; t < T; t++) {
+      size_t ft = (size_t) b * T + t;
       synth_frame (v, a->out.data + (size_t) b * 3 * B * T + t, T,
-          a->base + ft * B, a->spec_in + ft * 2 * B, pghi,
-          a->logmag + ft * B, a->phase + ft * B, a->spec_out + ft * 2 * B,
-          a->frame);
+          a->logmag + ft * B, t + 1 < T ? a->logmag + (ft + 1) * B : NULL,
+          a->spec_in + ft * 2 * B, pghi, a->phase + ft * B,
+          a->spec_out + ft * 2 * B, a->frame);
       int start = (t + 1) * hop - N;
       for (int n = 0; n < N; n++)
         if (start + n >= 0)
@@ -917,6 +947,8 @@ struct gcn_vocoder_stream {
   float *in_buf;            /* last n_fft input samples */
   float *ola;               /* n_fft */
   float *spec_in, *spec, *frame, *mag, *logmel, *base, *logmag, *phase;
+  float *held_out, *held_logmag;  /* COPY: the frame waiting for its next */
+  int held;
 };
 
 void
@@ -948,7 +980,7 @@ gcn_vocoder_stream_new (gcn_vocoder *v)
   s->v = v;
   int C = v->cfg.channels, N = v->cfg.n_fft, B = v->bins;
   size_t floats = C + 6 * C + N + N + 2 * B + 2 * B + N + 2 * B + B
-      + v->cfg.n_mels + B + B + B;
+      + v->cfg.n_mels + B + B + B + 3 * B + B;
   s->h = calloc (floats, sizeof (float));
   if (!s->h || gc_conv1d_state_init (&s->st_in, &v->conv_in, 1) < 0
       || gc_conv1d_state_init (&s->st_a[0], &v->res_a[0], 1) < 0
@@ -967,6 +999,8 @@ gcn_vocoder_stream_new (gcn_vocoder *v)
   s->base = s->logmel + v->cfg.n_mels;
   s->logmag = s->base + B;
   s->phase = s->logmag + B;
+  s->held_out = s->phase + B;
+  s->held_logmag = s->held_out + 3 * B;
   if (v->cfg.task == GCN_VOCODER_COPY) {
     s->pghi = gcn_pghi_new (N, v->cfg.hop, v->pghi_lambda);
     if (!s->pghi) {
@@ -989,6 +1023,7 @@ gcn_vocoder_stream_reset (gcn_vocoder_stream *s)
   memset (s->in_buf, 0, v->cfg.n_fft * sizeof (float));
   memset (s->ola, 0, v->cfg.n_fft * sizeof (float));
   memset (s->spec_in, 0, 2 * v->bins * sizeof (float));
+  s->held = 0;
   if (s->pghi)
     gcn_pghi_reset (s->pghi);
 }
@@ -1019,8 +1054,22 @@ stream_frame (gcn_vocoder_stream *s, const float *spec_in, float *out_hop)
     s->acc.data[c] += s->h[c];
   lrelu (&s->acc, &s->t0);
   gc_conv1d_forward (&v->conv_out, &s->t0, &s->out);
-  synth_frame (v, s->out.data, 1, s->base, spec_in, s->pghi, s->logmag,
-      s->phase, s->spec, s->frame);
+  int B = v->bins;
+  frame_logmag (v, s->out.data, 1, s->base, s->logmag);
+  if (s->pghi) {
+    /* synthesise the held frame now that its successor is known */
+    if (s->held)
+      synth_frame (v, s->held_out, 1, s->held_logmag, s->logmag, NULL,
+          s->pghi, s->phase, s->spec, s->frame);
+    else
+      memset (s->frame, 0, N * sizeof (float));
+    memcpy (s->held_out, s->out.data, 3 * B * sizeof (float));
+    memcpy (s->held_logmag, s->logmag, B * sizeof (float));
+    s->held = 1;
+  } else {
+    synth_frame (v, s->out.data, 1, s->logmag, NULL, spec_in, NULL,
+        s->phase, s->spec, s->frame);
+  }
   for (int n = 0; n < N; n++)
     s->ola[n] += s->frame[n];
   memcpy (out_hop, s->ola, hop * sizeof (float));

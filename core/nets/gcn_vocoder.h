@@ -160,6 +160,10 @@ void gcn_pghi_free (gcn_pghi *p);
 void gcn_pghi_reset (gcn_pghi *p);
 /* One frame: log-magnitudes (bins) -> phases (bins), causal. */
 void gcn_pghi_frame (gcn_pghi *p, const float *logmag, float *phase);
+/* Same with the next frame's log-magnitudes known (one frame of look-ahead):
+ * the time derivative becomes a central difference. */
+void gcn_pghi_frame_ahead (gcn_pghi *p, const float *logmag,
+    const float *next_logmag, float *phase);
 
 /* ---- resampling (windowed sinc, any rational ratio) --------------------- */
 /* Whole signal, zero delay: n_out = round (n_in * rate_out / rate_in). */
