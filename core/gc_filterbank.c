@@ -207,6 +207,8 @@ void
 gc_filterbank_apply (const gc_filterbank *fb, const float *in_bins,
     float *out_bands)
 {
+  if (!fb || !fb->weights || !in_bins || !out_bands)
+    return;
   for (int b = 0; b < fb->bands; b++) {
     const float *w = fb->weights + (size_t) b * fb->bins;
     float acc = 0.0f;
@@ -220,6 +222,8 @@ void
 gc_filterbank_interp (const gc_filterbank *fb, const float *in_bands,
     float *out_bins)
 {
+  if (!fb || !fb->weights || !in_bands || !out_bins)
+    return;
   memset (out_bins, 0, fb->bins * sizeof (float));
   for (int b = 0; b < fb->bands; b++) {
     const float *w = fb->weights + (size_t) b * fb->bins;

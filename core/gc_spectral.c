@@ -211,6 +211,8 @@ gc_stft_inverse (gc_stft *s, const float *spec, int frames, float *y, int len)
 void
 gc_stft_rfft (gc_stft *s, const float *in, float *out_complex)
 {
+  if (!s || !in || !out_complex)
+    return;
   memcpy (s->time, in, s->n_fft * sizeof (float));
   fftwf_execute (s->fwd);
   memcpy (out_complex, s->freq, s->bins * sizeof (fftwf_complex));
@@ -219,6 +221,8 @@ gc_stft_rfft (gc_stft *s, const float *in, float *out_complex)
 void
 gc_stft_irfft (gc_stft *s, const float *in_complex, float *out)
 {
+  if (!s || !in_complex || !out)
+    return;
   memcpy (s->freq, in_complex, s->bins * sizeof (fftwf_complex));
   fftwf_execute (s->inv);
   const float scale = 1.0f / s->n_fft;
@@ -354,6 +358,8 @@ void
 gc_stream_stft_analyze (gc_stream_stft *s, const float *hop_in,
     float *spec_out)
 {
+  if (!s || !hop_in || !spec_out)
+    return;
   int keep = s->win_length - s->hop;
   memmove (s->history, s->history + s->hop, keep * sizeof (float));
   memcpy (s->history + keep, hop_in, s->hop * sizeof (float));
@@ -369,6 +375,8 @@ void
 gc_stream_stft_synthesize (gc_stream_stft *s, const float *spec_in,
     float *hop_out)
 {
+  if (!s || !spec_in || !hop_out)
+    return;
   gc_stft_irfft (s->fft, spec_in, s->frame);
   for (int j = 0; j < s->win_length; j++)
     s->ola[j] += s->frame[j] * s->synth[j];
