@@ -7,6 +7,7 @@
  * signal is analytic: d/d|X| by hand, then gc_stft_mag_backward.
  */
 #include "gc_spectral.h"
+#include "gc_threads.h"
 #include "gc_train.h"
 
 #include <math.h>
@@ -15,18 +16,54 @@
 
 #define MAG_FLOOR_POWER 1e-7f
 
+/* What one thread needs: its own transforms (FFTW plans may run in
+ * parallel, but each gc_stft has scratch buffers) and spectra. */
 typedef struct {
-  gc_stft *stft;
-  int bins;
-} resolution;
+  gc_stft **stft;           /* one per resolution */
+  float *spec_x, *spec_y, *mag_x, *mag_y, *dmag;
+  size_t spec_cap, mag_cap;
+} mr_slot;
 
 struct gc_mrstft {
   int n_res;
-  resolution *res;
-  /* scratch, grown on demand */
-  float *spec_x, *spec_y, *mag_x, *mag_y, *dmag;
-  size_t spec_cap, mag_cap;
+  int *fft, *hop, *win;
+  mr_slot *slots;
+  int n_slots;
+  double *per_signal;       /* batch losses, summed in order afterwards */
+  int per_signal_cap;
 };
+
+static void
+slot_clear (gc_mrstft *m, mr_slot *s)
+{
+  for (int r = 0; s->stft && r < m->n_res; r++)
+    gc_stft_free (s->stft[r]);
+  free (s->stft);
+  free (s->spec_x);
+  free (s->spec_y);
+  free (s->mag_x);
+  free (s->mag_y);
+  free (s->dmag);
+  memset (s, 0, sizeof *s);
+}
+
+static int
+slot_init (gc_mrstft *m, mr_slot *s)
+{
+  memset (s, 0, sizeof *s);
+  s->stft = calloc (m->n_res, sizeof *s->stft);
+  if (!s->stft) {
+    gc_set_error ("mrstft: out of memory");
+    return -1;
+  }
+  for (int r = 0; r < m->n_res; r++)
+    if (!(s->stft[r] = gc_stft_new (m->fft[r], m->win[r], m->hop[r],
+                GC_WIN_HANN))) {
+      slot_clear (m, s);
+      return -1;
+    }
+  return 0;
+}
 
 gc_mrstft *
 gc_mrstft_new (int n_res, const int *fft_sizes, const int *hops,
@@ -37,21 +74,26 @@ gc_mrstft_new (int n_res, const int *fft_sizes, const int *hops,
     return NULL;
   }
   gc_mrstft *m = calloc (1, sizeof *m);
-  if (!m || !(m->res = calloc (n_res, sizeof *m->res))) {
-    free (m);
+  if (!m || !(m->fft = calloc (n_res, sizeof (int)))
+      || !(m->hop = calloc (n_res, sizeof (int)))
+      || !(m->win = calloc (n_res, sizeof (int)))
+      || !(m->slots = calloc (1, sizeof *m->slots))) {
+    gc_mrstft_free (m);
     gc_set_error ("mrstft: out of memory");
     return NULL;
   }
   m->n_res = n_res;
   for (int r = 0; r < n_res; r++) {
-    int win = win_lengths ? win_lengths[r] : fft_sizes[r];
-    m->res[r].stft = gc_stft_new (fft_sizes[r], win, hops[r], GC_WIN_HANN);
-    if (!m->res[r].stft) {
-      gc_mrstft_free (m);
-      return NULL;
-    }
-    m->res[r].bins = gc_stft_bins (m->res[r].stft);
+    m->fft[r] = fft_sizes[r];
+    m->hop[r] = hops[r];
+    m->win[r] = win_lengths ? win_lengths[r] : fft_sizes[r];
   }
+  /* the first slot checks the sizes now rather than at the first loss */
+  if (slot_init (m, &m->slots[0]) < 0) {
+    gc_mrstft_free (m);
+    return NULL;
+  }
+  m->n_slots = 1;
   return m;
 }
 
@@ -60,52 +102,61 @@ gc_mrstft_free (gc_mrstft *m)
 {
   if (!m)
     return;
-  for (int r = 0; r < m->n_res; r++)
-    gc_stft_free (m->res[r].stft);
-  free (m->res);
-  free (m->spec_x);
-  free (m->spec_y);
-  free (m->mag_x);
-  free (m->mag_y);
-  free (m->dmag);
+  for (int i = 0; i < m->n_slots; i++)
+    slot_clear (m, &m->slots[i]);
+  free (m->slots);
+  free (m->fft);
+  free (m->hop);
+  free (m->win);
+  free (m->per_signal);
   free (m);
 }
 
 static int
-ensure_scratch (gc_mrstft *m, int len)
+ensure_slots (gc_mrstft *m, int n)
 {
-  size_t spec = 0, mag = 0;
+  if (n <= m->n_slots)
+    return 0;
+  mr_slot *s = realloc (m->slots, n * sizeof *s);
+  if (!s)
+    return -1;
+  m->slots = s;
+  for (; m->n_slots < n; m->n_slots++)
+    if (slot_init (m, &m->slots[m->n_slots]) < 0)
+      return -1;
+  return 0;
+}
+
+static int
+grow (float **p, size_t n)
+{
+  float *q = realloc (*p, n * sizeof (float));
+  if (!q)
+    return -1;
+  *p = q;
+  return 0;
+}
+
+static int
+ensure_scratch (gc_mrstft *m, mr_slot *s, int len)
+{
+  size_t mag = 0;
   for (int r = 0; r < m->n_res; r++) {
-    size_t cells = (size_t) gc_stft_frames (m->res[r].stft, len)
-        * m->res[r].bins;
+    size_t cells = (size_t) gc_stft_frames (s->stft[r], len)
+        * gc_stft_bins (s->stft[r]);
     if (cells > mag)
       mag = cells;
   }
-  spec = 2 * mag;
-  if (spec > m->spec_cap) {
-    float *a = realloc (m->spec_x, spec * sizeof (float));
-    if (a)
-      m->spec_x = a;
-    float *b = realloc (m->spec_y, spec * sizeof (float));
-    if (b)
-      m->spec_y = b;
-    if (!a || !b)
+  if (2 * mag > s->spec_cap) {
+    if (grow (&s->spec_x, 2 * mag) < 0 || grow (&s->spec_y, 2 * mag) < 0)
       return -1;
-    m->spec_cap = spec;
+    s->spec_cap = 2 * mag;
   }
-  if (mag > m->mag_cap) {
-    float *a = realloc (m->mag_x, mag * sizeof (float));
-    if (a)
-      m->mag_x = a;
-    float *b = realloc (m->mag_y, mag * sizeof (float));
-    if (b)
-      m->mag_y = b;
-    float *c = realloc (m->dmag, mag * sizeof (float));
-    if (c)
-      m->dmag = c;
-    if (!a || !b || !c)
+  if (mag > s->mag_cap) {
+    if (grow (&s->mag_x, mag) < 0 || grow (&s->mag_y, mag) < 0
+        || grow (&s->dmag, mag) < 0)
       return -1;
-    m->mag_cap = mag;
+    s->mag_cap = mag;
   }
   return 0;
 }
@@ -122,12 +173,13 @@ magnitudes (const float *spec, float *mag, size_t cells)
 /* One signal at one resolution: returns SC + log-mag L1; if grad, adds
  * weight * d/dpred into it. */
 static double
-loss_one (gc_mrstft *m, resolution *res, const float *x, const float *y,
+loss_one (mr_slot *m, gc_stft *stft, const float *x, const float *y,
     int len, float weight, float *grad)
 {
-  int frames = gc_stft_forward (res->stft, x, len, m->spec_x);
-  gc_stft_forward (res->stft, y, len, m->spec_y);
-  size_t cells = (size_t) frames * res->bins;
+  int bins = gc_stft_bins (stft);
+  int frames = gc_stft_forward (stft, x, len, m->spec_x);
+  gc_stft_forward (stft, y, len, m->spec_y);
+  size_t cells = (size_t) frames * bins;
   magnitudes (m->spec_x, m->mag_x, cells);
   magnitudes (m->spec_y, m->mag_y, cells);
   double diff2 = 0, ref2 = 0, logl1 = 0;
@@ -157,9 +209,37 @@ loss_one (gc_mrstft *m, resolution *res, const float *x, const float *y,
         g += (mx > my ? 1.0 : -1.0) / ((double) cells * mx);
       m->dmag[i] = (float) (g * weight);
     }
-    gc_stft_mag_backward (res->stft, x, len, m->spec_x, m->dmag, grad);
+    gc_stft_mag_backward (stft, x, len, m->spec_x, m->dmag, grad);
   }
   return sc + lm;
+}
+
+typedef struct {
+  gc_mrstft *m;
+  const float *pred, *target;
+  int batch, len, n_slots;
+  float weight;
+  float *grad;
+} loss_job;
+
+/* Slot i handles signals i, i + n_slots, ...: each slot's scratch is used
+ * by one thread, and each gradient row is written by one thread. */
+static void
+loss_range (void *ctx, int begin, int end, int worker)
+{
+  loss_job *j = ctx;
+  for (int i = begin; i < end; i++) {
+    mr_slot *slot = &j->m->slots[i];
+    for (int b = i; b < j->batch; b += j->n_slots) {
+      const float *x = j->pred + (size_t) b * j->len;
+      const float *y = j->target + (size_t) b * j->len;
+      float *g = j->grad ? j->grad + (size_t) b * j->len : NULL;
+      double sum = 0;
+      for (int r = 0; r < j->m->n_res; r++)
+        sum += loss_one (slot, slot->stft[r], x, y, j->len, j->weight, g);
+      j->m->per_signal[b] = sum;
+    }
+  }
 }
 
 float
@@ -170,20 +250,32 @@ gc_mrstft_loss (gc_mrstft *m, const float *pred, const float *target,
     gc_set_error ("mrstft: invalid input (batch %d, length %d)", batch, len);
     return NAN;
   }
-  if (ensure_scratch (m, len) < 0) {
-    gc_set_error ("mrstft: out of memory");
+  int n_slots = gc_current_threads ();
+  n_slots = n_slots < 1 ? 1 : n_slots > batch ? batch : n_slots;
+  if (ensure_slots (m, n_slots) < 0)
     return NAN;
+  for (int i = 0; i < n_slots; i++)
+    if (ensure_scratch (m, &m->slots[i], len) < 0) {
+      gc_set_error ("mrstft: out of memory");
+      return NAN;
+    }
+  if (batch > m->per_signal_cap) {
+    double *p = realloc (m->per_signal, batch * sizeof (double));
+    if (!p) {
+      gc_set_error ("mrstft: out of memory");
+      return NAN;
+    }
+    m->per_signal = p;
+    m->per_signal_cap = batch;
   }
   if (grad)
     memset (grad, 0, (size_t) batch * len * sizeof (float));
-  float weight = 1.0f / ((float) m->n_res * batch);
+  loss_job job = { m, pred, target, batch, len, n_slots,
+    1.0f / ((float) m->n_res * batch), grad };
+  gc_parallel_for (n_slots, n_slots, loss_range, &job);
+  /* summed in signal order: the same value whatever the thread count */
   double total = 0;
-  for (int b = 0; b < batch; b++) {
-    const float *x = pred + (size_t) b * len;
-    const float *y = target + (size_t) b * len;
-    for (int r = 0; r < m->n_res; r++)
-      total += loss_one (m, &m->res[r], x, y, len, weight,
-          grad ? grad + (size_t) b * len : NULL);
-  }
-  return (float) (total * weight);
+  for (int b = 0; b < batch; b++)
+    total += m->per_signal[b];
+  return (float) (total * job.weight);
 }

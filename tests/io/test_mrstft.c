@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "gc_spectral.h"
+#include "gc_threads.h"
 #include "gc_train.h"
 #include "io_check.h"
 
@@ -137,6 +138,28 @@ main (void)
   CHECK (scale > 1e-3, "degenerate gradient check (scale %g)", scale);
   CHECK (worst < 1e-4 * scale, "MR-STFT gradient: max |fd - analytic| %g "
       "(scale %g)", worst, scale);
+
+  /* the batch is split over threads: any thread count gives the same bits */
+  const int big = 5;
+  float *xb = malloc (big * len * sizeof (float));
+  float *yb = malloc (big * len * sizeof (float));
+  float *g1 = malloc (big * len * sizeof (float));
+  float *g2 = malloc (big * len * sizeof (float));
+  for (int i = 0; i < big * len; i++) {
+    xb[i] = x[i % total];
+    yb[i] = y[(i + 17) % total];
+  }
+  gc_set_thread_limit (1);
+  float l_one = gc_mrstft_loss (m, xb, yb, big, len, g1);
+  gc_set_thread_limit (2);
+  float l_two = gc_mrstft_loss (m, xb, yb, big, len, g2);
+  gc_set_thread_limit (0);
+  CHECK (l_one == l_two && memcmp (g1, g2, big * len * sizeof (float)) == 0,
+      "1 and 2 threads differ: %g vs %g", l_one, l_two);
+  free (xb);
+  free (yb);
+  free (g1);
+  free (g2);
 
   CHECK (isnan (gc_mrstft_loss (m, x, y, 0, len, g)), "batch 0 accepted");
   int bad = 0;
