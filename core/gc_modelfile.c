@@ -408,7 +408,8 @@ gc_model_parse (gc_model_file *m, const void *data, size_t size,
   }
   int seen_meta = 0;
   for (size_t i = 0; i < root->count; i++) {
-    if (strcmp (root->keys[i], "__metadata__") == 0) {
+    if (root->key_lens[i] == 12 && strcmp (root->keys[i], "__metadata__")
+        == 0) {
       if (seen_meta++) {
         gc_set_error ("%s: duplicate __metadata__", src);
         goto error;
@@ -639,6 +640,10 @@ gc_model_bind (const gc_model_file *m, gc_param_list *params)
   /* check everything first so a failed bind leaves the weights untouched */
   for (int i = 0; i < params->count; i++) {
     const gc_param *p = params->items[i];
+    if (!p || !p->w) {
+      gc_set_error ("%s: parameter %d has no storage to bind into", src, i);
+      return -1;
+    }
     const gc_model_tensor *t = gc_model_find (m, p->name);
     char want[64], have[64];
     format_shape (want, sizeof want, p->ndim, p->shape);

@@ -196,6 +196,8 @@ test_bad_entries (void)
   expect_reject ("{\"__metadata__\":{\"a\":\"1\",\"a\":\"2\"}}", 0,
       "duplicate metadata key 'a'");
   expect_reject ("{\"__metadata__\":{\"a\":\"x\\u0000y\"}}", 0, "NUL");
+  expect_reject ("{\"__metadata__\\u0000x\":{\"format\":\"gst-gan\"}}", 0,
+      "NUL");
   expect_reject ("{\"w\\u0000x\":{\"dtype\":\"F32\",\"shape\":[2],"
       "\"data_offsets\":[0,8]}}", 8, "NUL");
   char longname[300];
