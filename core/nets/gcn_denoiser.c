@@ -3,6 +3,7 @@
 #include "gcn_denoiser.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,28 +27,55 @@ gcn_dn_band_centres (void)
   return band_centres;
 }
 
+/* Per-bin lookup, built once: the band below each bin and the weight of
+ * the band above it; and the number of present bands per bin count. */
+static int bin_lo[GCN_DN_MAX_BINS];
+static float bin_frac[GCN_DN_MAX_BINS];
+static int present_for[GCN_DN_MAX_BINS + 1];
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static void
+tables_build (void)
+{
+  for (int k = 0; k < GCN_DN_MAX_BINS; k++) {
+    int b = 0;
+    while (b + 1 < GCN_DN_BANDS && band_centres[b + 1] <= k)
+      b++;
+    bin_lo[k] = b;
+    bin_frac[k] = b + 1 < GCN_DN_BANDS ? (float) (k - band_centres[b]) /
+        (float) (band_centres[b + 1] - band_centres[b]) : 0.f;
+  }
+  for (int bins = 0; bins <= GCN_DN_MAX_BINS; bins++) {
+    int p = 0;
+    while (p < GCN_DN_BANDS && band_centres[p] <= bins - 1)
+      p++;
+    present_for[bins] = p;
+  }
+}
+
 int
 gcn_dn_bands_present (int bins)
 {
-  int p = 0;
-  while (p < GCN_DN_BANDS && band_centres[p] <= bins - 1)
-    p++;
-  return p;
+  pthread_once (&tables_once, tables_build);
+  if (bins < 0)
+    bins = 0;
+  if (bins > GCN_DN_MAX_BINS)
+    bins = GCN_DN_MAX_BINS;
+  return present_for[bins];
 }
 
-/* Band index i and weight f of band i+1 for bin k (weight 1 - f on i). */
+/* Band index i and weight f of band i+1 for bin k (weight 1 - f on i);
+ * bins past the last present centre go wholly to the last present band. */
 static inline void
 bin_band (int k, int present, int *i, float *f)
 {
-  int b = 0;
-  while (b + 1 < present && band_centres[b + 1] <= k)
-    b++;
-  *i = b;
-  if (b + 1 >= present) {
-    *f = 0.f;                   /* past the last present centre: all on b */
+  int b = bin_lo[k];
+  if (b >= present - 1) {
+    *i = present - 1;
+    *f = 0.f;
   } else {
-    *f = (float) (k - band_centres[b]) /
-        (float) (band_centres[b + 1] - band_centres[b]);
+    *i = b;
+    *f = bin_frac[k];
   }
 }
 
@@ -60,6 +88,8 @@ gcn_dn_log_feature (float energy)
 void
 gcn_dn_band_energy (const float *pw, int bins, float *band)
 {
+  if (bins > GCN_DN_MAX_BINS)
+    bins = GCN_DN_MAX_BINS;
   int present = gcn_dn_bands_present (bins);
   memset (band, 0, GCN_DN_BANDS * sizeof (float));
   for (int k = 0; k < bins; k++) {
@@ -75,6 +105,8 @@ gcn_dn_band_energy (const float *pw, int bins, float *band)
 void
 gcn_dn_band_energy_backward (const float *dband, int bins, float *dpw)
 {
+  if (bins > GCN_DN_MAX_BINS)
+    bins = GCN_DN_MAX_BINS;
   int present = gcn_dn_bands_present (bins);
   for (int k = 0; k < bins; k++) {
     int i;
@@ -88,6 +120,8 @@ void
 gcn_dn_bin_gains (const float *band_gain, const float *fine_gain, int bins,
     float *bin_gain)
 {
+  if (bins > GCN_DN_MAX_BINS)
+    bins = GCN_DN_MAX_BINS;
   int present = gcn_dn_bands_present (bins);
   for (int k = 0; k < bins; k++) {
     if (k < GCN_DN_FINE) {
@@ -106,6 +140,8 @@ void
 gcn_dn_bin_gains_backward (const float *dbin, int bins, float *dband,
     float *dfine)
 {
+  if (bins > GCN_DN_MAX_BINS)
+    bins = GCN_DN_MAX_BINS;
   int present = gcn_dn_bands_present (bins);
   memset (dband, 0, GCN_DN_BANDS * sizeof (float));
   memset (dfine, 0, GCN_DN_FINE * sizeof (float));

@@ -1,0 +1,730 @@
+/* gandenoise: real-time speech denoising with a GAN-trained causal network.
+ *
+ * A GstAudioFilter that collects input in a GstAdapter (like webrtcdsp) and
+ * runs whole 10 ms hops through gcn_denoiser: 20 ms sqrt-Hann frames, band
+ * and low-bin gains from a conv1d + GRU network, overlap-add. Every common
+ * rate (8 .. 48 kHz) runs natively on the same 50 Hz bin grid.
+ *
+ * Timing: the network needs one hop of look-back, so output lags input by
+ * 10 ms inside the element; the element drops that lead-in and drains the
+ * tail at EOS or DISCONT, so output samples line up one to one with input
+ * samples (same count, same timestamps) and the LATENCY query reports the
+ * 10 ms (peer latency plus ours).
+ *
+ * Example:
+ *   gst-launch-1.0 pulsesrc ! audioconvert ! audioresample ! gandenoise ! \
+ *     audioconvert ! autoaudiosink
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstgandenoise.h"
+#include "gstganelements.h"
+
+#include <gst/base/gstadapter.h>
+#include <math.h>
+#include <string.h>
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+#define HAVE_MXCSR 1
+#endif
+
+#include "gancore.h"
+#include "gcn_denoiser.h"
+#include "gan_models.h"
+
+/* The shipped model; weak so the plugin still links (and reports a clear
+ * error) in a build that has no model file. */
+GAN_MODEL_DECLARE (gan_model_denoise_48k);
+#pragma weak gan_model_denoise_48k
+#pragma weak gan_model_denoise_48k_size
+
+GST_DEBUG_CATEGORY_STATIC (gan_denoise_debug);
+#define GST_CAT_DEFAULT gan_denoise_debug
+
+#define MAX_CHANNELS 2
+#define DEFAULT_ATTENUATION_LIMIT 40.0
+#define DEFAULT_VAD_THRESHOLD 0.5
+#define DEFAULT_VAD_HANGOVER 300
+#define DEFAULT_NUM_THREADS 1
+#define DEFAULT_MODE GST_GAN_DENOISE_MODE_MASK
+
+enum {
+  PROP_0,
+  PROP_MODEL,
+  PROP_ATTENUATION_LIMIT,
+  PROP_VAD_THRESHOLD,
+  PROP_VAD_HANGOVER,
+  PROP_NUM_THREADS,
+  PROP_MODE,
+};
+
+struct _GstGanDenoise {
+  GstAudioFilter parent;
+
+  /* properties (object lock) */
+  gchar *model_path;
+  gdouble attenuation_limit;
+  gdouble vad_threshold;
+  guint vad_hangover_ms;
+  gint num_threads;
+  GstGanDenoiseMode mode;
+
+  /* streaming state (streaming thread) */
+  gcn_denoiser net;
+  gboolean net_ready;
+  GstAdapter *adapter;
+  gcn_dn_stream *chan[MAX_CHANNELS];
+  float *delay[MAX_CHANNELS];   /* raw input one hop back: passthrough */
+  float *in_f, *out_f, *raw_f;  /* one hop, one channel */
+  guint8 *zeros;                /* one hop of silence, for draining */
+  gint rate, channels, hop, bpf;
+  GstAudioFormat format;
+
+  GstClockTime base_pts;        /* pts of the first sample since reset */
+  guint64 in_count, out_count;  /* samples since reset */
+  guint64 skip_left;            /* lead-in samples still to drop */
+  gboolean need_discont;
+
+  gboolean voice;
+  guint64 last_voice;           /* output sample of the last voiced hop */
+};
+
+G_DEFINE_TYPE (GstGanDenoise, gst_gan_denoise, GST_TYPE_AUDIO_FILTER);
+GST_ELEMENT_REGISTER_DEFINE (gandenoise, "gandenoise", GST_RANK_NONE,
+    GST_TYPE_GAN_DENOISE);
+
+GType
+gst_gan_denoise_mode_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_GAN_DENOISE_MODE_MASK,
+        "Apply predicted spectral gains to the input (10 ms latency)", "mask"},
+    {0, NULL, NULL}
+  };
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstGanDenoiseMode", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+#define CAPS_STR \
+  "audio/x-raw, format = (string) { F32LE, S16LE }, " \
+  "layout = (string) interleaved, " \
+  "rate = (int) { 8000, 16000, 24000, 32000, 44100, 48000 }, " \
+  "channels = (int) [ 1, 2 ]"
+
+/* ---- state ---------------------------------------------------------------*/
+
+static void
+free_streams (GstGanDenoise * self)
+{
+  for (int c = 0; c < MAX_CHANNELS; c++) {
+    gcn_dn_stream_free (self->chan[c]);
+    self->chan[c] = NULL;
+    g_free (self->delay[c]);
+    self->delay[c] = NULL;
+  }
+  g_free (self->in_f);
+  g_free (self->out_f);
+  g_free (self->raw_f);
+  g_free (self->zeros);
+  self->in_f = self->out_f = self->raw_f = NULL;
+  self->zeros = NULL;
+}
+
+/* Forget everything of the stream so far (DISCONT, flush, new caps). */
+static void
+reset_stream (GstGanDenoise * self)
+{
+  gst_adapter_clear (self->adapter);
+  for (int c = 0; c < self->channels && c < MAX_CHANNELS; c++) {
+    if (self->chan[c])
+      gcn_dn_stream_reset (self->chan[c]);
+    if (self->delay[c])
+      memset (self->delay[c], 0, self->hop * sizeof (float));
+  }
+  self->base_pts = GST_CLOCK_TIME_NONE;
+  self->in_count = self->out_count = 0;
+  self->skip_left = self->hop;
+  self->need_discont = TRUE;
+  self->voice = FALSE;
+  self->last_voice = 0;
+}
+
+/* ---- model ---------------------------------------------------------------*/
+
+static gboolean
+load_model (GstGanDenoise * self)
+{
+  gc_model_file mf;
+  gchar *path;
+  int ret;
+
+  GST_OBJECT_LOCK (self);
+  path = g_strdup (self->model_path);
+  GST_OBJECT_UNLOCK (self);
+
+  memset (&mf, 0, sizeof (mf));
+  if (path && *path) {
+    if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+          ("Denoising model file \"%s\" does not exist.", path), (NULL));
+      g_free (path);
+      return FALSE;
+    }
+    ret = gc_model_load (&mf, path);
+    if (ret == 0 && gcn_denoiser_load (&self->net, &mf) != 0)
+      ret = -1;
+    if (ret != 0) {
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+          ("Could not load denoising model \"%s\": %s", path, gc_last_error ()),
+          ("%s", gc_last_error ()));
+      gc_model_free (&mf);
+      g_free (path);
+      return FALSE;
+    }
+  } else {
+    if (&gan_model_denoise_48k_size == NULL || gan_model_denoise_48k == NULL) {
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+          ("This build has no embedded denoising model; set the model "
+              "property."), (NULL));
+      g_free (path);
+      return FALSE;
+    }
+    ret = gc_model_parse (&mf, gan_model_denoise_48k,
+        gan_model_denoise_48k_size, "embedded denoise-48k");
+    if (ret == 0 && gcn_denoiser_load (&self->net, &mf) != 0)
+      ret = -1;
+    if (ret != 0) {
+      GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+          ("Embedded denoising model is unusable: %s", gc_last_error ()),
+          (NULL));
+      gc_model_free (&mf);
+      g_free (path);
+      return FALSE;
+    }
+  }
+  GST_INFO_OBJECT (self, "loaded model %s (%s)", path ? path : "(embedded)",
+      gc_model_meta_get (&mf, "arch"));
+  gc_model_free (&mf);
+  g_free (path);
+  self->net_ready = TRUE;
+  return TRUE;
+}
+
+static gboolean
+gst_gan_denoise_start (GstBaseTransform * trans)
+{
+  GstGanDenoise *self = GST_GAN_DENOISE (trans);
+  if (!self->net_ready && !load_model (self))
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+gst_gan_denoise_stop (GstBaseTransform * trans)
+{
+  GstGanDenoise *self = GST_GAN_DENOISE (trans);
+  free_streams (self);
+  gst_adapter_clear (self->adapter);
+  if (self->net_ready) {
+    gcn_denoiser_free (&self->net);
+    self->net_ready = FALSE;
+  }
+  self->channels = 0;
+  return TRUE;
+}
+
+static gboolean
+gst_gan_denoise_setup (GstAudioFilter * filter, const GstAudioInfo * info)
+{
+  GstGanDenoise *self = GST_GAN_DENOISE (filter);
+  int rate = GST_AUDIO_INFO_RATE (info), ch = GST_AUDIO_INFO_CHANNELS (info);
+
+  if (!gcn_dn_rate_ok (rate) || ch < 1 || ch > MAX_CHANNELS) {
+    GST_ERROR_OBJECT (self, "unsupported format: %d Hz, %d channels", rate, ch);
+    return FALSE;
+  }
+  if (!self->net_ready && !load_model (self))
+    return FALSE;
+  free_streams (self);
+  self->rate = rate;
+  self->channels = ch;
+  self->hop = gcn_dn_hop (rate);
+  self->bpf = GST_AUDIO_INFO_BPF (info);
+  self->format = GST_AUDIO_INFO_FORMAT (info);
+  for (int c = 0; c < ch; c++) {
+    self->chan[c] = gcn_dn_stream_new (&self->net, rate);
+    if (!self->chan[c]) {
+      GST_ERROR_OBJECT (self, "cannot set up: %s", gc_last_error ());
+      free_streams (self);
+      return FALSE;
+    }
+    self->delay[c] = g_new0 (float, self->hop);
+  }
+  self->in_f = g_new0 (float, self->hop);
+  self->out_f = g_new0 (float, self->hop);
+  self->raw_f = g_new0 (float, self->hop);
+  self->zeros = g_malloc0 ((gsize) self->hop * self->bpf);
+  reset_stream (self);
+  GST_INFO_OBJECT (self, "%d Hz, %d channel(s), hop %d", rate, ch, self->hop);
+  return TRUE;
+}
+
+/* ---- processing ------------------------------------------------------------*/
+
+/* Input sample -> finite float: NaN and infinities become 0, denormals 0,
+ * absurd magnitudes are clipped (the network only sees log energies, but
+ * the overlap-add must stay finite). */
+static inline float
+sanitize (float v)
+{
+  if (!isfinite (v))
+    return 0.f;
+  if (fabsf (v) < 1e-30f)
+    return 0.f;
+  return v > 1e6f ? 1e6f : (v < -1e6f ? -1e6f : v);
+}
+
+static void
+post_vad (GstGanDenoise * self, gboolean voice, float prob, guint64 sample)
+{
+  GstClockTime ts = GST_CLOCK_TIME_NONE;
+  if (GST_CLOCK_TIME_IS_VALID (self->base_pts))
+    ts = self->base_pts + gst_util_uint64_scale_int (sample, GST_SECOND,
+        self->rate);
+  GstStructure *s = gst_structure_new ("gandenoise-vad",
+      "voice", G_TYPE_BOOLEAN, voice,
+      "probability", G_TYPE_DOUBLE, (gdouble) prob,
+      "timestamp", G_TYPE_UINT64, (guint64) ts, NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+/* One hop of interleaved input (hop frames) -> one hop of output. */
+static void
+process_hop (GstGanDenoise * self, const guint8 * in, guint8 * out,
+    float min_gain, gboolean bypass, float *vad)
+{
+  int hop = self->hop, ch = self->channels;
+  float best = 0.f;
+
+  for (int c = 0; c < ch; c++) {
+    if (self->format == GST_AUDIO_FORMAT_S16LE) {
+      const gint16 *s = (const gint16 *) in;
+      for (int i = 0; i < hop; i++)
+        self->in_f[i] = GINT16_FROM_LE (s[i * ch + c]) * (1.f / 32768.f);
+    } else {
+      const float *s = (const float *) in;
+      for (int i = 0; i < hop; i++)
+        self->in_f[i] = sanitize (s[i * ch + c]);
+    }
+    float p = gcn_dn_stream_process (self->chan[c], self->in_f, self->out_f,
+        min_gain);
+    best = p > best ? p : best;
+    /* the raw path is delayed by the same hop as the processed one */
+    memcpy (self->raw_f, self->delay[c], hop * sizeof (float));
+    memcpy (self->delay[c], self->in_f, hop * sizeof (float));
+    const float *src = bypass ? self->raw_f : self->out_f;
+
+    if (self->format == GST_AUDIO_FORMAT_S16LE) {
+      gint16 *d = (gint16 *) out;
+      for (int i = 0; i < hop; i++) {
+        float v = src[i] * 32768.f;
+        v = v > 32767.f ? 32767.f : (v < -32768.f ? -32768.f : v);
+        d[i * ch + c] = GINT16_TO_LE ((gint16) lrintf (v));
+      }
+    } else {
+      float *d = (float *) out;
+      for (int i = 0; i < hop; i++)
+        d[i * ch + c] = isfinite (src[i]) ? src[i] : 0.f;
+    }
+  }
+  *vad = best;
+}
+
+/* Run n_hops hops from in (NULL: silence) and return the output samples
+ * that are due (after the lead-in and at most `limit`) as a buffer. */
+static GstBuffer *
+run_hops (GstGanDenoise * self, const guint8 * in, int n_hops, guint64 limit)
+{
+  gfloat limit_db;
+  gdouble thr;
+  guint hang_ms;
+  gint threads;
+  gsize hop_bytes = (gsize) self->hop * self->bpf;
+  guint8 *tmp = g_malloc ((gsize) n_hops * hop_bytes);
+  guint64 first_out = self->out_count, produced = 0;
+  guint64 skip = 0;
+
+  GST_OBJECT_LOCK (self);
+  limit_db = self->attenuation_limit;
+  thr = self->vad_threshold;
+  hang_ms = self->vad_hangover_ms;
+  threads = self->num_threads;
+  GST_OBJECT_UNLOCK (self);
+  gc_set_thread_limit (threads);
+
+#ifdef HAVE_MXCSR
+  /* flush denormals to zero while we run; restore the caller's mode */
+  unsigned int csr = _mm_getcsr ();
+  _mm_setcsr (csr | 0x8040);
+#endif
+  float min_gain = limit_db <= 0.f ? 1.f : powf (10.f, -limit_db / 20.f);
+  gboolean bypass = limit_db <= 0.f;
+  guint64 hang = gst_util_uint64_scale_int (hang_ms, self->rate, 1000);
+
+  for (int h = 0; h < n_hops; h++) {
+    float vad;
+    process_hop (self, in ? in + h * hop_bytes : self->zeros,
+        tmp + h * hop_bytes, min_gain, bypass, &vad);
+    /* VAD on the output timeline: this hop's output starts at
+     * out_count + (h * hop) - lead-in */
+    guint64 pos = first_out + (guint64) h * self->hop;
+    if (vad >= thr) {
+      self->last_voice = pos;
+      if (!self->voice) {
+        self->voice = TRUE;
+        post_vad (self, TRUE, vad, pos);
+      }
+    } else if (self->voice && pos > self->last_voice + hang) {
+      self->voice = FALSE;
+      post_vad (self, FALSE, vad, pos);
+    }
+  }
+#ifdef HAVE_MXCSR
+  _mm_setcsr (csr);
+#endif
+
+  produced = (guint64) n_hops * self->hop;
+  skip = MIN (self->skip_left, produced);
+  self->skip_left -= skip;
+  guint64 emit = MIN (produced - skip, limit);
+  if (emit == 0) {
+    g_free (tmp);
+    return NULL;
+  }
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, emit * self->bpf, NULL);
+  gst_buffer_fill (buf, 0, tmp + skip * self->bpf, emit * self->bpf);
+  g_free (tmp);
+
+  if (GST_CLOCK_TIME_IS_VALID (self->base_pts)) {
+    GstClockTime t0 = self->base_pts +
+        gst_util_uint64_scale_int (self->out_count, GST_SECOND, self->rate);
+    GstClockTime t1 = self->base_pts +
+        gst_util_uint64_scale_int (self->out_count + emit, GST_SECOND,
+        self->rate);
+    GST_BUFFER_PTS (buf) = t0;
+    GST_BUFFER_DURATION (buf) = t1 - t0;
+  }
+  GST_BUFFER_OFFSET (buf) = self->out_count;
+  GST_BUFFER_OFFSET_END (buf) = self->out_count + emit;
+  if (self->need_discont) {
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+    self->need_discont = FALSE;
+  }
+  self->out_count += emit;
+  return buf;
+}
+
+/* Push out everything still inside: the adapter's partial hop and the
+ * one-hop lag, padded with silence, so samples out == samples in. */
+static GstFlowReturn
+drain (GstGanDenoise * self)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  if (!self->chan[0])
+    return GST_FLOW_OK;
+  while (self->out_count < self->in_count && ret == GST_FLOW_OK) {
+    gsize avail = gst_adapter_available (self->adapter);
+    gsize hop_bytes = (gsize) self->hop * self->bpf;
+    guint8 *hop = g_malloc0 (hop_bytes);
+    if (avail > 0) {
+      gsize take = MIN (avail, hop_bytes);
+      gst_adapter_copy (self->adapter, hop, 0, take);
+      gst_adapter_flush (self->adapter, take);
+    }
+    GstBuffer *buf = run_hops (self, hop, 1, self->in_count - self->out_count);
+    g_free (hop);
+    if (buf)
+      ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
+  }
+  return ret;
+}
+
+static GstFlowReturn
+gst_gan_denoise_submit_input_buffer (GstBaseTransform * trans,
+    gboolean is_discont, GstBuffer * input)
+{
+  GstGanDenoise *self = GST_GAN_DENOISE (trans);
+
+  if (!self->chan[0]) {
+    gst_buffer_unref (input);
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  if ((is_discont || GST_BUFFER_IS_DISCONT (input)) && self->in_count > 0) {
+    GST_DEBUG_OBJECT (self, "discont: draining and resetting");
+    GstFlowReturn ret = drain (self);
+    reset_stream (self);
+    if (ret != GST_FLOW_OK) {
+      gst_buffer_unref (input);
+      return ret;
+    }
+  }
+  if (self->in_count == 0 && gst_adapter_available (self->adapter) == 0)
+    self->base_pts = GST_BUFFER_PTS (input);
+  self->in_count += gst_buffer_get_size (input) / self->bpf;
+  gst_adapter_push (self->adapter, input);
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_gan_denoise_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
+{
+  GstGanDenoise *self = GST_GAN_DENOISE (trans);
+  *outbuf = NULL;
+  if (!self->chan[0])
+    return GST_FLOW_OK;
+
+  gsize hop_bytes = (gsize) self->hop * self->bpf;
+  int n_hops = gst_adapter_available (self->adapter) / hop_bytes;
+  if (n_hops == 0)
+    return GST_FLOW_OK;
+  gsize bytes = n_hops * hop_bytes;
+  const guint8 *in = gst_adapter_map (self->adapter, bytes);
+  *outbuf = run_hops (self, in, n_hops, G_MAXUINT64);
+  gst_adapter_unmap (self->adapter);
+  gst_adapter_flush (self->adapter, bytes);
+  return GST_FLOW_OK;
+}
+
+static gboolean
+gst_gan_denoise_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstGanDenoise *self = GST_GAN_DENOISE (trans);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_EOS:
+      drain (self);
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      reset_stream (self);
+      break;
+    default:
+      break;
+  }
+  return GST_BASE_TRANSFORM_CLASS (gst_gan_denoise_parent_class)->sink_event
+      (trans, event);
+}
+
+static GstClockTime
+our_latency (GstGanDenoise * self)
+{
+  /* one hop: 10 ms at every rate; exact in nanoseconds for each */
+  if (self->rate > 0)
+    return gst_util_uint64_scale_int (self->hop, GST_SECOND, self->rate);
+  return 10 * GST_MSECOND;
+}
+
+static gboolean
+gst_gan_denoise_src_query (GstBaseTransform * trans, GstPadDirection dir,
+    GstQuery * query)
+{
+  GstGanDenoise *self = GST_GAN_DENOISE (trans);
+
+  if (dir == GST_PAD_SRC && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    gboolean live;
+    GstClockTime min, max;
+    if (!gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (trans), query))
+      return FALSE;
+    gst_query_parse_latency (query, &live, &min, &max);
+    GstClockTime ours = our_latency (self);
+    min += ours;
+    if (GST_CLOCK_TIME_IS_VALID (max))
+      max += ours;
+    gst_query_set_latency (query, live, min, max);
+    GST_DEBUG_OBJECT (self, "latency: ours %" GST_TIME_FORMAT ", total min %"
+        GST_TIME_FORMAT, GST_TIME_ARGS (ours), GST_TIME_ARGS (min));
+    return TRUE;
+  }
+  return GST_BASE_TRANSFORM_CLASS (gst_gan_denoise_parent_class)->query
+      (trans, dir, query);
+}
+
+/* ---- properties ------------------------------------------------------------*/
+
+static void
+gst_gan_denoise_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstGanDenoise *self = GST_GAN_DENOISE (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_free (self->model_path);
+      self->model_path = g_value_dup_string (value);
+      /* reloaded at the next start */
+      if (self->net_ready && !self->chan[0]) {
+        gcn_denoiser_free (&self->net);
+        self->net_ready = FALSE;
+      }
+      break;
+    case PROP_ATTENUATION_LIMIT:
+      self->attenuation_limit = g_value_get_double (value);
+      break;
+    case PROP_VAD_THRESHOLD:
+      self->vad_threshold = g_value_get_double (value);
+      break;
+    case PROP_VAD_HANGOVER:
+      self->vad_hangover_ms = g_value_get_uint (value);
+      break;
+    case PROP_NUM_THREADS:
+      self->num_threads = g_value_get_int (value);
+      break;
+    case PROP_MODE:
+      self->mode = g_value_get_enum (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_gan_denoise_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstGanDenoise *self = GST_GAN_DENOISE (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_value_set_string (value, self->model_path);
+      break;
+    case PROP_ATTENUATION_LIMIT:
+      g_value_set_double (value, self->attenuation_limit);
+      break;
+    case PROP_VAD_THRESHOLD:
+      g_value_set_double (value, self->vad_threshold);
+      break;
+    case PROP_VAD_HANGOVER:
+      g_value_set_uint (value, self->vad_hangover_ms);
+      break;
+    case PROP_NUM_THREADS:
+      g_value_set_int (value, self->num_threads);
+      break;
+    case PROP_MODE:
+      g_value_set_enum (value, self->mode);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_gan_denoise_finalize (GObject * object)
+{
+  GstGanDenoise *self = GST_GAN_DENOISE (object);
+  free_streams (self);
+  if (self->net_ready)
+    gcn_denoiser_free (&self->net);
+  g_object_unref (self->adapter);
+  g_free (self->model_path);
+  G_OBJECT_CLASS (gst_gan_denoise_parent_class)->finalize (object);
+}
+
+static void
+gst_gan_denoise_init (GstGanDenoise * self)
+{
+  self->adapter = gst_adapter_new ();
+  self->attenuation_limit = DEFAULT_ATTENUATION_LIMIT;
+  self->vad_threshold = DEFAULT_VAD_THRESHOLD;
+  self->vad_hangover_ms = DEFAULT_VAD_HANGOVER;
+  self->num_threads = DEFAULT_NUM_THREADS;
+  self->mode = DEFAULT_MODE;
+  self->base_pts = GST_CLOCK_TIME_NONE;
+}
+
+static void
+gst_gan_denoise_class_init (GstGanDenoiseClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *bt_class = GST_BASE_TRANSFORM_CLASS (klass);
+  GstAudioFilterClass *af_class = GST_AUDIO_FILTER_CLASS (klass);
+  GstCaps *caps;
+
+  GST_DEBUG_CATEGORY_INIT (gan_denoise_debug, "gandenoise", 0,
+      "GAN speech denoiser");
+
+  gobject_class->set_property = gst_gan_denoise_set_property;
+  gobject_class->get_property = gst_gan_denoise_get_property;
+  gobject_class->finalize = gst_gan_denoise_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_MODEL,
+      g_param_spec_string ("model", "Model",
+          "Model file (safetensors) to use instead of the embedded one",
+          NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_ATTENUATION_LIMIT,
+      g_param_spec_double ("attenuation-limit", "Attenuation limit",
+          "Most noise reduction allowed, in dB (0 passes audio through "
+          "unchanged)", 0.0, 100.0, DEFAULT_ATTENUATION_LIMIT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
+  g_object_class_install_property (gobject_class, PROP_VAD_THRESHOLD,
+      g_param_spec_double ("vad-threshold", "VAD threshold",
+          "Voice probability at or above which a hop counts as speech; "
+          "changes are posted as \"gandenoise-vad\" element messages",
+          0.0, 1.0, DEFAULT_VAD_THRESHOLD,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_VAD_HANGOVER,
+      g_param_spec_uint ("vad-hangover", "VAD hangover",
+          "Milliseconds of non-speech before voice activity is reported "
+          "to have ended (a grace period so pauses inside words do not "
+          "cut them)", 0, 10000, DEFAULT_VAD_HANGOVER,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_NUM_THREADS,
+      g_param_spec_int ("num-threads", "Threads",
+          "Most worker threads the network may use (0: all cores)", 0, 256,
+          DEFAULT_NUM_THREADS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_MODE,
+      g_param_spec_enum ("mode", "Mode", "How clean speech is produced",
+          GST_TYPE_GAN_DENOISE_MODE, DEFAULT_MODE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  gst_element_class_set_static_metadata (element_class,
+      "GAN speech denoiser", "Filter/Effect/Audio",
+      "Removes background noise from speech with a small causal network "
+      "trained adversarially (8-48 kHz, 10 ms latency)",
+      "gst-gan developers");
+
+  caps = gst_caps_from_string (CAPS_STR);
+  gst_audio_filter_class_add_pad_templates (af_class, caps);
+  gst_caps_unref (caps);
+
+  bt_class->start = GST_DEBUG_FUNCPTR (gst_gan_denoise_start);
+  bt_class->stop = GST_DEBUG_FUNCPTR (gst_gan_denoise_stop);
+  bt_class->submit_input_buffer =
+      GST_DEBUG_FUNCPTR (gst_gan_denoise_submit_input_buffer);
+  bt_class->generate_output =
+      GST_DEBUG_FUNCPTR (gst_gan_denoise_generate_output);
+  bt_class->sink_event = GST_DEBUG_FUNCPTR (gst_gan_denoise_sink_event);
+  bt_class->query = GST_DEBUG_FUNCPTR (gst_gan_denoise_src_query);
+  bt_class->passthrough_on_same_caps = FALSE;
+  af_class->setup = GST_DEBUG_FUNCPTR (gst_gan_denoise_setup);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_GAN_DENOISE_MODE, 0);
+}

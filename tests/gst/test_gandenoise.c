@@ -1,0 +1,671 @@
+/* gandenoise element tests (GstHarness) and checks of the network it runs.
+ *
+ * Input signals are generated here: a harmonic "voice" with a moving pitch
+ * plus white noise, silence, and hostile floats. */
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/audio/audio.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gancore.h"
+#include "gcn_denoiser.h"
+
+static const int rates[] = { 8000, 16000, 24000, 32000, 44100, 48000 };
+
+static gchar *
+caps_str (const char *fmt, int rate, int ch)
+{
+  return g_strdup_printf ("audio/x-raw, format=%s, layout=interleaved, "
+      "rate=%d, channels=%d", fmt, rate, ch);
+}
+
+static GstHarness *
+harness_for (const char *fmt, int rate, int ch)
+{
+  GstHarness *h = gst_harness_new ("gandenoise");
+  gchar *c = caps_str (fmt, rate, ch);
+  gst_harness_set_src_caps_str (h, c);
+  gst_harness_set_sink_caps_str (h, c);
+  g_free (c);
+  return h;
+}
+
+/* Voice-like test signal: harmonics of a gliding pitch, syllable envelope,
+ * plus white noise. Deterministic. */
+static float
+test_sample (long i, int rate, int ch, gc_rng * r)
+{
+  double t = (double) i / rate;
+  double f0 = 140 + 40 * sin (2 * M_PI * 0.7 * t);
+  double env = 0.5 + 0.5 * sin (2 * M_PI * 3 * t);
+  double ph = 2 * M_PI * (140 * t - 40 / (2 * M_PI * 0.7) * cos (2 * M_PI *
+          0.7 * t));
+  double v = 0;
+  for (int k = 1; k <= 12 && k * f0 < rate / 2; k++)
+    v += sin (k * ph + ch) / k;
+  (void) f0;
+  return (float) (0.1 * env * v + 0.02 * gc_rng_normal (r));
+}
+
+/* A buffer of n frames, samples from test_sample unless `fill` is given. */
+static GstBuffer *
+make_buffer (const char *fmt, int rate, int ch, long first, int n,
+    gc_rng * r, const float *fill)
+{
+  gboolean s16 = !strcmp (fmt, "S16LE");
+  GstBuffer *b = gst_buffer_new_allocate (NULL, (gsize) n * ch *
+      (s16 ? 2 : 4), NULL);
+  GstMapInfo m;
+  gst_buffer_map (b, &m, GST_MAP_WRITE);
+  for (int i = 0; i < n; i++)
+    for (int c = 0; c < ch; c++) {
+      float v = fill ? fill[(i * ch + c)] : test_sample (first + i, rate, c, r);
+      if (s16)
+        ((gint16 *) m.data)[i * ch + c] = (gint16) lrintf (fmaxf (-32768.f,
+                fminf (32767.f, v * 32768.f)));
+      else
+        ((float *) m.data)[i * ch + c] = v;
+    }
+  gst_buffer_unmap (b, &m);
+  GST_BUFFER_PTS (b) = GST_SECOND + gst_util_uint64_scale_int (first,
+      GST_SECOND, rate);
+  GST_BUFFER_DURATION (b) = gst_util_uint64_scale_int (n, GST_SECOND, rate);
+  return b;
+}
+
+/* Pull every buffer; append samples (as float) to *out; check the
+ * timestamps run on without gaps from `start`. Returns frames pulled. */
+static long
+pull_all (GstHarness * h, const char *fmt, int rate, int ch, float **out,
+    long *cap, GstClockTime start)
+{
+  gboolean s16 = !strcmp (fmt, "S16LE");
+  long frames = 0;
+  GstBuffer *b;
+  while ((b = gst_harness_try_pull (h))) {
+    GstMapInfo m;
+    gst_buffer_map (b, &m, GST_MAP_READ);
+    long n = m.size / (ch * (s16 ? 2 : 4));
+    if (GST_BUFFER_PTS_IS_VALID (b)) {
+      GstClockTime want = start + gst_util_uint64_scale_int (frames,
+          GST_SECOND, rate);
+      fail_unless (GST_BUFFER_PTS (b) == want,
+          "pts %" GST_TIME_FORMAT " != %" GST_TIME_FORMAT,
+          GST_TIME_ARGS (GST_BUFFER_PTS (b)), GST_TIME_ARGS (want));
+    }
+    if (out) {
+      if ((frames + n) * ch > *cap) {
+        *cap = (frames + n) * ch * 2;
+        *out = g_realloc (*out, *cap * sizeof (float));
+      }
+      for (long i = 0; i < n * ch; i++)
+        (*out)[frames * ch + i] = s16 ? ((gint16 *) m.data)[i] / 32768.f :
+            ((float *) m.data)[i];
+    }
+    frames += n;
+    gst_buffer_unmap (b, &m);
+    gst_buffer_unref (b);
+  }
+  return frames;
+}
+
+static void
+push_eos (GstHarness * h)
+{
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+}
+
+/* Every rate, format and channel count: runs, conserves samples, finite
+ * output, timestamps aligned to the input's. */
+GST_START_TEST (test_rates_formats_channels)
+{
+  const char *fmts[] = { "F32LE", "S16LE" };
+  for (unsigned ri = 0; ri < G_N_ELEMENTS (rates); ri++)
+    for (int fi = 0; fi < 2; fi++)
+      for (int ch = 1; ch <= 2; ch++) {
+        int rate = rates[ri];
+        gc_rng r;
+        gc_rng_seed (&r, 1);
+        GstHarness *h = harness_for (fmts[fi], rate, ch);
+        long n = rate / 5 + 17, pushed = 0;
+        float *out = NULL;
+        long cap = 0;
+        while (pushed < n) {
+          int len = MIN (n - pushed, rate / 50 + 3);
+          fail_unless_equals_int (gst_harness_push (h, make_buffer (fmts[fi],
+                      rate, ch, pushed, len, &r, NULL)), GST_FLOW_OK);
+          pushed += len;
+        }
+        push_eos (h);
+        long got = pull_all (h, fmts[fi], rate, ch, &out, &cap, GST_SECOND);
+        fail_unless_equals_int64 (got, n);
+        double e = 0;
+        for (long i = 0; i < got * ch; i++) {
+          fail_unless (isfinite (out[i]));
+          e += out[i] * out[i];
+        }
+        /* speech-like input with mild noise is not wiped out */
+        fail_unless (e > 0, "%s %d Hz %d ch: silent output", fmts[fi], rate,
+            ch);
+        g_free (out);
+        gst_harness_teardown (h);
+      }
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_latency_query)
+{
+  for (unsigned ri = 0; ri < G_N_ELEMENTS (rates); ri++) {
+    GstHarness *h = harness_for ("F32LE", rates[ri], 1);
+    gc_rng r;
+    gc_rng_seed (&r, 2);
+    gst_harness_push (h, make_buffer ("F32LE", rates[ri], 1, 0, 100, &r, NULL));
+    fail_unless_equals_uint64 (gst_harness_query_latency (h),
+        10 * GST_MSECOND);
+    /* upstream latency adds up */
+    gst_harness_set_upstream_latency (h, 5 * GST_MSECOND);
+    fail_unless_equals_uint64 (gst_harness_query_latency (h),
+        15 * GST_MSECOND);
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
+/* Odd buffer sizes; with attenuation-limit=0 the output must equal the
+ * input sample for sample (same timestamps), both formats. */
+static void
+run_odd_sizes (const char *fmt, int rate, int ch, gboolean passthrough)
+{
+  static const int sizes[] = { 1, 7, 13, 479, 481, 1000, 3, 2, 997, 4410, 5 };
+  GstHarness *h = harness_for (fmt, rate, ch);
+  gc_rng r;
+  long pushed = 0;
+  float *in = NULL, *out = NULL;
+  long in_cap = 0, out_cap = 0;
+
+  if (passthrough)
+    g_object_set (h->element, "attenuation-limit", 0.0, NULL);
+  gc_rng_seed (&r, 3);
+  for (unsigned i = 0; i < G_N_ELEMENTS (sizes); i++) {
+    GstBuffer *b = make_buffer (fmt, rate, ch, pushed, sizes[i], &r, NULL);
+    GstMapInfo m;
+    gst_buffer_map (b, &m, GST_MAP_READ);
+    if ((pushed + sizes[i]) * ch > in_cap) {
+      in_cap = (pushed + sizes[i]) * ch * 2;
+      in = g_realloc (in, in_cap * sizeof (float));
+    }
+    for (long k = 0; k < (long) sizes[i] * ch; k++)
+      in[pushed * ch + k] = !strcmp (fmt, "S16LE") ?
+          ((gint16 *) m.data)[k] / 32768.f : ((float *) m.data)[k];
+    gst_buffer_unmap (b, &m);
+    fail_unless_equals_int (gst_harness_push (h, b), GST_FLOW_OK);
+    pushed += sizes[i];
+  }
+  push_eos (h);
+  long got = pull_all (h, fmt, rate, ch, &out, &out_cap, GST_SECOND);
+  fail_unless_equals_int64 (got, pushed);
+  if (passthrough)
+    for (long k = 0; k < got * ch; k++)
+      fail_unless (out[k] == in[k], "sample %ld: %g != %g", k, out[k], in[k]);
+  g_free (in);
+  g_free (out);
+  gst_harness_teardown (h);
+}
+
+GST_START_TEST (test_conservation_odd_buffers)
+{
+  run_odd_sizes ("F32LE", 44100, 2, FALSE);
+  run_odd_sizes ("S16LE", 16000, 1, FALSE);
+  run_odd_sizes ("F32LE", 8000, 1, FALSE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_passthrough_identical)
+{
+  run_odd_sizes ("F32LE", 48000, 1, TRUE);
+  run_odd_sizes ("S16LE", 44100, 2, TRUE);
+  run_odd_sizes ("F32LE", 8000, 2, TRUE);
+}
+
+GST_END_TEST;
+
+/* NaN, infinities, denormals, huge values and clipped square waves in:
+ * finite, bounded output, and the element keeps working afterwards. */
+GST_START_TEST (test_hostile_input)
+{
+  int rate = 48000, n = 4800;
+  GstHarness *h = harness_for ("F32LE", rate, 1);
+  float *x = g_new (float, n);
+  gc_rng r;
+  gc_rng_seed (&r, 4);
+  for (int i = 0; i < n; i++) {
+    switch (i % 7) {
+      case 0: x[i] = NAN; break;
+      case 1: x[i] = INFINITY; break;
+      case 2: x[i] = -INFINITY; break;
+      case 3: x[i] = 1e-40f; break;       /* denormal */
+      case 4: x[i] = 3e38f; break;
+      case 5: x[i] = (i / 100) % 2 ? 1.f : -1.f; break;   /* clipped */
+      default: x[i] = -1e-39f; break;
+    }
+  }
+  gst_harness_push (h, make_buffer ("F32LE", rate, 1, 0, n, &r, x));
+  /* a denormal-only stretch, then normal audio: must recover */
+  for (int i = 0; i < n; i++)
+    x[i] = (i % 2 ? 1 : -1) * 1e-42f;
+  gst_harness_push (h, make_buffer ("F32LE", rate, 1, n, n, &r, x));
+  gst_harness_push (h, make_buffer ("F32LE", rate, 1, 2 * n, n, &r, NULL));
+  push_eos (h);
+  float *out = NULL;
+  long cap = 0;
+  long got = pull_all (h, "F32LE", rate, 1, &out, &cap, GST_SECOND);
+  fail_unless_equals_int64 (got, 3 * n);
+  for (long i = 0; i < got; i++) {
+    fail_unless (isfinite (out[i]), "sample %ld not finite", i);
+    fail_unless (fabsf (out[i]) < 1e7f);
+  }
+  double tail = 0;
+  for (long i = 2 * n + n / 2; i < got; i++)
+    tail += out[i] * out[i];
+  fail_unless (tail > 0, "no output after hostile input");
+  g_free (out);
+  g_free (x);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_silence_in_silence_out)
+{
+  for (unsigned ri = 0; ri < G_N_ELEMENTS (rates); ri++) {
+    int rate = rates[ri], n = rate / 4;
+    GstHarness *h = harness_for ("S16LE", rate, 2);
+    float *z = g_new0 (float, 2 * n);
+    gc_rng r;
+    gc_rng_seed (&r, 5);
+    gst_harness_push (h, make_buffer ("S16LE", rate, 2, 0, n, &r, z));
+    push_eos (h);
+    float *out = NULL;
+    long cap = 0;
+    long got = pull_all (h, "S16LE", rate, 2, &out, &cap, GST_SECOND);
+    fail_unless_equals_int64 (got, n);
+    for (long i = 0; i < 2 * got; i++)
+      fail_unless (out[i] == 0.f);
+    g_free (out);
+    g_free (z);
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
+/* Flushing seek: state and counters restart, no stale samples leak out. */
+GST_START_TEST (test_flush_and_discont)
+{
+  int rate = 16000;
+  GstHarness *h = harness_for ("F32LE", rate, 1);
+  gc_rng r;
+  gc_rng_seed (&r, 6);
+  gst_harness_push (h, make_buffer ("F32LE", rate, 1, 0, 1234, &r, NULL));
+  /* flush: what is pending is dropped */
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  GstSegment seg;
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&seg)));
+  while (gst_harness_buffers_in_queue (h))
+    gst_buffer_unref (gst_harness_pull (h));
+
+  /* after the flush: 1000 samples, then a DISCONT jump, 999 more */
+  GstBuffer *a = make_buffer ("F32LE", rate, 1, 0, 1000, &r, NULL);
+  GstBuffer *b = make_buffer ("F32LE", rate, 1, 50000, 999, &r, NULL);
+  GST_BUFFER_FLAG_SET (b, GST_BUFFER_FLAG_DISCONT);
+  gst_harness_push (h, a);
+  gst_harness_push (h, b);
+  push_eos (h);
+  long frames = 0;
+  gboolean saw_second = FALSE;
+  GstBuffer *o;
+  while ((o = gst_harness_try_pull (h))) {
+    long n = gst_buffer_get_size (o) / 4;
+    /* output of the first part is stamped from 1 s, of the second from the
+     * jump's timestamp */
+    GstClockTime second = GST_SECOND + gst_util_uint64_scale_int (50000,
+        GST_SECOND, rate);
+    if (GST_BUFFER_PTS (o) >= second) {
+      if (!saw_second)
+        fail_unless (GST_BUFFER_PTS (o) == second);
+      saw_second = TRUE;
+    }
+    frames += n;
+    gst_buffer_unref (o);
+  }
+  fail_unless (saw_second);
+  fail_unless_equals_int64 (frames, 1999);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Properties change while buffers flow; everything stays consistent. */
+GST_START_TEST (test_property_changes_while_playing)
+{
+  int rate = 32000;
+  GstHarness *h = harness_for ("F32LE", rate, 2);
+  gc_rng r;
+  long pushed = 0;
+  gc_rng_seed (&r, 7);
+  for (int i = 0; i < 24; i++) {
+    g_object_set (h->element, "attenuation-limit", (double) (i % 4) * 15.0,
+        "vad-threshold", (i % 3) / 2.0, "num-threads", i % 3,
+        "vad-hangover", (guint) (i * 20), NULL);
+    int len = 317 + i * 31;
+    fail_unless_equals_int (gst_harness_push (h, make_buffer ("F32LE", rate,
+                2, pushed, len, &r, NULL)), GST_FLOW_OK);
+    pushed += len;
+  }
+  push_eos (h);
+  float *out = NULL;
+  long cap = 0;
+  long got = pull_all (h, "F32LE", rate, 2, &out, &cap, GST_SECOND);
+  fail_unless_equals_int64 (got, pushed);
+  for (long i = 0; i < 2 * got; i++)
+    fail_unless (isfinite (out[i]));
+  gdouble lim;
+  g_object_get (h->element, "attenuation-limit", &lim, NULL);
+  fail_unless (lim == 45.0);
+  g_free (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Voice activity: threshold 0 makes every hop voiced (one "voice" message);
+ * threshold 1 then ends it, but only after the hangover. */
+GST_START_TEST (test_vad_messages)
+{
+  int rate = 16000;
+  GstHarness *h = harness_for ("F32LE", rate, 1);
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (h->element, bus);
+  gc_rng r;
+  gc_rng_seed (&r, 8);
+  g_object_set (h->element, "vad-threshold", 0.0, "vad-hangover", 200, NULL);
+  gst_harness_push (h, make_buffer ("F32LE", rate, 1, 0, 1600, &r, NULL));
+  g_object_set (h->element, "vad-threshold", 1.0, NULL);
+  gst_harness_push (h, make_buffer ("F32LE", rate, 1, 1600, 8000, &r, NULL));
+  push_eos (h);
+
+  int on = 0, off = 0;
+  guint64 on_ts = 0, off_ts = 0;
+  GstMessage *m;
+  while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *s = gst_message_get_structure (m);
+    if (gst_structure_has_name (s, "gandenoise-vad")) {
+      gboolean voice;
+      guint64 ts;
+      double p;
+      fail_unless (gst_structure_get_boolean (s, "voice", &voice));
+      fail_unless (gst_structure_get_uint64 (s, "timestamp", &ts));
+      fail_unless (gst_structure_get_double (s, "probability", &p));
+      fail_unless (p >= 0 && p <= 1);
+      if (voice)
+        on++, on_ts = ts;
+      else
+        off++, off_ts = ts;
+    }
+    gst_message_unref (m);
+  }
+  fail_unless_equals_int (on, 1);
+  fail_unless_equals_int (off, 1);
+  /* the threshold went up at 100 ms of input; the end is reported only
+   * after the 200 ms hangover */
+  fail_unless (off_ts >= on_ts + 200 * GST_MSECOND,
+      "off at %" GST_TIME_FORMAT, GST_TIME_ARGS (off_ts));
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* ---- model errors -----------------------------------------------------------*/
+
+/* Setting the element to PAUSED must fail with an error naming the file. */
+static void
+expect_model_error (const char *path)
+{
+  GstElement *el = gst_element_factory_make ("gandenoise", NULL);
+  GstBus *bus = gst_bus_new ();
+  fail_unless (el != NULL);
+  gst_element_set_bus (el, bus);
+  g_object_set (el, "model", path, NULL);
+  GstStateChangeReturn ret = gst_element_set_state (el, GST_STATE_PAUSED);
+  fail_unless_equals_int (ret, GST_STATE_CHANGE_FAILURE);
+  GstMessage *m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (m != NULL, "no error message for %s", path);
+  GError *err = NULL;
+  gchar *dbg = NULL;
+  gst_message_parse_error (m, &err, &dbg);
+  fail_unless (strstr (err->message, path) != NULL,
+      "error \"%s\" does not name %s", err->message, path);
+  g_error_free (err);
+  g_free (dbg);
+  gst_message_unref (m);
+  gst_element_set_state (el, GST_STATE_NULL);
+  gst_element_set_bus (el, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (el);
+}
+
+GST_START_TEST (test_model_errors)
+{
+  gchar *dir = g_dir_make_tmp ("gandenoise-XXXXXX", NULL);
+  gchar *missing = g_build_filename (dir, "missing.safetensors", NULL);
+  gchar *corrupt = g_build_filename (dir, "corrupt.safetensors", NULL);
+  gchar *wrong = g_build_filename (dir, "wrong-kind.safetensors", NULL);
+  gchar *trunc = g_build_filename (dir, "truncated.safetensors", NULL);
+  gchar *good = g_build_filename (dir, "good.safetensors", NULL);
+
+  expect_model_error (missing);
+
+  guint8 junk[300];
+  for (unsigned i = 0; i < sizeof junk; i++)
+    junk[i] = (guint8) (i * 37 + 11);
+  fail_unless (g_file_set_contents (corrupt, (gchar *) junk, sizeof junk,
+          NULL));
+  expect_model_error (corrupt);
+
+  /* a valid model file of another architecture */
+  gc_param p;
+  int shape[2] = { 3, 4 };
+  gc_param_list pl = { 0 };
+  fail_unless (gc_param_init (&p, "conv.weight", 2, shape) == 0);
+  gc_param_list_add (&pl, &p);
+  const char *kv[] = { "arch", "style-cin", NULL };
+  fail_unless (gc_model_save (wrong, &pl, kv) == 0, "%s", gc_last_error ());
+  expect_model_error (wrong);
+  gc_param_list_free (&pl);
+  gc_param_free (&p);
+
+  /* a real denoiser file cut short */
+  gcn_denoiser net;
+  gcn_denoiser_config cfg = { 8, 3, 8, 8 };
+  gc_rng r;
+  gc_rng_seed (&r, 9);
+  fail_unless (gcn_denoiser_init (&net, &cfg, &r) == 0);
+  char *storage = NULL;
+  const char **meta = gcn_denoiser_meta (&net, &storage);
+  fail_unless (gc_model_save (good, &net.params, meta) == 0);
+  gchar *data;
+  gsize len;
+  fail_unless (g_file_get_contents (good, &data, &len, NULL));
+  fail_unless (g_file_set_contents (trunc, data, len - 100, NULL));
+  expect_model_error (trunc);
+
+  /* and the intact one loads and runs (a small custom architecture) */
+  GstHarness *h = gst_harness_new ("gandenoise");
+  g_object_set (h->element, "model", good, NULL);
+  gst_harness_set_src_caps_str (h, "audio/x-raw, format=F32LE, "
+      "layout=interleaved, rate=24000, channels=1");
+  gst_harness_push (h, make_buffer ("F32LE", 24000, 1, 0, 2400, &r, NULL));
+  push_eos (h);
+  fail_unless_equals_int64 (pull_all (h, "F32LE", 24000, 1, NULL, NULL,
+          GST_SECOND), 2400);
+  gst_harness_teardown (h);
+
+  g_free (data);
+  free (meta);
+  free (storage);
+  gcn_denoiser_free (&net);
+  g_unlink (good);
+  g_unlink (trunc);
+  g_unlink (wrong);
+  g_unlink (corrupt);
+  g_rmdir (dir);
+  g_free (good);
+  g_free (trunc);
+  g_free (wrong);
+  g_free (corrupt);
+  g_free (missing);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+/* ---- the network and its features ------------------------------------------*/
+
+/* Streaming one frame at a time gives the same gains as the batch
+ * (training) forward pass over whole sequences. */
+GST_START_TEST (test_net_stream_matches_batch)
+{
+  gcn_denoiser net;
+  gcn_denoiser_config cfg = { 16, 3, 12, 10 };
+  gc_rng r;
+  gc_rng_seed (&r, 10);
+  fail_unless (gcn_denoiser_init (&net, &cfg, &r) == 0);
+  int n = 2, t = 13;
+  float *feat = g_new (float, n * t * GCN_DN_FEATS);
+  gc_rng_fill_normal (&r, feat, (size_t) n * t * GCN_DN_FEATS, 0.f, 1.f);
+  gcn_denoiser_train tr;
+  gcn_denoiser_train_init (&tr);
+  fail_unless (gcn_denoiser_forward_train (&net, &tr, feat, n, t) == 0);
+  for (int i = 0; i < n; i++) {
+    gcn_denoiser_state st;
+    fail_unless (gcn_denoiser_state_init (&st, &net) == 0);
+    for (int j = 0; j < t; j++) {
+      float b[GCN_DN_BANDS], f[GCN_DN_FINE], v;
+      int row = i * t + j;
+      gcn_denoiser_step (&st, feat + row * GCN_DN_FEATS, b, f, &v);
+      for (int k = 0; k < GCN_DN_BANDS; k++)
+        fail_unless (fabsf (b[k] - tr.band.data[row * GCN_DN_BANDS + k]) <
+            1e-5f);
+      for (int k = 0; k < GCN_DN_FINE; k++)
+        fail_unless (fabsf (f[k] - tr.fine.data[row * GCN_DN_FINE + k]) <
+            1e-5f);
+      fail_unless (fabsf (v - tr.vad.data[row]) < 1e-5f);
+    }
+    gcn_denoiser_state_free (&st);
+  }
+  gcn_denoiser_train_free (&tr);
+  gcn_denoiser_free (&net);
+  g_free (feat);
+}
+
+GST_END_TEST;
+
+/* Band triangles sum to one on every bin at every rate (so a constant band
+ * gain is a constant bin gain), and band energies conserve total power. */
+GST_START_TEST (test_band_partition)
+{
+  for (unsigned ri = 0; ri < G_N_ELEMENTS (rates); ri++) {
+    int bins = gcn_dn_bins (rates[ri]);
+    float band[GCN_DN_BANDS], fine[GCN_DN_FINE], g[GCN_DN_MAX_BINS];
+    float pw[GCN_DN_MAX_BINS], e[GCN_DN_BANDS];
+    for (int k = 0; k < GCN_DN_BANDS; k++)
+      band[k] = 0.37f;
+    for (int k = 0; k < GCN_DN_FINE; k++)
+      fine[k] = 0.37f;
+    gcn_dn_bin_gains (band, fine, bins, g);
+    double total = 0, sum = 0;
+    for (int k = 0; k < bins; k++) {
+      fail_unless (fabsf (g[k] - 0.37f) < 1e-6f, "bin %d of %d", k, bins);
+      pw[k] = 1.f + k % 5;
+      total += pw[k];
+    }
+    gcn_dn_band_energy (pw, bins, e);
+    int present = gcn_dn_bands_present (bins);
+    for (int k = 0; k < GCN_DN_BANDS; k++) {
+      sum += e[k];
+      if (k >= present)
+        fail_unless (e[k] == 0.f, "band %d above Nyquist has energy", k);
+    }
+    fail_unless (fabs (sum - total) < 1e-3 * total);
+  }
+}
+
+GST_END_TEST;
+
+/* With no attenuation the processor reconstructs its input exactly one hop
+ * later (analysis and synthesis windows form a partition of unity). */
+GST_START_TEST (test_stream_reconstruction)
+{
+  gcn_denoiser net;
+  gcn_denoiser_config cfg = { 8, 3, 8, 8 };
+  gc_rng r;
+  gc_rng_seed (&r, 11);
+  fail_unless (gcn_denoiser_init (&net, &cfg, &r) == 0);
+  for (unsigned ri = 0; ri < G_N_ELEMENTS (rates); ri++) {
+    int rate = rates[ri], hop = gcn_dn_hop (rate);
+    gcn_dn_stream *s = gcn_dn_stream_new (&net, rate);
+    fail_unless (s != NULL);
+    fail_unless_equals_int (gcn_dn_stream_latency (s), hop);
+    float *x = g_new (float, 20 * hop), *y = g_new (float, 20 * hop);
+    for (int i = 0; i < 20 * hop; i++)
+      x[i] = test_sample (i, rate, 0, &r);
+    for (int m = 0; m < 20; m++)
+      gcn_dn_stream_process (s, x + m * hop, y + m * hop, 1.f);
+    for (int i = hop; i < 20 * hop; i++)
+      fail_unless (fabsf (y[i] - x[i - hop]) < 1e-4f, "%d Hz sample %d", rate,
+          i);
+    g_free (x);
+    g_free (y);
+    gcn_dn_stream_free (s);
+  }
+  fail_unless (gcn_dn_stream_new (&net, 11025) == NULL);
+  gcn_denoiser_free (&net);
+}
+
+GST_END_TEST;
+
+static Suite *
+gandenoise_suite (void)
+{
+  Suite *s = suite_create ("gandenoise");
+  TCase *tc = tcase_create ("general");
+  tcase_set_timeout (tc, 120);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_net_stream_matches_batch);
+  tcase_add_test (tc, test_band_partition);
+  tcase_add_test (tc, test_stream_reconstruction);
+  tcase_add_test (tc, test_rates_formats_channels);
+  tcase_add_test (tc, test_latency_query);
+  tcase_add_test (tc, test_conservation_odd_buffers);
+  tcase_add_test (tc, test_passthrough_identical);
+  tcase_add_test (tc, test_hostile_input);
+  tcase_add_test (tc, test_silence_in_silence_out);
+  tcase_add_test (tc, test_flush_and_discont);
+  tcase_add_test (tc, test_property_changes_while_playing);
+  tcase_add_test (tc, test_vad_messages);
+  tcase_add_test (tc, test_model_errors);
+  return s;
+}
+
+GST_CHECK_MAIN (gandenoise);

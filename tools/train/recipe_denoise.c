@@ -1,0 +1,1194 @@
+/* gan-train recipe "denoise": the gandenoise model (core/nets/gcn_denoiser).
+ *
+ * Data (paths under --data unless absolute):
+ *   speech: speech/{ljspeech,fsdd,speechbrain,sc09} and the decoded Debian
+ *           packages in --set speech_extra=DIR (one FLAC per speaker:
+ *           asterisk_<voice>.flac, klettres_<lang>.flac; scripts/denoise-data.sh
+ *           makes them).
+ *   noise:  noise/{blanket,speechcommands,misc} plus synthetic white, pink,
+ *           brown and babble (from other training speakers).
+ *   rooms:  every file in noise/rir.
+ * Held-out split (never seen in training; make_eval builds the test set):
+ *   speakers: speech/arctic, speech/librispeech, asterisk_it_IT_m_Carlo,
+ *             klettres_{nl,pt_BR,uk}
+ *   noises:   blanket/{coffee-shop,summer-night,wind},
+ *             speechcommands/running_tap, misc/noise{4,5}
+ *
+ * Everything is synthesised at 48 kHz; a random band limit per item
+ * (4, 8, 12, 16, 22.05 or 24 kHz) stands for the stream's rate, as the
+ * network sees a lower rate as empty bands above its Nyquist frequency.
+ * Mixtures: -5..20 dB SNR, random level and EQ, reverberation (target keeps
+ * the first 50 ms of the room response), clipping.
+ *
+ * Losses: band/bin gain loss on square-rooted gains (RNNoise), compressed
+ * magnitude loss |g X|^0.3 vs |S|^0.3, voice activity BCE, and an LSGAN
+ * term from a 1-D convolutional discriminator over the feature
+ * spectrogram (band log-energies + low-bin log-magnitudes) of the enhanced
+ * speech vs the clean speech. --set adv=0 trains reconstruction only.
+ *
+ * Settings (--set): speech_extra, batch (24), frames (150), lr (1e-3),
+ * adv (0.03), adv_start (800), d_lr (2e-4), export_every (0),
+ * make_eval=DIR (write the held-out test set as WAV and exit),
+ * eval_items (6), eval_seconds (4).
+ */
+#include "recipes.h"
+#include "gcn_denoiser.h"
+
+#include <fftw3.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define SR 48000
+#define HOP 480
+#define NFFT 960
+#define BINS 481
+#define RIR_LEN 24000           /* 0.5 s */
+#define CONV_N 262144
+
+typedef struct clip {
+  float *x;
+  long n;
+} clip;
+
+typedef struct clip_set {
+  clip *c;
+  int n;
+  double total;
+} clip_set;
+
+typedef struct dn_data {
+  clip_set speech, noise, rirs, eval_speech, eval_noise;
+  /* reverb by FFT convolution, one fixed size */
+  fftwf_plan fwd, inv;
+  float *cbuf;
+  fftwf_complex *cspec, *sspec;
+  fftwf_complex **rir_full, **rir_early;
+} dn_data;
+
+/* ---- loading ------------------------------------------------------------ */
+
+static int
+set_add (clip_set *s, float *x, long n)
+{
+  clip *c = realloc (s->c, (s->n + 1) * sizeof *c);
+  if (!c)
+    return -1;
+  s->c = c;
+  s->c[s->n].x = x;
+  s->c[s->n].n = n;
+  s->n++;
+  s->total += n;
+  return 0;
+}
+
+static int
+contains_any (const char *path, const char *const *names)
+{
+  for (int i = 0; names[i]; i++)
+    if (strstr (path, names[i]))
+      return 1;
+  return 0;
+}
+
+static const char *const eval_speech_names[] = { "speech/arctic/",
+  "speech/librispeech/", "asterisk_it_IT_m_Carlo", "klettres_nl.",
+  "klettres_pt_BR.", "klettres_uk.", NULL };
+static const char *const eval_noise_names[] = { "coffee-shop", "summer-night",
+  "wind.ogg", "running_tap", "noise4", "noise5", NULL };
+
+/* Load every file of dir with exts into train or eval by name. */
+static int
+load_dir (gt_ctx *c, const char *dir, const char *exts, int rate,
+    clip_set *train, clip_set *eval, const char *const *eval_names,
+    long min_len)
+{
+  char **paths = NULL;
+  int n = gt_list_files (c, dir, exts, &paths);
+  if (n < 0)
+    return -1;
+  for (int i = 0; i < n; i++) {
+    float *x = NULL;
+    long len = 0;
+    if (gt_load_audio (c, paths[i], rate, &x, &len) < 0) {
+      fprintf (stderr, "denoise: skipping %s: %s\n", paths[i], gc_last_error ());
+      continue;
+    }
+    if (len < min_len) {
+      free (x);
+      continue;
+    }
+    clip_set *dst = (eval && eval_names && contains_any (paths[i], eval_names))
+        ? eval : train;
+    if (set_add (dst, x, len) < 0) {
+      free (x);
+      gt_free_list (paths, n);
+      return -1;
+    }
+  }
+  gt_free_list (paths, n);
+  return 0;
+}
+
+static void
+set_free (clip_set *s)
+{
+  for (int i = 0; i < s->n; i++)
+    free (s->c[i].x);
+  free (s->c);
+  memset (s, 0, sizeof *s);
+}
+
+/* A room response: normalise, cut to RIR_LEN, and keep an "early" copy
+ * (up to 50 ms after the direct path) as the dereverberation target. */
+static void
+rir_prepare (dn_data *d, const clip *r, int idx)
+{
+  long n = r->n < RIR_LEN ? r->n : RIR_LEN;
+  long peak = 0;
+  double e = 0;
+  for (long i = 0; i < n; i++) {
+    if (fabsf (r->x[i]) > fabsf (r->x[peak]))
+      peak = i;
+    e += (double) r->x[i] * r->x[i];
+  }
+  float norm = e > 0 ? (float) (1.0 / sqrt (e)) : 1.f;
+  long early = peak + SR / 20;
+  for (int which = 0; which < 2; which++) {
+    memset (d->cbuf, 0, CONV_N * sizeof (float));
+    for (long i = 0; i < n; i++) {
+      float w = 1.f;
+      if (which == 1 && i > early)
+        w = 0.f;
+      /* shift so the direct path lands at sample 0: no added delay */
+      long j = i - peak;
+      if (j >= 0)
+        d->cbuf[j] = r->x[i] * norm * w;
+    }
+    fftwf_execute_dft_r2c (d->fwd, d->cbuf, which ? d->rir_early[idx]
+        : d->rir_full[idx]);
+  }
+}
+
+/* Speech and noise at `rate`, split into training and held-out sets. */
+static int
+load_sets (gt_ctx *c, dn_data *d, int rate)
+{
+  const char *extra = gt_opt_str (c, "speech_extra", NULL);
+  long min_len = rate / 4;
+  if (load_dir (c, "speech", ".flac,.ogg,.wav", rate, &d->speech,
+          &d->eval_speech, eval_speech_names, min_len) < 0)
+    return -1;
+  if (extra && *extra && load_dir (c, extra, ".flac,.ogg,.wav", rate,
+          &d->speech, &d->eval_speech, eval_speech_names, min_len) < 0)
+    return -1;
+  /* noise/rir holds rooms, not noise */
+  char **paths = NULL;
+  int n = gt_list_files (c, "noise", ".flac,.ogg,.wav", &paths);
+  for (int i = 0; i < n; i++) {
+    float *x = NULL;
+    long len = 0;
+    if (gt_load_audio (c, paths[i], rate, &x, &len) < 0 || len < 16)
+      continue;
+    clip_set *dst = strstr (paths[i], "/rir/") ? &d->rirs :
+        contains_any (paths[i], eval_noise_names) ? &d->eval_noise : &d->noise;
+    if (set_add (dst, x, len) < 0)
+      free (x);
+  }
+  if (n > 0)
+    gt_free_list (paths, n);
+  return 0;
+}
+
+static int
+data_load (gt_ctx *c, dn_data *d)
+{
+  memset (d, 0, sizeof *d);
+  if (load_sets (c, d, SR) < 0)
+    return -1;
+  fprintf (stderr, "denoise: speech %.1f min train / %.1f min held out, "
+      "noise %.1f / %.1f min, %d rooms\n", d->speech.total / SR / 60,
+      d->eval_speech.total / SR / 60, d->noise.total / SR / 60,
+      d->eval_noise.total / SR / 60, d->rirs.n);
+  if (d->speech.n == 0 || d->noise.n == 0) {
+    gc_set_error ("denoise: no training speech or noise under %s",
+        c->data_dir ? c->data_dir : ".");
+    return -1;
+  }
+  d->cbuf = fftwf_alloc_real (CONV_N);
+  d->cspec = fftwf_alloc_complex (CONV_N / 2 + 1);
+  d->sspec = fftwf_alloc_complex (CONV_N / 2 + 1);
+  d->fwd = fftwf_plan_dft_r2c_1d (CONV_N, d->cbuf, d->cspec, FFTW_ESTIMATE);
+  d->inv = fftwf_plan_dft_c2r_1d (CONV_N, d->cspec, d->cbuf, FFTW_ESTIMATE);
+  d->rir_full = calloc (d->rirs.n + 1, sizeof (fftwf_complex *));
+  d->rir_early = calloc (d->rirs.n + 1, sizeof (fftwf_complex *));
+  for (int i = 0; i < d->rirs.n; i++) {
+    d->rir_full[i] = fftwf_alloc_complex (CONV_N / 2 + 1);
+    d->rir_early[i] = fftwf_alloc_complex (CONV_N / 2 + 1);
+    rir_prepare (d, &d->rirs.c[i], i);
+  }
+  return 0;
+}
+
+static void
+data_free (dn_data *d)
+{
+  for (int i = 0; i < d->rirs.n; i++) {
+    fftwf_free (d->rir_full[i]);
+    fftwf_free (d->rir_early[i]);
+  }
+  free (d->rir_full);
+  free (d->rir_early);
+  if (d->fwd) {
+    fftwf_destroy_plan (d->fwd);
+    fftwf_destroy_plan (d->inv);
+  }
+  fftwf_free (d->cbuf);
+  fftwf_free (d->cspec);
+  fftwf_free (d->sspec);
+  set_free (&d->speech);
+  set_free (&d->noise);
+  set_free (&d->rirs);
+  set_free (&d->eval_speech);
+  set_free (&d->eval_noise);
+}
+
+/* ---- signal helpers ----------------------------------------------------- */
+
+static double
+power (const float *x, long n)
+{
+  double e = 0;
+  for (long i = 0; i < n; i++)
+    e += (double) x[i] * x[i];
+  return n > 0 ? e / n : 0;
+}
+
+/* A random excerpt of len samples from a set (clips weighted by length);
+ * short clips are placed at a random offset in silence. */
+static void
+excerpt (const clip_set *s, gc_rng *r, float *out, long len)
+{
+  double pick = gc_rng_uniform (r) * s->total;
+  int i = 0;
+  while (i + 1 < s->n && pick >= s->c[i].n) {
+    pick -= s->c[i].n;
+    i++;
+  }
+  const clip *c = &s->c[i];
+  memset (out, 0, len * sizeof (float));
+  if (c->n >= len) {
+    long off = (long) (gc_rng_uniform (r) * (c->n - len + 1));
+    memcpy (out, c->x + off, len * sizeof (float));
+  } else {
+    long off = (long) (gc_rng_uniform (r) * (len - c->n + 1));
+    memcpy (out + off, c->x, c->n * sizeof (float));
+  }
+}
+
+/* Speech excerpt that is not (almost) silent. */
+static void
+speech_excerpt (const clip_set *s, gc_rng *r, float *out, long len)
+{
+  for (int tries = 0; tries < 8; tries++) {
+    excerpt (s, r, out, len);
+    if (power (out, len) > 1e-6)
+      return;
+  }
+}
+
+/* RBJ biquad, direct form I, in place. */
+static void
+biquad (float *x, long n, double b0, double b1, double b2, double a1,
+    double a2)
+{
+  double x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+  for (long i = 0; i < n; i++) {
+    double y = b0 * x[i] + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+    x2 = x1;
+    x1 = x[i];
+    y2 = y1;
+    y1 = y;
+    x[i] = (float) y;
+  }
+}
+
+static void
+peaking (float *x, long n, double f0, double gain_db, double q)
+{
+  double A = pow (10, gain_db / 40), w = 2 * M_PI * f0 / SR;
+  double alpha = sin (w) / (2 * q), cw = cos (w);
+  double a0 = 1 + alpha / A;
+  biquad (x, n, (1 + alpha * A) / a0, -2 * cw / a0, (1 - alpha * A) / a0,
+      -2 * cw / a0, (1 - alpha / A) / a0);
+}
+
+static void
+highpass (float *x, long n, double f0)
+{
+  double w = 2 * M_PI * f0 / SR, alpha = sin (w) / (2 * 0.707), cw = cos (w);
+  double a0 = 1 + alpha;
+  biquad (x, n, (1 + cw) / 2 / a0, -(1 + cw) / a0, (1 + cw) / 2 / a0,
+      -2 * cw / a0, (1 - alpha) / a0);
+}
+
+static void
+lowpass (float *x, long n, double f0)
+{
+  double w = 2 * M_PI * f0 / SR, alpha = sin (w) / (2 * 0.707), cw = cos (w);
+  double a0 = 1 + alpha;
+  biquad (x, n, (1 - cw) / 2 / a0, (1 - cw) / a0, (1 - cw) / 2 / a0,
+      -2 * cw / a0, (1 - alpha) / a0);
+}
+
+/* Random colouring: one or two peaking filters, sometimes a high-pass or a
+ * low-pass (microphones and rooms differ). */
+static void
+random_eq (float *x, long n, gc_rng *r)
+{
+  int bands = 1 + (gc_rng_uniform (r) < 0.5f);
+  for (int i = 0; i < bands; i++)
+    peaking (x, n, 100 * pow (80, gc_rng_uniform (r)),
+        -9 + 18 * gc_rng_uniform (r), 0.5 + 1.5 * gc_rng_uniform (r));
+  if (gc_rng_uniform (r) < 0.3f)
+    highpass (x, n, 40 + 200 * gc_rng_uniform (r));
+  if (gc_rng_uniform (r) < 0.2f)
+    lowpass (x, n, 3000 + 15000 * gc_rng_uniform (r));
+}
+
+/* White, pink (Kellet's filter) or brown noise, unit-ish power. */
+static void
+coloured_noise (float *x, long n, gc_rng *r)
+{
+  int kind = (int) (gc_rng_uniform (r) * 3);
+  double b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0, br = 0;
+  for (long i = 0; i < n; i++) {
+    double w = gc_rng_normal (r);
+    if (kind == 0) {
+      x[i] = (float) w;
+    } else if (kind == 1) {
+      b0 = 0.99886 * b0 + w * 0.0555179;
+      b1 = 0.99332 * b1 + w * 0.0750759;
+      b2 = 0.96900 * b2 + w * 0.1538520;
+      b3 = 0.86650 * b3 + w * 0.3104856;
+      b4 = 0.55000 * b4 + w * 0.5329522;
+      b5 = -0.7616 * b5 - w * 0.0168980;
+      x[i] = (float) (b0 + b1 + b2 + b3 + b4 + b5 + b6 + w * 0.5362);
+      b6 = w * 0.115926;
+    } else {
+      br = 0.995 * br + 0.1 * w;
+      x[i] = (float) br;
+    }
+  }
+}
+
+/* Reverberate s in place (full response) and write the early-response
+ * version into early. */
+static void
+reverb (dn_data *d, int room, float *s, float *early, long len)
+{
+  int nb = CONV_N / 2 + 1;
+  memset (d->cbuf, 0, CONV_N * sizeof (float));
+  memcpy (d->cbuf, s, len * sizeof (float));
+  fftwf_execute_dft_r2c (d->fwd, d->cbuf, d->sspec);
+  for (int which = 0; which < 2; which++) {
+    fftwf_complex *h = which ? d->rir_early[room] : d->rir_full[room];
+    for (int k = 0; k < nb; k++) {
+      float re = d->sspec[k][0] * h[k][0] - d->sspec[k][1] * h[k][1];
+      float im = d->sspec[k][0] * h[k][1] + d->sspec[k][1] * h[k][0];
+      d->cspec[k][0] = re / CONV_N;
+      d->cspec[k][1] = im / CONV_N;
+    }
+    fftwf_execute_dft_c2r (d->inv, d->cspec, d->cbuf);
+    memcpy (which ? early : s, d->cbuf, len * sizeof (float));
+  }
+}
+
+/* Noise of one of the kinds, len samples, unit power (0 if silent). */
+static void
+make_noise (dn_data *d, const clip_set *noise, gc_rng *r, float *n, float *tmp,
+    long len, int synthetic_ok)
+{
+  float kind = synthetic_ok ? gc_rng_uniform (r) : 0.f;
+  if (kind < 0.6f) {
+    excerpt (noise, r, n, len);
+  } else if (kind < 0.8f) {
+    coloured_noise (n, len, r);
+  } else if (kind < 0.92f) {
+    int talkers = 3 + (int) (gc_rng_uniform (r) * 4);
+    memset (n, 0, len * sizeof (float));
+    for (int t = 0; t < talkers; t++) {
+      speech_excerpt (&d->speech, r, tmp, len);
+      float g = (float) (1.0 / sqrt (power (tmp, len) + 1e-9));
+      for (long i = 0; i < len; i++)
+        n[i] += g * tmp[i];
+    }
+  } else {
+    excerpt (noise, r, n, len);
+    coloured_noise (tmp, len, r);
+    float g = (float) sqrt ((power (n, len) + 1e-9) / (power (tmp, len) + 1e-9))
+        * 0.3f;
+    for (long i = 0; i < len; i++)
+      n[i] += g * tmp[i];
+  }
+  if (synthetic_ok && gc_rng_uniform (r) < 0.5f)
+    random_eq (n, len, r);
+  double p = power (n, len);
+  float g = p > 1e-12 ? (float) (1.0 / sqrt (p)) : 0.f;
+  for (long i = 0; i < len; i++)
+    n[i] *= g;
+}
+
+/* One training mixture: x noisy, s target; returns the band limit in bins. */
+static int
+make_item (dn_data *d, gc_rng *r, float *x, float *s, float *nz, float *tmp,
+    long len)
+{
+  speech_excerpt (&d->speech, r, s, len);
+  if (gc_rng_uniform (r) < 0.4f)
+    random_eq (s, len, r);
+  if (d->rirs.n > 0 && gc_rng_uniform (r) < 0.3f) {
+    int room = (int) (gc_rng_uniform (r) * d->rirs.n) % d->rirs.n;
+    reverb (d, room, s, tmp, len);
+    /* x starts as the reverberant speech, the target is the early part */
+    memcpy (x, s, len * sizeof (float));
+    memcpy (s, tmp, len * sizeof (float));
+  } else {
+    memcpy (x, s, len * sizeof (float));
+  }
+  double ps = power (x, len);
+  float sg = ps > 1e-12 ? (float) (1.0 / sqrt (ps)) : 0.f;
+
+  /* a tenth of the items are noise only or speech only */
+  float u = gc_rng_uniform (r);
+  float snr_db = -5 + 25 * gc_rng_uniform (r);
+  float ng = (float) pow (10, -snr_db / 20);
+  if (u < 0.05f)
+    sg = 0.f, ng = 1.f;
+  else if (u < 0.1f)
+    ng = 0.f;
+  make_noise (d, &d->noise, r, nz, tmp, len, 1);
+  for (long i = 0; i < len; i++) {
+    s[i] *= sg;
+    x[i] = x[i] * sg + nz[i] * ng;
+  }
+  /* level: mixture RMS between -45 and -12 dBFS */
+  double px = power (x, len);
+  float level = (float) pow (10, (-45 + 33 * gc_rng_uniform (r)) / 20);
+  float lg = px > 1e-12 ? level / (float) sqrt (px) : 0.f;
+  for (long i = 0; i < len; i++) {
+    x[i] *= lg;
+    s[i] *= lg;
+  }
+  if (gc_rng_uniform (r) < 0.08f) {
+    float peak = 0;
+    for (long i = 0; i < len; i++)
+      peak = fmaxf (peak, fabsf (x[i]));
+    float lim = peak * (0.2f + 0.5f * gc_rng_uniform (r));
+    for (long i = 0; i < len; i++)
+      x[i] = fminf (lim, fmaxf (-lim, x[i]));
+  }
+  static const int limits[] = { 80, 160, 240, 320, 441, 480 };
+  static const float cum[] = { 0.1f, 0.35f, 0.45f, 0.55f, 0.67f, 1.f };
+  float b = gc_rng_uniform (r);
+  int i = 0;
+  while (i < 5 && b > cum[i])
+    i++;
+  return limits[i];
+}
+
+/* ---- discriminator: 1-D convs over the feature spectrogram ---------------*/
+typedef struct dn_disc {
+  gc_conv1d c[4];
+  gc_param_list params;
+  gc_tensor a[4], h[4];         /* pre-activation, post-activation per layer */
+  gc_tensor d_h, d_a, dx;
+} dn_disc;
+
+static int
+disc_init (dn_disc *D, gc_rng *r)
+{
+  memset (D, 0, sizeof *D);
+  int ch = 48;
+  if (gc_conv1d_init (&D->c[0], "disc.c0", GCN_DN_FEATS, ch, 5, 2, 1, 2, 1, 0, r)
+      || gc_conv1d_init (&D->c[1], "disc.c1", ch, ch, 5, 2, 1, 2, 1, 0, r)
+      || gc_conv1d_init (&D->c[2], "disc.c2", ch, ch, 3, 1, 2, 2, 1, 0, r)
+      || gc_conv1d_init (&D->c[3], "disc.c3", ch, 1, 3, 1, 1, 1, 1, 0, r))
+    return -1;
+  for (int i = 0; i < 4; i++) {
+    gc_conv1d_params (&D->c[i], &D->params);
+    D->a[i] = (gc_tensor) GC_TENSOR_INIT;
+    D->h[i] = (gc_tensor) GC_TENSOR_INIT;
+  }
+  D->d_h = (gc_tensor) GC_TENSOR_INIT;
+  D->d_a = (gc_tensor) GC_TENSOR_INIT;
+  D->dx = (gc_tensor) GC_TENSOR_INIT;
+  return 0;
+}
+
+static void
+disc_free (dn_disc *D)
+{
+  for (int i = 0; i < 4; i++) {
+    gc_conv1d_free (&D->c[i]);
+    gc_tensor_free (&D->a[i]);
+    gc_tensor_free (&D->h[i]);
+  }
+  gc_tensor_free (&D->d_h);
+  gc_tensor_free (&D->d_a);
+  gc_tensor_free (&D->dx);
+  gc_param_list_free (&D->params);
+}
+
+/* x (N, FEATS, 1, T) -> scores h[3] (N, 1, 1, T/4). */
+static void
+disc_forward (dn_disc *D, const gc_tensor *x)
+{
+  const gc_tensor *in = x;
+  for (int i = 0; i < 4; i++) {
+    gc_conv1d_forward (&D->c[i], in, &D->a[i]);
+    gc_tensor_resize (&D->h[i], D->a[i].n, D->a[i].c, 1, D->a[i].w);
+    gc_act_forward (i < 3 ? GC_ACT_LEAKY_RELU : GC_ACT_NONE, 0.2f, &D->a[i],
+        &D->h[i]);
+    in = &D->h[i];
+  }
+}
+
+/* Backward from d(scores); accumulates D's parameter gradients and leaves
+ * d(input) in D->dx when want_dx. */
+static void
+disc_backward (dn_disc *D, const gc_tensor *x, const float *dscore,
+    int want_dx)
+{
+  gc_tensor_resize (&D->d_h, D->h[3].n, D->h[3].c, 1, D->h[3].w);
+  memcpy (D->d_h.data, dscore, gc_tensor_size (&D->h[3]) * sizeof (float));
+  for (int i = 3; i >= 0; i--) {
+    gc_tensor_resize (&D->d_a, D->a[i].n, D->a[i].c, 1, D->a[i].w);
+    gc_act_backward (i < 3 ? GC_ACT_LEAKY_RELU : GC_ACT_NONE, 0.2f, &D->a[i],
+        &D->h[i], &D->d_h, &D->d_a);
+    const gc_tensor *in = i > 0 ? &D->h[i - 1] : x;
+    gc_tensor *dx = NULL;
+    if (i > 0 || want_dx) {
+      gc_tensor_resize (&D->dx, in->n, in->c, 1, in->w);
+      dx = &D->dx;
+    }
+    gc_conv1d_backward (&D->c[i], in, &D->d_a, dx);
+    if (i > 0)
+      gc_tensor_copy (&D->d_h, &D->dx);
+  }
+}
+
+/* ---- one batch's spectra and targets --------------------------------------*/
+typedef struct dn_batch {
+  int n, t;
+  float *x, *s, *nz, *tmp;        /* time signals, one item */
+  float *X, *S;                   /* spectra [n][t][BINS][2] */
+  int *bins;                      /* band limit per item */
+  float *feat;                    /* [n*t][FEATS] */
+} dn_batch;
+
+static int
+batch_alloc (dn_batch *b, int n, int t)
+{
+  long len = (long) t * HOP;
+  b->n = n;
+  b->t = t;
+  b->x = malloc (len * sizeof (float));
+  b->s = malloc (len * sizeof (float));
+  b->nz = malloc (len * sizeof (float));
+  b->tmp = malloc (len * sizeof (float));
+  b->X = malloc ((size_t) n * t * BINS * 2 * sizeof (float));
+  b->S = malloc ((size_t) n * t * BINS * 2 * sizeof (float));
+  b->bins = malloc (n * sizeof (int));
+  b->feat = malloc ((size_t) n * t * GCN_DN_FEATS * sizeof (float));
+  return (b->x && b->s && b->nz && b->tmp && b->X && b->S && b->bins &&
+      b->feat) ? 0 : -1;
+}
+
+static void
+batch_free (dn_batch *b)
+{
+  free (b->x);
+  free (b->s);
+  free (b->nz);
+  free (b->tmp);
+  free (b->X);
+  free (b->S);
+  free (b->bins);
+  free (b->feat);
+}
+
+/* Features of a spectrum restricted to `bins` bins, scaled as a stream at
+ * that rate would see it. */
+static void
+limited_features (const float *spec, int bins, float *feat, float *scratch)
+{
+  float scale = (float) (2 * (bins - 1)) / NFFT;
+  for (int k = 0; k < bins; k++) {
+    scratch[2 * k] = spec[2 * k] * scale;
+    scratch[2 * k + 1] = spec[2 * k + 1] * scale;
+  }
+  gcn_dn_features (scratch, bins, feat, NULL);
+}
+
+static void
+batch_make (dn_data *d, dn_batch *b, gc_stft *fft, const float *win,
+    gc_rng *r)
+{
+  long len = (long) b->t * HOP;
+  float scratch[2 * BINS];
+  for (int i = 0; i < b->n; i++) {
+    b->bins[i] = make_item (d, r, b->x, b->s, b->nz, b->tmp, len) + 1;
+    float *X = b->X + (size_t) i * b->t * BINS * 2;
+    float *S = b->S + (size_t) i * b->t * BINS * 2;
+    gcn_dn_analyze (fft, win, HOP, b->x, len, X);
+    gcn_dn_analyze (fft, win, HOP, b->s, len, S);
+    for (int t = 0; t < b->t; t++)
+      limited_features (X + (size_t) t * BINS * 2, b->bins[i],
+          b->feat + ((size_t) i * b->t + t) * GCN_DN_FEATS, scratch);
+  }
+}
+
+/* ---- losses ----------------------------------------------------------------*/
+typedef struct dn_loss {
+  float gain, spec, vad, adv, d;
+} dn_loss;
+
+#define COMP 0.3f               /* magnitude compression of the spectral loss */
+#define W_SPEC 10.f
+#define W_VAD 0.1f
+#define LN10 2.302585093f
+
+/* Gain loss (square-rooted gains, RNNoise), compressed magnitude loss and
+ * voice-activity BCE. Writes gradients w.r.t. the sigmoid outputs of the
+ * three heads, and the per-bin gains of every frame into gbin. */
+static void
+recon_losses (const dn_batch *b, const gcn_denoiser_train *tr, float *d_band,
+    float *d_fine, float *d_vad, float *gbin, dn_loss *L)
+{
+  int rows = b->n * b->t;
+  double lg = 0, ls = 0, lv = 0;
+  long cnt_g = 0, cnt_s = 0;
+
+  for (int i = 0; i < b->n; i++) {
+    int bins = b->bins[i];
+    cnt_g += (long) b->t * (gcn_dn_bands_present (bins) +
+        (bins < GCN_DN_FINE ? bins : GCN_DN_FINE));
+    cnt_s += (long) b->t * bins;
+  }
+  float kg = 1.f / (float) cnt_g, ks = W_SPEC / (float) cnt_s;
+
+  for (int i = 0; i < b->n; i++) {
+    int bins = b->bins[i], present = gcn_dn_bands_present (bins);
+    int nf = bins < GCN_DN_FINE ? bins : GCN_DN_FINE;
+    /* voice activity target: clean frame energy within 40 dB of the
+     * item's loudest frame */
+    float emax = 0;
+    for (int t = 0; t < b->t; t++) {
+      const float *S = b->S + ((size_t) i * b->t + t) * BINS * 2;
+      float e = 0;
+      for (int k = 0; k < bins; k++)
+        e += S[2 * k] * S[2 * k] + S[2 * k + 1] * S[2 * k + 1];
+      emax = fmaxf (emax, e);
+    }
+    for (int t = 0; t < b->t; t++) {
+      int row = i * b->t + t;
+      const float *X = b->X + (size_t) row * BINS * 2;
+      const float *S = b->S + (size_t) row * BINS * 2;
+      const float *gb = tr->band.data + (size_t) row * GCN_DN_BANDS;
+      const float *gf = tr->fine.data + (size_t) row * GCN_DN_FINE;
+      float *db = d_band + (size_t) row * GCN_DN_BANDS;
+      float *df = d_fine + (size_t) row * GCN_DN_FINE;
+      float *g = gbin + (size_t) row * BINS;
+      float px[BINS], ps[BINS], ex[GCN_DN_BANDS], es[GCN_DN_BANDS];
+      float dbin[BINS], dband_s[GCN_DN_BANDS], dfine_s[GCN_DN_FINE];
+      float fe = 0;
+
+      for (int k = 0; k < bins; k++) {
+        px[k] = X[2 * k] * X[2 * k] + X[2 * k + 1] * X[2 * k + 1];
+        ps[k] = S[2 * k] * S[2 * k] + S[2 * k + 1] * S[2 * k + 1];
+        fe += ps[k];
+      }
+      gcn_dn_band_energy (px, bins, ex);
+      gcn_dn_band_energy (ps, bins, es);
+
+      memset (db, 0, GCN_DN_BANDS * sizeof (float));
+      memset (df, 0, GCN_DN_FINE * sizeof (float));
+      for (int k = 0; k < present; k++) {
+        float tgt = ex[k] > 1e-20f ? fminf (1.f, sqrtf (es[k] / ex[k])) : 1.f;
+        float gv = fmaxf (gb[k], 1e-6f), e = sqrtf (gv) - sqrtf (tgt);
+        lg += e * e;
+        db[k] = kg * e / sqrtf (gv);
+      }
+      for (int k = 0; k < nf; k++) {
+        float tgt = px[k] > 1e-20f ? fminf (1.f, sqrtf (ps[k] / px[k])) : 1.f;
+        float gv = fmaxf (gf[k], 1e-6f), e = sqrtf (gv) - sqrtf (tgt);
+        lg += e * e;
+        df[k] = kg * e / sqrtf (gv);
+      }
+
+      gcn_dn_bin_gains (gb, gf, bins, g);
+      for (int k = 0; k < bins; k++) {
+        float gv = fmaxf (g[k], 1e-6f);
+        float mx = powf (px[k] + 1e-20f, COMP / 2);
+        float ms = powf (ps[k] + 1e-20f, COMP / 2);
+        float e = powf (gv, COMP) * mx - ms;
+        ls += e * e;
+        dbin[k] = ks * 2.f * e * COMP * powf (gv, COMP - 1.f) * mx;
+      }
+      gcn_dn_bin_gains_backward (dbin, bins, dband_s, dfine_s);
+      for (int k = 0; k < GCN_DN_BANDS; k++)
+        db[k] += dband_s[k];
+      for (int k = 0; k < GCN_DN_FINE; k++)
+        df[k] += dfine_s[k];
+
+      float y = (emax > 0 && fe > 1e-4f * emax && fe > 1e-10f) ? 1.f : 0.f;
+      float p = fminf (fmaxf (tr->vad.data[row], 1e-6f), 1.f - 1e-6f);
+      lv += -(y * logf (p) + (1 - y) * logf (1 - p));
+      d_vad[row] = W_VAD / rows * (p - y) / (p * (1 - p));
+    }
+  }
+  L->gain = (float) (lg / cnt_g);
+  L->spec = (float) (ls / cnt_s);
+  L->vad = (float) (lv / rows);
+}
+
+/* Features of the enhanced spectrum g X, as a stream would compute them. */
+static void
+fake_features (const dn_batch *b, const float *gbin, float *feat)
+{
+  const float norm = 1.f / ((float) NFFT * NFFT);
+  for (int i = 0; i < b->n; i++) {
+    int bins = b->bins[i];
+    for (int t = 0; t < b->t; t++) {
+      int row = i * b->t + t;
+      const float *X = b->X + (size_t) row * BINS * 2;
+      const float *g = gbin + (size_t) row * BINS;
+      float *f = feat + (size_t) row * GCN_DN_FEATS;
+      float pw[BINS], band[GCN_DN_BANDS];
+      for (int k = 0; k < bins; k++)
+        pw[k] = g[k] * g[k] * (X[2 * k] * X[2 * k] + X[2 * k + 1] * X[2 * k + 1])
+            * norm;
+      gcn_dn_band_energy (pw, bins, band);
+      for (int k = 0; k < GCN_DN_BANDS; k++)
+        f[k] = gcn_dn_log_feature (band[k]);
+      for (int k = 0; k < GCN_DN_FINE; k++)
+        f[GCN_DN_BANDS + k] = gcn_dn_log_feature (k < bins ? pw[k] : 0.f);
+    }
+  }
+}
+
+/* d(fake features) [rows][FEATS] -> += d(band gains), d(fine gains). */
+static void
+fake_backward (const dn_batch *b, const float *gbin, const float *dfeat,
+    float *d_band, float *d_fine)
+{
+  const float norm = 1.f / ((float) NFFT * NFFT);
+  for (int i = 0; i < b->n; i++) {
+    int bins = b->bins[i];
+    for (int t = 0; t < b->t; t++) {
+      int row = i * b->t + t;
+      const float *X = b->X + (size_t) row * BINS * 2;
+      const float *g = gbin + (size_t) row * BINS;
+      const float *df = dfeat + (size_t) row * GCN_DN_FEATS;
+      float px[BINS], pw[BINS], band[GCN_DN_BANDS], dE[GCN_DN_BANDS];
+      float dpw[BINS], dg[BINS], dband[GCN_DN_BANDS], dfine[GCN_DN_FINE];
+      for (int k = 0; k < bins; k++) {
+        px[k] = (X[2 * k] * X[2 * k] + X[2 * k + 1] * X[2 * k + 1]) * norm;
+        pw[k] = g[k] * g[k] * px[k];
+      }
+      gcn_dn_band_energy (pw, bins, band);
+      for (int k = 0; k < GCN_DN_BANDS; k++)
+        dE[k] = df[k] / (3.f * LN10 * (band[k] + 1e-12f));
+      gcn_dn_band_energy_backward (dE, bins, dpw);
+      for (int k = 0; k < bins && k < GCN_DN_FINE; k++)
+        dpw[k] += df[GCN_DN_BANDS + k] / (3.f * LN10 * (pw[k] + 1e-12f));
+      for (int k = 0; k < bins; k++)
+        dg[k] = dpw[k] * 2.f * g[k] * px[k];
+      gcn_dn_bin_gains_backward (dg, bins, dband, dfine);
+      for (int k = 0; k < GCN_DN_BANDS; k++)
+        d_band[(size_t) row * GCN_DN_BANDS + k] += dband[k];
+      for (int k = 0; k < GCN_DN_FINE; k++)
+        d_fine[(size_t) row * GCN_DN_FINE + k] += dfine[k];
+    }
+  }
+}
+
+/* rows [n*t][c] <-> sequences (n, c, 1, t) */
+static void
+to_seq (const float *rows, int n, int t, int c, gc_tensor *seq)
+{
+  gc_tensor_resize (seq, n, c, 1, t);
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < t; j++)
+      for (int k = 0; k < c; k++)
+        seq->data[((size_t) i * c + k) * t + j] =
+            rows[((size_t) i * t + j) * c + k];
+}
+
+static void
+to_rows (const gc_tensor *seq, float *rows)
+{
+  int n = seq->n, c = seq->c, t = seq->w;
+  for (int i = 0; i < n; i++)
+    for (int k = 0; k < c; k++)
+      for (int j = 0; j < t; j++)
+        rows[((size_t) i * t + j) * c + k] =
+            seq->data[((size_t) i * c + k) * t + j];
+}
+
+/* ---- held-out test set ---------------------------------------------------- */
+
+static int
+write_wav16 (const char *path, const float *x, long n, int rate)
+{
+  FILE *f = fopen (path, "wb");
+  if (!f) {
+    gc_set_error ("denoise: cannot write %s", path);
+    return -1;
+  }
+  uint32_t data_bytes = (uint32_t) n * 2, u32;
+  uint16_t u16;
+  fwrite ("RIFF", 1, 4, f);
+  u32 = 36 + data_bytes;
+  fwrite (&u32, 4, 1, f);
+  fwrite ("WAVEfmt ", 1, 8, f);
+  u32 = 16;
+  fwrite (&u32, 4, 1, f);
+  u16 = 1;
+  fwrite (&u16, 2, 1, f);       /* PCM */
+  fwrite (&u16, 2, 1, f);       /* mono */
+  u32 = rate;
+  fwrite (&u32, 4, 1, f);
+  u32 = rate * 2;
+  fwrite (&u32, 4, 1, f);
+  u16 = 2;
+  fwrite (&u16, 2, 1, f);
+  u16 = 16;
+  fwrite (&u16, 2, 1, f);
+  fwrite ("data", 1, 4, f);
+  fwrite (&data_bytes, 4, 1, f);
+  for (long i = 0; i < n; i++) {
+    float v = fminf (1.f, fmaxf (-1.f, x[i])) * 32767.f;
+    int16_t s = (int16_t) lrintf (v);
+    fwrite (&s, 2, 1, f);
+  }
+  return fclose (f) ? -1 : 0;
+}
+
+/* DIR/<rate>/snr<S>/{clean,noisy}.wav: items of held-out speech separated
+ * by short pauses, in one continuous held-out noise at the given SNR
+ * (speech power over the speech parts). */
+static int
+make_eval (gt_ctx *c, const char *dir)
+{
+  static const int rates[] = { 48000, 16000 };
+  static const int snrs[] = { -5, 0, 5, 10, 15 };
+  int items = (int) gt_opt_int (c, "eval_items", 6);
+  double secs = gt_opt_float (c, "eval_seconds", 4.0);
+
+  for (int ri = 0; ri < 2; ri++) {
+    int rate = rates[ri];
+    dn_data d;
+    memset (&d, 0, sizeof d);
+    if (load_sets (c, &d, rate) < 0 || d.eval_speech.n == 0
+        || d.eval_noise.n == 0) {
+      gc_set_error ("denoise: held-out speech or noise missing");
+      data_free (&d);
+      return -1;
+    }
+    long seg = (long) (secs * rate), gap = rate / 4;
+    long len = items * (seg + gap) + gap;
+    float *s = calloc (len, sizeof (float)), *n = malloc (len * sizeof (float));
+    float *x = malloc (len * sizeof (float));
+    for (int si = 0; si < 5; si++) {
+      gc_rng r;
+      char path[4096];
+      gc_rng_seed (&r, 1000 + si);
+      memset (s, 0, len * sizeof (float));
+      double ps = 0;
+      for (int i = 0; i < items; i++) {
+        float *dst = s + gap + i * (seg + gap);
+        speech_excerpt (&d.eval_speech, &r, dst, seg);
+        double p = power (dst, seg);
+        float g = p > 1e-12 ? (float) (0.05 / sqrt (p)) : 0.f;   /* -26 dBFS */
+        for (long k = 0; k < seg; k++)
+          dst[k] *= g;
+        ps += power (dst, seg);
+      }
+      ps /= items;
+      excerpt (&d.eval_noise, &r, n, len);
+      double pn = power (n, len);
+      float ng = pn > 1e-12 ?
+          (float) sqrt (ps / pn * pow (10, -snrs[si] / 10.0)) : 0.f;
+      float peak = 0;
+      for (long k = 0; k < len; k++) {
+        x[k] = s[k] + ng * n[k];
+        peak = fmaxf (peak, fabsf (x[k]));
+      }
+      if (peak > 0.95f)
+        for (long k = 0; k < len; k++) {
+          x[k] *= 0.95f / peak;
+          s[k] *= 0.95f / peak;
+        }
+      snprintf (path, sizeof path, "%s/%dk/snr%d", dir, rate / 1000, snrs[si]);
+      char cmd[4200];
+      snprintf (cmd, sizeof cmd, "mkdir -p '%s'", path);
+      if (system (cmd) != 0)
+        return -1;
+      char f1[4200], f2[4200];
+      snprintf (f1, sizeof f1, "%s/clean.wav", path);
+      snprintf (f2, sizeof f2, "%s/noisy.wav", path);
+      if (write_wav16 (f1, s, len, rate) < 0 || write_wav16 (f2, x, len, rate) < 0)
+        return -1;
+      fprintf (stderr, "denoise: wrote %s (%.1f s)\n", path, (double) len / rate);
+    }
+    free (s);
+    free (n);
+    free (x);
+    data_free (&d);
+  }
+  return 0;
+}
+
+/* ---- the recipe ------------------------------------------------------------*/
+
+static void
+free_owned (gc_param *owned, int n)
+{
+  for (int i = 0; i < n; i++)
+    gc_param_free (&owned[i]);
+  free (owned);
+}
+
+/* Everything a resume needs: weights of G and D and both optimizers. */
+static int
+save_ckpt (gt_ctx *c, long step, gcn_denoiser *net, dn_disc *D, gc_adam *og,
+    gc_adam *od, gc_rng *rng)
+{
+  gc_param_list st = { 0 };
+  gc_param *o1 = NULL, *o2 = NULL;
+  int n1 = 0, n2 = 0, ret = -1;
+  for (int i = 0; i < net->params.count; i++)
+    gc_param_list_add (&st, net->params.items[i]);
+  for (int i = 0; i < D->params.count; i++)
+    gc_param_list_add (&st, D->params.items[i]);
+  if (gc_adam_state_export (og, "opt_g", &st, &o1, &n1) == 0 &&
+      gc_adam_state_export (od, "opt_d", &st, &o2, &n2) == 0)
+    ret = gt_checkpoint_save (c, step, &st, rng);
+  gc_param_list_free (&st);
+  free_owned (o1, n1);
+  free_owned (o2, n2);
+  return ret;
+}
+
+static long
+load_ckpt (gt_ctx *c, gcn_denoiser *net, dn_disc *D, gc_adam *og,
+    gc_adam *od, gc_rng *rng)
+{
+  gc_param_list st = { 0 };
+  gc_param *o1 = NULL, *o2 = NULL;
+  int n1 = 0, n2 = 0;
+  long step = -1;
+  for (int i = 0; i < net->params.count; i++)
+    gc_param_list_add (&st, net->params.items[i]);
+  for (int i = 0; i < D->params.count; i++)
+    gc_param_list_add (&st, D->params.items[i]);
+  if (gc_adam_state_export (og, "opt_g", &st, &o1, &n1) == 0 &&
+      gc_adam_state_export (od, "opt_d", &st, &o2, &n2) == 0) {
+    step = gt_checkpoint_load (c, &st, rng);
+    if (step > 0 && (gc_adam_state_import (og, "opt_g", &st) < 0 ||
+            gc_adam_state_import (od, "opt_d", &st) < 0))
+      step = -1;
+  }
+  gc_param_list_free (&st);
+  free_owned (o1, n1);
+  free_owned (o2, n2);
+  return step;
+}
+
+static int
+export_model (gt_ctx *c, gcn_denoiser *net, const char *path)
+{
+  char *storage = NULL;
+  const char **kv = gcn_denoiser_meta (net, &storage);
+  const char *saved = c->out_path;
+  if (path)
+    c->out_path = path;
+  int ret = kv ? gt_export (c, &net->params, kv) : -1;
+  c->out_path = saved;
+  free (kv);
+  free (storage);
+  return ret;
+}
+
+int
+gt_recipe_denoise (gt_ctx *c)
+{
+  const char *eval_dir = gt_opt_str (c, "make_eval", NULL);
+  if (eval_dir && *eval_dir)
+    return make_eval (c, eval_dir) < 0 ? -1 : 0;
+
+  int batch = (int) gt_opt_int (c, "batch", 24);
+  int frames = (int) gt_opt_int (c, "frames", 150);
+  float lr = (float) gt_opt_float (c, "lr", 1e-3);
+  float adv = (float) gt_opt_float (c, "adv", 0.03);
+  long adv_start = gt_opt_int (c, "adv_start", 800);
+  float d_lr = (float) gt_opt_float (c, "d_lr", 2e-4);
+  long export_every = gt_opt_int (c, "export_every", 0);
+  long steps = c->steps > 0 ? c->steps : 12000;
+  c->steps = steps;
+  if (batch < 1 || frames < 8) {
+    gc_set_error ("denoise: batch >= 1 and frames >= 8 please");
+    return -1;
+  }
+
+  dn_data d;
+  if (data_load (c, &d) < 0) {
+    data_free (&d);
+    return -1;
+  }
+
+  gc_rng rng;
+  gc_rng_seed (&rng, c->seed);
+  gcn_denoiser net;
+  gcn_denoiser_config cfg;
+  gcn_denoiser_config_default (&cfg);
+  cfg.conv_ch = (int) gt_opt_int (c, "conv_ch", cfg.conv_ch);
+  cfg.gru1 = (int) gt_opt_int (c, "gru1", cfg.gru1);
+  cfg.gru2 = (int) gt_opt_int (c, "gru2", cfg.gru2);
+  dn_disc D;
+  if (gcn_denoiser_init (&net, &cfg, &rng) < 0 || disc_init (&D, &rng) < 0) {
+    data_free (&d);
+    return -1;
+  }
+  fprintf (stderr, "denoise: generator %zu weights, discriminator %zu, "
+      "adversarial weight %g\n", gc_param_list_count_floats (&net.params, 1),
+      gc_param_list_count_floats (&D.params, 1), adv);
+
+  gc_adam og, od;
+  gc_adam_init (&og, &net.params, lr, 0.9f, 0.999f, 0.f);
+  gc_adam_init (&od, &D.params, d_lr, 0.5f, 0.999f, 0.f);
+  long start = load_ckpt (c, &net, &D, &og, &od, &rng);
+  if (start < 0) {
+    gc_set_error ("denoise: bad checkpoint: %s", gc_last_error ());
+    return -1;
+  }
+  gc_lr_schedule sched = { GC_LR_WARMUP_COSINE, lr, lr * 0.05f, steps, 200,
+    0, 0.f };
+
+  dn_batch b;
+  gcn_denoiser_train tr;
+  gcn_denoiser_train_init (&tr);
+  int rows = batch * frames;
+  float *d_band = malloc ((size_t) rows * GCN_DN_BANDS * sizeof (float));
+  float *d_fine = malloc ((size_t) rows * GCN_DN_FINE * sizeof (float));
+  float *d_vad = malloc ((size_t) rows * sizeof (float));
+  float *gbin = calloc ((size_t) rows * BINS, sizeof (float));
+  float *ffake = malloc ((size_t) rows * GCN_DN_FEATS * sizeof (float));
+  float *freal = malloc ((size_t) rows * GCN_DN_FEATS * sizeof (float));
+  float *dfeat = malloc ((size_t) rows * GCN_DN_FEATS * sizeof (float));
+  float scratch[2 * BINS];
+  gc_tensor xr = GC_TENSOR_INIT, xf = GC_TENSOR_INIT;
+  float *sr = NULL, *sf = NULL, *gr = NULL, *gf = NULL;
+  gc_stft *fft = gc_stft_new (NFFT, NFFT, HOP, GC_WIN_SQRT_HANN);
+  float win[NFFT];
+  gcn_dn_window (win, NFFT);
+  if (batch_alloc (&b, batch, frames) < 0 || !d_band || !d_fine || !d_vad
+      || !gbin || !ffake || !freal || !dfeat || !fft) {
+    gc_set_error ("denoise: out of memory");
+    return -1;
+  }
+  static const char *names[] = { "gain", "spec", "vad", "adv_g", "adv_d" };
+
+  for (long step = start; step < steps; step++) {
+    dn_loss L = { 0 };
+    og.lr = gc_lr_at (&sched, step);
+    batch_make (&d, &b, fft, win, &rng);
+    gcn_denoiser_forward_train (&net, &tr, b.feat, batch, frames);
+    recon_losses (&b, &tr, d_band, d_fine, d_vad, gbin, &L);
+
+    if (adv > 0 && step >= adv_start) {
+      for (int i = 0; i < batch; i++)
+        for (int t = 0; t < frames; t++) {
+          int row = i * frames + t;
+          limited_features (b.S + (size_t) row * BINS * 2, b.bins[i],
+              freal + (size_t) row * GCN_DN_FEATS, scratch);
+        }
+      fake_features (&b, gbin, ffake);
+      to_seq (freal, batch, frames, GCN_DN_FEATS, &xr);
+      to_seq (ffake, batch, frames, GCN_DN_FEATS, &xf);
+
+      /* discriminator step */
+      disc_forward (&D, &xr);
+      int ns = (int) gc_tensor_size (&D.h[3]);
+      if (!sr) {
+        sr = malloc (ns * sizeof (float));
+        sf = malloc (ns * sizeof (float));
+        gr = malloc (ns * sizeof (float));
+        gf = malloc (ns * sizeof (float));
+      }
+      memcpy (sr, D.h[3].data, ns * sizeof (float));
+      disc_forward (&D, &xf);
+      memcpy (sf, D.h[3].data, ns * sizeof (float));
+      L.d = gc_gan_d_loss (GC_GAN_LSGAN, sr, ns, sf, ns, gr, gf);
+      disc_backward (&D, &xf, gf, 0);
+      disc_forward (&D, &xr);
+      disc_backward (&D, &xr, gr, 0);
+      gc_clip_grad_norm (&D.params, 5.f);
+      gc_adam_step (&od);
+
+      /* generator's adversarial term through the updated critic */
+      disc_forward (&D, &xf);
+      L.adv = gc_gan_g_loss (GC_GAN_LSGAN, D.h[3].data, ns, gf);
+      for (int i = 0; i < ns; i++)
+        gf[i] *= adv;
+      disc_backward (&D, &xf, gf, 1);
+      gc_param_list_zero_grad (&D.params);
+      to_rows (&D.dx, dfeat);
+      fake_backward (&b, gbin, dfeat, d_band, d_fine);
+    }
+    gcn_denoiser_backward_train (&net, &tr, d_band, d_fine, d_vad);
+    gc_clip_grad_norm (&net.params, 1.f);
+    gc_adam_step (&og);
+
+    float vals[5] = { L.gain, L.spec, L.vad, L.adv, L.d };
+    gt_log_step (c, step + 1, 5, names, vals);
+    if (gt_checkpoint_due (c, step + 1))
+      save_ckpt (c, step + 1, &net, &D, &og, &od, &rng);
+    if (export_every > 0 && (step + 1) % export_every == 0) {
+      char path[4200];
+      snprintf (path, sizeof path, "%s/model-%ld.safetensors",
+          c->run_dir ? c->run_dir : ".", step + 1);
+      export_model (c, &net, path);
+    }
+  }
+  save_ckpt (c, steps, &net, &D, &og, &od, &rng);
+  int ret = export_model (c, &net, NULL);
+
+  gt_finish (c);
+  gc_tensor_free (&xr);
+  gc_tensor_free (&xf);
+  free (sr);
+  free (sf);
+  free (gr);
+  free (gf);
+  free (d_band);
+  free (d_fine);
+  free (d_vad);
+  free (gbin);
+  free (ffake);
+  free (freal);
+  free (dfeat);
+  gc_stft_free (fft);
+  batch_free (&b);
+  gcn_denoiser_train_free (&tr);
+  gc_adam_free (&og);
+  gc_adam_free (&od);
+  disc_free (&D);
+  gcn_denoiser_free (&net);
+  data_free (&d);
+  return ret;
+}
