@@ -16,7 +16,7 @@
  * --set keys: scale (2), channels (16), mid (2), patch (LR crop, 32),
  *   batch (16), lr (1e-3), lr_min (1e-5), warmup (300), mode (fidelity|gan),
  *   init (model for gan), w_l1 (1), w_hf (1), w_adv (0.01), lr_d (1e-4),
- *   d_width (32), d_depth (3), eval_dir (images/eval/set5). */
+ *   d_width (16), d_depth (3), eval_dir (images/eval/set5). */
 #include "gt.h"
 #include "gcn_patchgan.h"
 #include "gcn_resize.h"
@@ -160,11 +160,29 @@ laplacian (const float *x, int n, int h, int w, float *y)
   }
 }
 
-/* PSNR-Y (0..255, shave = scale) of the net and of bicubic on a set. */
+/* Mean squared central differences over the interior: sharpness. */
+static double
+gradient_energy (const float *y, int w, int h)
+{
+  double s = 0;
+  long n = 0;
+  for (int i = 1; i < h - 1; i++)
+    for (int j = 1; j < w - 1; j++) {
+      double gx = 0.5 * (y[i * w + j + 1] - y[i * w + j - 1]);
+      double gy = 0.5 * (y[(i + 1) * w + j] - y[(i - 1) * w + j]);
+      s += gx * gx + gy * gy;
+      n++;
+    }
+  return n ? s / n : 0;
+}
+
+/* PSNR-Y (0..255, shave = scale) of the net and of bicubic on a set, and
+ * the net's gradient energy relative to the original's. */
 static void
 evaluate (gcn_superres *g, const sr_set *set, double *psnr_net,
-    double *psnr_bicubic)
+    double *psnr_bicubic, double *sharpness)
 {
+  double sharp = 0;
   int r = g->scale;
   double sn = 0, sb = 0;
   int counted = 0;
@@ -192,6 +210,8 @@ evaluate (gcn_superres *g, const sr_set *set, double *psnr_net,
         eb += (b - ref) * (b - ref);
         cnt++;
       }
+    sharp += gradient_energy (out, im->w, im->h)
+        / fmax (gradient_energy (im->hr, im->w, im->h), 1e-12);
     if (cnt > 0) {
       sn += 10.0 * log10 (255.0 * 255.0 / fmax (en / cnt, 1e-10));
       sb += 10.0 * log10 (255.0 * 255.0 / fmax (eb / cnt, 1e-10));
@@ -202,6 +222,7 @@ evaluate (gcn_superres *g, const sr_set *set, double *psnr_net,
   }
   *psnr_net = counted ? sn / counted : 0;
   *psnr_bicubic = counted ? sb / counted : 0;
+  *sharpness = counted ? sharp / counted : 0;
 }
 
 /* Everything a resume needs, as one parameter list. */
@@ -243,6 +264,33 @@ train_state_build (train_state *s, gcn_superres *g, gcn_patchgan *d,
   return 0;
 }
 
+/* init= is an exported model, or a running fidelity job's checkpoint (so a
+ * GAN fine-tune can start before the fidelity run ends): then the
+ * architecture comes from the --set keys and the generator's tensors are
+ * picked out by name. */
+static int
+init_from_file (gcn_superres *g, const gc_model_file *m, int scale,
+    int channels, int n_mid)
+{
+  const char *arch = gc_model_meta_get (m, "arch");
+  if (!arch || strcmp (arch, "gan-train-checkpoint") != 0)
+    return gcn_superres_from_model (g, m, scale);
+  if (gcn_superres_init (g, scale, channels, n_mid, NULL) < 0)
+    return -1;
+  for (int i = 0; i < g->params.count; i++) {
+    gc_param *p = g->params.items[i];
+    const gc_model_tensor *t = gc_model_find (m, p->name);
+    if (!t || t->n != p->n) {
+      gc_set_error ("%s: no tensor %s of %zu values", m->source, p->name,
+          p->n);
+      gcn_superres_free (g);
+      return -1;
+    }
+    memcpy (p->w, t->data, sizeof (float) * p->n);
+  }
+  return 0;
+}
+
 int
 gt_recipe_superres (gt_ctx *c)
 {
@@ -261,7 +309,7 @@ gt_recipe_superres (gt_ctx *c)
   float w_hf = (float) gt_opt_float (c, "w_hf", gan ? 1.0 : 0.0);
   float w_adv = (float) gt_opt_float (c, "w_adv", 0.01);
   float lr_d = (float) gt_opt_float (c, "lr_d", 1e-4);
-  int d_width = (int) gt_opt_int (c, "d_width", 32);
+  int d_width = (int) gt_opt_int (c, "d_width", 16);
   int d_depth = (int) gt_opt_int (c, "d_depth", 3);
   const char *eval_dir = gt_opt_str (c, "eval_dir", "images/eval/set5");
   long steps = gt_steps (c, 40000);
@@ -293,8 +341,8 @@ gt_recipe_superres (gt_ctx *c)
   }
   if (init) {
     gc_model_file m = { 0 };
-    if (gc_model_load (&m, init) < 0
-        || gcn_superres_from_model (&g, &m, scale) < 0) {
+    if (gc_model_load (&m, init) < 0 || init_from_file (&g, &m, scale,
+            channels, n_mid) < 0) {
       fprintf (stderr, "superres: %s\n", gc_last_error ());
       gc_model_free (&m);
       return -1;
@@ -350,10 +398,10 @@ gt_recipe_superres (gt_ctx *c)
   }
 
   if (eval.count) {
-    double pn, pb;
-    evaluate (&g, &eval, &pn, &pb);
+    double pn, pb, sh;
+    evaluate (&g, &eval, &pn, &pb, &sh);
     fprintf (stderr, "superres: eval step %ld: PSNR-Y %.3f dB (bicubic "
-        "%.3f)\n", step, pn, pb);
+        "%.3f), gradient energy %.3f of the original's\n", step, pn, pb, sh);
   }
 
   gc_tensor_resize (&xb, batch, 1, patch, patch);
@@ -463,10 +511,11 @@ gt_recipe_superres (gt_ctx *c)
         gt_checkpoint_save (c, step + 1, &st.list, &rng);
       train_state_free (&st);
       if (eval.count) {
-        double pn, pb;
-        evaluate (&g, &eval, &pn, &pb);
+        double pn, pb, sh;
+        evaluate (&g, &eval, &pn, &pb, &sh);
         fprintf (stderr, "superres: eval step %ld: PSNR-Y %.3f dB (bicubic "
-            "%.3f)\n", step + 1, pn, pb);
+            "%.3f), gradient energy %.3f of the original's\n", step + 1, pn,
+            pb, sh);
       }
     }
   }
