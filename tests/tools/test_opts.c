@@ -54,7 +54,8 @@ main (void)
   CHECK (!strcmp (c.out_path, "runs/ring/model.safetensors"), "out %s",
       c.out_path);
   CHECK (!strcmp (c.cache_dir, "cache"), "cache %s", c.cache_dir);
-  CHECK (c.seed == 1 && c.threads == 0 && !c.resume && !c.steps_given,
+  CHECK (c.seed == 1 && c.threads == 0 && !c.resume && !c.steps_given
+      && c.steps == 0,
       "seed %llu threads %d", (unsigned long long) c.seed, c.threads);
   CHECK (gt_steps (&c, 777) == 777 && c.steps == 777,
       "recipe default steps not applied: %ld", c.steps);

@@ -42,13 +42,14 @@ typedef struct gt_ctx {
 
 /* Fill *c from "gan-train RECIPE [flags]" (argv[1] is the recipe) with the
  * defaults: data ../shared/data, run_dir runs/<recipe>, cache cache/,
- * out <run_dir>/model.safetensors, steps 1000, seed 1, threads 0 (all cores),
+ * out <run_dir>/model.safetensors, steps 0 (= the recipe's default, see
+ * gt_steps), seed 1, threads 0 (all cores),
  * ckpt_every 1000, log_every 50. Prints the problem and returns -1 on bad
  * flags. */
 int gt_parse_args (gt_ctx *c, int argc, char **argv);
 void gt_ctx_clear (gt_ctx *c);
-/* The step count for this recipe: --steps when given, else def (the
- * frame-wide default of 1000 suits no real recipe). Also sets c->steps. */
+/* The step count for this recipe: --steps when given, else def. Also sets
+ * c->steps (0 until then). */
 long gt_steps (gt_ctx *c, long def);
 /* Warn (stderr) about --set keys no gt_opt_* call read; returns how many. */
 int gt_opts_warn_unused (gt_ctx *c);

@@ -24,7 +24,7 @@ ckpt_path (gt_ctx *c, char *buf, size_t n)
 int
 gt_checkpoint_due (gt_ctx *c, long step)
 {
-  if (step >= c->steps)
+  if (c->steps > 0 && step >= c->steps)
     return 1;
   return c->ckpt_every > 0 && step > 0 && step % c->ckpt_every == 0;
 }

@@ -114,7 +114,7 @@ gt_parse_args (gt_ctx *c, int argc, char **argv)
     return -1;
   }
   c->recipe = dup_or_die (argv[1]);
-  c->steps = 1000;
+  c->steps = 0;                 /* the recipe's default: gt_steps */
   c->seed = 1;
   c->ckpt_every = 1000;
   c->log_every = 50;
