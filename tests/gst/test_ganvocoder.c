@@ -1,0 +1,479 @@
+/* ganvocoder element tests (GstHarness): caps that make the rate change
+ * explicit, the LATENCY query against the delay the element really has,
+ * sample accounting (out = in * 16000 / rate after EOS) with continuous
+ * timestamps, the speech band kept, and bad model files. */
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/audio/audio.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "gancore.h"
+#include "gcn_vocoder.h"
+
+static gchar *
+caps_str (const char *fmt, int rate, int ch)
+{
+  return g_strdup_printf ("audio/x-raw, format=%s, layout=interleaved, "
+      "rate=%d, channels=%d", fmt, rate, ch);
+}
+
+static GstHarness *
+harness_for (const char *fmt, int rate)
+{
+  GstHarness *h = gst_harness_new ("ganvocoder");
+  gchar *in = caps_str (fmt, rate, 1), *out = caps_str (fmt, 16000, 1);
+  gst_harness_set_src_caps_str (h, in);
+  gst_harness_set_sink_caps_str (h, out);
+  g_free (in);
+  g_free (out);
+  return h;
+}
+
+/* Voiced test signal: harmonics of a gliding pitch below 3.4 kHz, with a
+ * syllable envelope. */
+static float
+voice (long i, int rate)
+{
+  double t = (double) i / rate;
+  double ph = 2 * M_PI * (130 * t - 30 / (2 * M_PI * 0.8) * cos (2 * M_PI *
+          0.8 * t));
+  double v = 0;
+  for (int k = 1; k <= 20 && k * 160 < 3400 && k * 160 < rate / 2; k++)
+    v += sin (k * ph) / k;
+  return (float) (0.15 * (0.6 + 0.4 * sin (2 * M_PI * 3 * t)) * v);
+}
+
+static GstBuffer *
+make_buffer (const char *fmt, int rate, long first, int n, const float *fill)
+{
+  gboolean s16 = !strcmp (fmt, "S16LE");
+  GstBuffer *b = gst_buffer_new_allocate (NULL, (gsize) n * (s16 ? 2 : 4),
+      NULL);
+  GstMapInfo m;
+  gst_buffer_map (b, &m, GST_MAP_WRITE);
+  for (int i = 0; i < n; i++) {
+    float v = fill ? fill[i] : voice (first + i, rate);
+    if (s16)
+      ((gint16 *) m.data)[i] = (gint16) lrintf (fmaxf (-32768.f,
+              fminf (32767.f, v * 32768.f)));
+    else
+      ((float *) m.data)[i] = v;
+  }
+  gst_buffer_unmap (b, &m);
+  GST_BUFFER_PTS (b) = GST_SECOND + gst_util_uint64_scale_int (first,
+      GST_SECOND, rate);
+  GST_BUFFER_DURATION (b) = gst_util_uint64_scale_int (n, GST_SECOND, rate);
+  return b;
+}
+
+/* Pull every buffer; samples (as float) appended to *out; timestamps must
+ * run on without gaps from `start` at 16 kHz. Returns samples pulled. */
+static long
+pull_all (GstHarness * h, const char *fmt, float **out, long *cap,
+    GstClockTime start)
+{
+  gboolean s16 = !strcmp (fmt, "S16LE");
+  long frames = 0;
+  GstBuffer *b;
+  while ((b = gst_harness_try_pull (h))) {
+    GstMapInfo m;
+    gst_buffer_map (b, &m, GST_MAP_READ);
+    long n = m.size / (s16 ? 2 : 4);
+    fail_unless (GST_BUFFER_PTS_IS_VALID (b));
+    GstClockTime want = start + gst_util_uint64_scale_int (frames,
+        GST_SECOND, 16000);
+    fail_unless (GST_BUFFER_PTS (b) == want, "pts %" GST_TIME_FORMAT " != %"
+        GST_TIME_FORMAT, GST_TIME_ARGS (GST_BUFFER_PTS (b)),
+        GST_TIME_ARGS (want));
+    if (out) {
+      if (frames + n > *cap) {
+        *cap = (frames + n) * 2;
+        *out = g_realloc (*out, *cap * sizeof (float));
+      }
+      for (long i = 0; i < n; i++)
+        (*out)[frames + i] = s16 ? ((gint16 *) m.data)[i] / 32768.f :
+            ((float *) m.data)[i];
+    }
+    frames += n;
+    gst_buffer_unmap (b, &m);
+    gst_buffer_unref (b);
+  }
+  return frames;
+}
+
+static void
+push_eos (GstHarness * h)
+{
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+}
+
+/* The caps say what happens: any rate from 4 to 16 kHz in, 16 kHz out, the
+ * format kept; stereo and rates above 16 kHz are refused. */
+GST_START_TEST (test_caps)
+{
+  GstHarness *h = gst_harness_new ("ganvocoder");
+  GstPad *sink = gst_element_get_static_pad (h->element, "sink");
+  GstPad *src = gst_element_get_static_pad (h->element, "src");
+  GstCaps *q = gst_caps_from_string ("audio/x-raw, format=S16LE, "
+      "layout=interleaved, rate=8000, channels=1");
+  /* what 8 kHz input becomes */
+  GstCaps *out = gst_pad_query_caps (src, NULL);
+  GstCaps *tmpl = gst_pad_get_pad_template_caps (src);
+  fail_unless (gst_caps_is_subset (out, tmpl));
+  GstStructure *s = gst_caps_get_structure (out, 0);
+  int rate = 0;
+  fail_unless (gst_structure_get_int (s, "rate", &rate) && rate == 16000,
+      "src offers %" GST_PTR_FORMAT, out);
+  gst_caps_unref (out);
+  gst_caps_unref (tmpl);
+  fail_unless (gst_pad_query_accept_caps (sink, q));
+  gst_caps_unref (q);
+  /* and what 16 kHz output can come from: the whole input range */
+  GstCaps *in_caps = gst_pad_query_caps (sink, NULL);
+  GstCaps *want = gst_caps_from_string ("audio/x-raw, format=F32LE, "
+      "layout=interleaved, rate=(int){ 4000, 8000, 12000, 16000 }, "
+      "channels=1");
+  GstCaps *both = gst_caps_intersect (in_caps, want);
+  fail_unless (gst_caps_get_size (both) > 0, "sink caps %" GST_PTR_FORMAT,
+      in_caps);
+  const GValue *rv = gst_structure_get_value (gst_caps_get_structure (both,
+          0), "rate");
+  fail_unless (GST_VALUE_HOLDS_LIST (rv) && gst_value_list_get_size (rv) == 4,
+      "rates %" GST_PTR_FORMAT, both);
+  gst_caps_unref (both);
+  gst_caps_unref (want);
+  gst_caps_unref (in_caps);
+  q = gst_caps_from_string ("audio/x-raw, format=F32LE, "
+      "layout=interleaved, rate=22050, channels=1");
+  fail_if (gst_pad_query_accept_caps (sink, q), "22.05 kHz accepted");
+  gst_caps_unref (q);
+  q = gst_caps_from_string ("audio/x-raw, format=F32LE, "
+      "layout=interleaved, rate=8000, channels=2");
+  fail_if (gst_pad_query_accept_caps (sink, q), "stereo accepted");
+  gst_caps_unref (q);
+  gst_object_unref (sink);
+  gst_object_unref (src);
+  gst_harness_teardown (h);
+
+  /* negotiated: 11025 Hz S16LE in gives 16000 Hz S16LE out */
+  h = gst_harness_new ("ganvocoder");
+  gst_harness_set_src_caps_str (h, "audio/x-raw, format=S16LE, "
+      "layout=interleaved, rate=11025, channels=1");
+  fail_unless_equals_int (gst_harness_push (h, make_buffer ("S16LE", 11025, 0,
+              2205, NULL)), GST_FLOW_OK);
+  GstPad *esrc = gst_element_get_static_pad (h->element, "src");
+  GstCaps *cur = gst_pad_get_current_caps (esrc);
+  gst_object_unref (esrc);
+  fail_unless (cur != NULL);
+  GstAudioInfo info;
+  fail_unless (gst_audio_info_from_caps (&info, cur));
+  fail_unless_equals_int (GST_AUDIO_INFO_RATE (&info), 16000);
+  fail_unless_equals_int (GST_AUDIO_INFO_FORMAT (&info),
+      GST_AUDIO_FORMAT_S16LE);
+  gst_caps_unref (cur);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Sample accounting: out = round (in * 16000 / rate) after EOS, for odd
+ * buffer sizes and several rates and both formats; timestamps continuous
+ * from the first input timestamp. */
+GST_START_TEST (test_sample_accounting)
+{
+  static const int sizes[] = { 1, 7, 13, 479, 481, 1000, 3, 2, 997, 160, 5 };
+  static const int rates[] = { 8000, 11025, 12000, 16000 };
+  const char *fmts[] = { "S16LE", "F32LE" };
+  for (unsigned ri = 0; ri < G_N_ELEMENTS (rates); ri++)
+    for (int fi = 0; fi < 2; fi++) {
+      GstHarness *h = harness_for (fmts[fi], rates[ri]);
+      long pushed = 0;
+      for (int rep = 0; rep < 3; rep++)
+        for (unsigned i = 0; i < G_N_ELEMENTS (sizes); i++) {
+          fail_unless_equals_int (gst_harness_push (h, make_buffer (fmts[fi],
+                      rates[ri], pushed, sizes[i], NULL)), GST_FLOW_OK);
+          pushed += sizes[i];
+        }
+      push_eos (h);
+      float *out = NULL;
+      long cap = 0;
+      long got = pull_all (h, fmts[fi], &out, &cap, GST_SECOND);
+      long want = gcn_resample_len (pushed, rates[ri], 16000);
+      fail_unless_equals_int64 (got, want);
+      if (rates[ri] == 8000)
+        fail_unless_equals_int64 (got, 2 * pushed);
+      double e = 0;
+      for (long i = 0; i < got; i++) {
+        fail_unless (isfinite (out[i]));
+        e += out[i] * out[i];
+      }
+      fail_unless (e > 0, "%d Hz %s: silent output", rates[ri], fmts[fi]);
+      g_free (out);
+      gst_harness_teardown (h);
+    }
+}
+
+GST_END_TEST;
+
+/* The reported latency is the delay the element really adds: feed 8 ms
+ * buffers and check that, after each, the output reaches up to the input's
+ * end minus the reported latency, and is never further behind than that. */
+GST_START_TEST (test_latency)
+{
+  static const int rates[] = { 8000, 16000 };
+  for (unsigned ri = 0; ri < G_N_ELEMENTS (rates); ri++) {
+    int rate = rates[ri];
+    GstHarness *h = harness_for ("F32LE", rate);
+    fail_unless_equals_int (gst_harness_push (h, make_buffer ("F32LE", rate,
+                0, rate / 125, NULL)), GST_FLOW_OK);
+    GstClockTime lat = gst_harness_query_latency (h);
+    /* at least the STFT window, at most window + 2 hops + filter */
+    fail_unless (lat >= 24 * GST_MSECOND && lat <= 50 * GST_MSECOND,
+        "latency %" GST_TIME_FORMAT, GST_TIME_ARGS (lat));
+    gst_harness_set_upstream_latency (h, 5 * GST_MSECOND);
+    fail_unless_equals_uint64 (gst_harness_query_latency (h),
+        lat + 5 * GST_MSECOND);
+    long pushed = rate / 125, out = 0;
+    GstClockTime worst = 0;
+    for (int k = 0; k < 100; k++) {
+      int n = rate / 125;
+      gst_harness_push (h, make_buffer ("F32LE", rate, pushed, n, NULL));
+      pushed += n;
+      out += pull_all (h, "F32LE", NULL, NULL, GST_SECOND +
+          gst_util_uint64_scale_int (out, GST_SECOND, 16000));
+      GstClockTime in_t = gst_util_uint64_scale_int (pushed, GST_SECOND,
+          rate);
+      GstClockTime out_t = gst_util_uint64_scale_int (out, GST_SECOND,
+          16000);
+      fail_unless (out_t + lat >= in_t, "held back %" GST_TIME_FORMAT
+          " > latency %" GST_TIME_FORMAT, GST_TIME_ARGS (in_t - out_t),
+          GST_TIME_ARGS (lat));
+      worst = MAX (worst, in_t - out_t);
+    }
+    /* and the report is not inflated: within 8 ms of the worst seen */
+    fail_unless (worst + 8 * GST_MSECOND >= lat, "worst %" GST_TIME_FORMAT
+        " vs reported %" GST_TIME_FORMAT, GST_TIME_ARGS (worst),
+        GST_TIME_ARGS (lat));
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
+/* 8 kHz in: the speech band of the output is the input's (aligned in
+ * time), and the output has energy above 4 kHz, which the input cannot. */
+GST_START_TEST (test_band_extension)
+{
+  int n8 = 8000 * 2;
+  float *x8 = g_new (float, n8);
+  for (int i = 0; i < n8; i++)
+    x8[i] = voice (i, 8000);
+  GstHarness *h = harness_for ("F32LE", 8000);
+  for (int i = 0; i < n8; i += 800)
+    gst_harness_push (h, make_buffer ("F32LE", 8000, i, 800, x8 + i));
+  push_eos (h);
+  float *y = NULL;
+  long cap = 0;
+  long got = pull_all (h, "F32LE", &y, &cap, GST_SECOND);
+  fail_unless_equals_int64 (got, 2 * n8);
+  /* low band: resample the output back to 8 kHz and compare */
+  float *y8 = g_new (float, n8);
+  fail_unless (gcn_resample (y, got, 16000, y8, n8, 8000) == 0);
+  double err = 0, pow = 0;
+  for (int i = 800; i < n8 - 800; i++) {
+    err += (y8[i] - x8[i]) * (double) (y8[i] - x8[i]);
+    pow += (double) x8[i] * x8[i];
+  }
+  double snr = 10 * log10 (pow / (err + 1e-20));
+  fail_unless (snr > 15, "speech band changed: %.1f dB SNR", snr);
+  /* high band: energy above 4.2 kHz relative to the whole */
+  gcn_vocoder_config cfg;
+  gcn_vocoder_config_default (&cfg, GCN_VOCODER_COPY);
+  gcn_vocoder v;
+  fail_unless (gcn_vocoder_init (&v, &cfg, 1) == 0);
+  int T = gcn_vocoder_frames (&v, got);
+  float *spec = g_new (float, (gsize) T * v.bins * 2);
+  gcn_vocoder_analyze (&v, y, got, NULL, spec);
+  double hi = 0, all = 0;
+  for (long i = 0; i < (long) T * v.bins; i++) {
+    int k = i % v.bins;
+    double p = spec[2 * i] * spec[2 * i] + spec[2 * i + 1] * spec[2 * i + 1];
+    all += p;
+    if (k * 16000.0 / cfg.n_fft > 4200)
+      hi += p;
+  }
+  fail_unless (hi > 1e-5 * all, "no energy above 4.2 kHz (%g of %g)", hi,
+      all);
+  gcn_vocoder_free (&v);
+  g_free (spec);
+  g_free (x8);
+  g_free (y8);
+  g_free (y);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Flush and DISCONT restart the stream cleanly; silence stays quiet;
+ * hostile floats give finite output. */
+GST_START_TEST (test_discont_and_hostile)
+{
+  GstHarness *h = harness_for ("F32LE", 8000);
+  gst_harness_push (h, make_buffer ("F32LE", 8000, 0, 1000, NULL));
+  GstBuffer *b = make_buffer ("F32LE", 8000, 5000, 1000, NULL);
+  GST_BUFFER_FLAG_SET (b, GST_BUFFER_FLAG_DISCONT);
+  gst_harness_push (h, b);
+  push_eos (h);
+  long total = 0;
+  GstBuffer *o;
+  while ((o = gst_harness_try_pull (h))) {
+    total += gst_buffer_get_size (o) / 4;
+    gst_buffer_unref (o);
+  }
+  fail_unless_equals_int64 (total, 4000);
+  gst_harness_teardown (h);
+
+  float bad[600];
+  for (int i = 0; i < 600; i++)
+    bad[i] = i % 5 == 0 ? NAN : i % 5 == 1 ? INFINITY : i % 5 == 2 ? 1e30f
+        : i % 5 == 3 ? -1e-40f : 0.9f;
+  h = harness_for ("F32LE", 8000);
+  gst_harness_push (h, make_buffer ("F32LE", 8000, 0, 600, bad));
+  float zeros[4000] = { 0 };
+  gst_harness_push (h, make_buffer ("F32LE", 8000, 600, 4000, zeros));
+  push_eos (h);
+  float *y = NULL;
+  long cap = 0;
+  long got = pull_all (h, "F32LE", &y, &cap, GST_SECOND);
+  fail_unless_equals_int64 (got, 9200);
+  for (long i = 0; i < got; i++)
+    fail_unless (isfinite (y[i]), "sample %ld not finite", i);
+  /* long after the burst, silence in gives (near) silence out */
+  double e = 0;
+  for (long i = got - 4000; i < got; i++)
+    e += y[i] * (double) y[i];
+  fail_unless (e / 4000 < 1e-6, "silence became %g", e / 4000);
+  g_free (y);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static void
+expect_model_error (const char *path)
+{
+  GstElement *el = gst_element_factory_make ("ganvocoder", NULL);
+  GstBus *bus = gst_bus_new ();
+  fail_unless (el != NULL);
+  gst_element_set_bus (el, bus);
+  g_object_set (el, "model", path, NULL);
+  GstStateChangeReturn ret = gst_element_set_state (el, GST_STATE_PAUSED);
+  fail_unless_equals_int (ret, GST_STATE_CHANGE_FAILURE);
+  GstMessage *m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (m != NULL, "no error message for %s", path);
+  GError *err = NULL;
+  gchar *dbg = NULL;
+  gst_message_parse_error (m, &err, &dbg);
+  fail_unless (strstr (err->message, path) != NULL,
+      "error \"%s\" does not name %s", err->message, path);
+  g_error_free (err);
+  g_free (dbg);
+  gst_message_unref (m);
+  gst_element_set_state (el, GST_STATE_NULL);
+  gst_element_set_bus (el, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (el);
+}
+
+GST_START_TEST (test_model_errors)
+{
+  gchar *dir = g_dir_make_tmp ("ganvocoder-XXXXXX", NULL);
+  gchar *missing = g_build_filename (dir, "missing.safetensors", NULL);
+  gchar *corrupt = g_build_filename (dir, "corrupt.safetensors", NULL);
+  gchar *wrong = g_build_filename (dir, "wrong-kind.safetensors", NULL);
+  gchar *trunc = g_build_filename (dir, "truncated.safetensors", NULL);
+  gchar *good = g_build_filename (dir, "good.safetensors", NULL);
+
+  expect_model_error (missing);
+
+  guint8 junk[300];
+  for (unsigned i = 0; i < sizeof junk; i++)
+    junk[i] = (guint8) (i * 29 + 3);
+  fail_unless (g_file_set_contents (corrupt, (gchar *) junk, sizeof junk,
+          NULL));
+  expect_model_error (corrupt);
+
+  /* a valid model file of another architecture */
+  gc_param p;
+  int shape[2] = { 3, 4 };
+  gc_param_list pl = { 0 };
+  fail_unless (gc_param_init (&p, "conv.weight", 2, shape) == 0);
+  gc_param_list_add (&pl, &p);
+  const char *kv[] = { "arch", "denoiser", NULL };
+  fail_unless (gc_model_save (wrong, &pl, kv) == 0, "%s", gc_last_error ());
+  expect_model_error (wrong);
+  gc_param_list_free (&pl);
+  gc_param_free (&p);
+
+  /* a small vocoder: cut short it fails, intact it loads and runs */
+  gcn_vocoder_config cfg;
+  gcn_vocoder_config_default (&cfg, GCN_VOCODER_NB2WB);
+  cfg.channels = 8;
+  gcn_vocoder v;
+  fail_unless (gcn_vocoder_init (&v, &cfg, 4) == 0);
+  const char *meta[32];
+  char store[1024];
+  gcn_vocoder_meta (&v, meta, 32, store, sizeof store);
+  fail_unless (gc_model_save (good, &v.params, meta) == 0);
+  gchar *data;
+  gsize len;
+  fail_unless (g_file_get_contents (good, &data, &len, NULL));
+  fail_unless (g_file_set_contents (trunc, data, len - 100, NULL));
+  expect_model_error (trunc);
+
+  GstHarness *h = gst_harness_new ("ganvocoder");
+  g_object_set (h->element, "model", good, "num-threads", 1, NULL);
+  gst_harness_set_src_caps_str (h, "audio/x-raw, format=F32LE, "
+      "layout=interleaved, rate=8000, channels=1");
+  gst_harness_push (h, make_buffer ("F32LE", 8000, 0, 2400, NULL));
+  push_eos (h);
+  fail_unless_equals_int64 (pull_all (h, "F32LE", NULL, NULL, GST_SECOND),
+      4800);
+  gst_harness_teardown (h);
+
+  g_free (data);
+  gcn_vocoder_free (&v);
+  g_unlink (good);
+  g_unlink (trunc);
+  g_unlink (wrong);
+  g_unlink (corrupt);
+  g_rmdir (dir);
+  g_free (good);
+  g_free (trunc);
+  g_free (wrong);
+  g_free (corrupt);
+  g_free (missing);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+static Suite *
+ganvocoder_suite (void)
+{
+  Suite *s = suite_create ("ganvocoder");
+  TCase *tc = tcase_create ("general");
+  tcase_set_timeout (tc, 120);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_caps);
+  tcase_add_test (tc, test_sample_accounting);
+  tcase_add_test (tc, test_latency);
+  tcase_add_test (tc, test_band_extension);
+  tcase_add_test (tc, test_discont_and_hostile);
+  tcase_add_test (tc, test_model_errors);
+  return s;
+}
+
+GST_CHECK_MAIN (ganvocoder);
