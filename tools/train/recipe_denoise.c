@@ -99,7 +99,8 @@ static const char *const eval_speech_names[] = { "speech/arctic/",
 static const char *const eval_noise_names[] = { "coffee-shop", "summer-night",
   "wind.ogg", "running_tap", "noise4", "noise5", NULL };
 
-/* Load every file of dir with exts into train or eval by name. */
+/* Load every file of dir with exts into train or eval by name (train may
+ * be NULL: held-out files only). */
 static int
 load_dir (gt_ctx *c, const char *dir, const char *exts, int rate,
     clip_set *train, clip_set *eval, const char *const *eval_names,
@@ -112,6 +113,9 @@ load_dir (gt_ctx *c, const char *dir, const char *exts, int rate,
   for (int i = 0; i < n; i++) {
     float *x = NULL;
     long len = 0;
+    int held_out = eval && eval_names && contains_any (paths[i], eval_names);
+    if (!train && !held_out)
+      continue;
     if (gt_load_audio (c, paths[i], rate, &x, &len) < 0) {
       fprintf (stderr, "denoise: skipping %s: %s\n", paths[i], gc_last_error ());
       continue;
@@ -120,8 +124,7 @@ load_dir (gt_ctx *c, const char *dir, const char *exts, int rate,
       free (x);
       continue;
     }
-    clip_set *dst = (eval && eval_names && contains_any (paths[i], eval_names))
-        ? eval : train;
+    clip_set *dst = held_out ? eval : train;
     if (set_add (dst, x, len) < 0) {
       free (x);
       gt_free_list (paths, n);
@@ -172,17 +175,19 @@ rir_prepare (dn_data *d, const clip *r, int idx)
   }
 }
 
-/* Speech and noise at `rate`, split into training and held-out sets. */
+/* Speech and noise at `rate`, split into training and held-out sets
+ * (only the held-out ones when eval_only). */
 static int
-load_sets (gt_ctx *c, dn_data *d, int rate)
+load_sets (gt_ctx *c, dn_data *d, int rate, int eval_only)
 {
   const char *extra = gt_opt_str (c, "speech_extra", NULL);
   long min_len = rate / 4;
-  if (load_dir (c, "speech", ".flac,.ogg,.wav", rate, &d->speech,
+  clip_set *train = eval_only ? NULL : &d->speech;
+  if (load_dir (c, "speech", ".flac,.ogg,.wav", rate, train,
           &d->eval_speech, eval_speech_names, min_len) < 0)
     return -1;
   if (extra && *extra && load_dir (c, extra, ".flac,.ogg,.wav", rate,
-          &d->speech, &d->eval_speech, eval_speech_names, min_len) < 0)
+          train, &d->eval_speech, eval_speech_names, min_len) < 0)
     return -1;
   /* noise/rir holds rooms, not noise */
   char **paths = NULL;
@@ -190,10 +195,13 @@ load_sets (gt_ctx *c, dn_data *d, int rate)
   for (int i = 0; i < n; i++) {
     float *x = NULL;
     long len = 0;
+    int held_out = contains_any (paths[i], eval_noise_names);
+    if (eval_only && !held_out)
+      continue;
     if (gt_load_audio (c, paths[i], rate, &x, &len) < 0 || len < 16)
       continue;
     clip_set *dst = strstr (paths[i], "/rir/") ? &d->rirs :
-        contains_any (paths[i], eval_noise_names) ? &d->eval_noise : &d->noise;
+        held_out ? &d->eval_noise : &d->noise;
     if (set_add (dst, x, len) < 0)
       free (x);
   }
@@ -206,7 +214,7 @@ static int
 data_load (gt_ctx *c, dn_data *d)
 {
   memset (d, 0, sizeof *d);
-  if (load_sets (c, d, SR) < 0)
+  if (load_sets (c, d, SR, 0) < 0)
     return -1;
   fprintf (stderr, "denoise: speech %.1f min train / %.1f min held out, "
       "noise %.1f / %.1f min, %d rooms\n", d->speech.total / SR / 60,
@@ -893,7 +901,7 @@ make_eval (gt_ctx *c, const char *dir)
     int rate = rates[ri];
     dn_data d;
     memset (&d, 0, sizeof d);
-    if (load_sets (c, &d, rate) < 0 || d.eval_speech.n == 0
+    if (load_sets (c, &d, rate, 1) < 0 || d.eval_speech.n == 0
         || d.eval_noise.n == 0) {
       gc_set_error ("denoise: held-out speech or noise missing");
       data_free (&d);
