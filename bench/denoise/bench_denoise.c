@@ -1,0 +1,212 @@
+/* bench-denoise — CPU cost of gandenoise at 48 kHz mono, and of RNNoise on
+ * the same audio in the same run, as real-time factors (CPU seconds per
+ * second of audio; 0.03 = 3 % of one core) and their ratio.
+ *
+ * usage: bench-denoise [--seconds S] [--model FILE] [--rate R]
+ * gandenoise runs through GstHarness in this thread (CPU time of the
+ * process while buffers of 10 ms are pushed and pulled). RNNoise runs in
+ * node (scripts/denoise-rnnoise.mjs, which times its own processing loop);
+ * it needs node and RNNOISE_WASM_DIR, else it is skipped with a message. */
+#include <gst/gst.h>
+#include <gst/check/gstharness.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gancore.h"
+
+static double
+cpu_now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Speech-like test audio: gliding harmonics with syllable envelope, plus
+ * pink-ish noise. Content barely matters for cost, but it is realistic. */
+static void
+make_audio (float *x, long n, int rate)
+{
+  gc_rng r;
+  double lp = 0, ph = 0;
+  gc_rng_seed (&r, 1);
+  for (long i = 0; i < n; i++) {
+    double t = (double) i / rate, f0 = 120 + 60 * sin (2 * M_PI * 0.3 * t);
+    ph += 2 * M_PI * f0 / rate;
+    double v = 0;
+    for (int k = 1; k <= 20 && k * f0 < rate / 2; k++)
+      v += sin (k * ph) / k;
+    double env = fmax (0, sin (2 * M_PI * 2.5 * t));
+    lp = 0.97 * lp + 0.03 * gc_rng_normal (&r);
+    x[i] = (float) (0.08 * env * v + 0.1 * lp);
+  }
+}
+
+static double
+bench_gandenoise (const float *x, long n, int rate, const char *model)
+{
+  GstHarness *h = gst_harness_new ("gandenoise");
+  if (!h)
+    return -1;
+  if (model)
+    g_object_set (h->element, "model", model, NULL);
+  gchar *caps = g_strdup_printf ("audio/x-raw, format=F32LE, "
+      "layout=interleaved, rate=%d, channels=1", rate);
+  gst_harness_set_src_caps_str (h, caps);
+  g_free (caps);
+  int hop = rate / 100;
+  /* warm up (first buffers allocate) */
+  for (int i = 0; i < 10; i++) {
+    GstBuffer *b = gst_buffer_new_memdup (x + i * hop, hop * sizeof (float));
+    gst_harness_push (h, b);
+    GstBuffer *o;
+    while ((o = gst_harness_try_pull (h)))
+      gst_buffer_unref (o);
+  }
+  double t0 = cpu_now ();
+  for (long i = 0; i + hop <= n; i += hop) {
+    GstBuffer *b = gst_buffer_new_memdup (x + i, hop * sizeof (float));
+    gst_harness_push (h, b);
+    GstBuffer *o;
+    while ((o = gst_harness_try_pull (h)))
+      gst_buffer_unref (o);
+  }
+  double cpu = cpu_now () - t0;
+  gst_harness_teardown (h);
+  return cpu;
+}
+
+static int
+write_wav16 (const char *path, const float *x, long n, int rate)
+{
+  FILE *f = fopen (path, "wb");
+  if (!f)
+    return -1;
+  guint32 u32, bytes = n * 2;
+  guint16 u16;
+  fwrite ("RIFF", 1, 4, f);
+  u32 = 36 + bytes;
+  fwrite (&u32, 4, 1, f);
+  fwrite ("WAVEfmt ", 1, 8, f);
+  u32 = 16;
+  fwrite (&u32, 4, 1, f);
+  u16 = 1;
+  fwrite (&u16, 2, 1, f);
+  fwrite (&u16, 2, 1, f);
+  u32 = rate;
+  fwrite (&u32, 4, 1, f);
+  u32 = rate * 2;
+  fwrite (&u32, 4, 1, f);
+  u16 = 2;
+  fwrite (&u16, 2, 1, f);
+  u16 = 16;
+  fwrite (&u16, 2, 1, f);
+  fwrite ("data", 1, 4, f);
+  fwrite (&bytes, 4, 1, f);
+  for (long i = 0; i < n; i++) {
+    gint16 s = (gint16) lrintf (fmaxf (-1.f, fminf (1.f, x[i])) * 32767.f);
+    fwrite (&s, 2, 1, f);
+  }
+  return fclose (f);
+}
+
+/* RNNoise's CPU seconds for the audio, or -1 when it cannot run. */
+static double
+bench_rnnoise (const float *x, long n, int rate)
+{
+  const char *dir = g_getenv ("RNNOISE_WASM_DIR");
+  const char *root = g_getenv ("GAN_SOURCE_ROOT");
+  if (!dir || !*dir) {
+    printf ("rnnoise: skipped (set RNNOISE_WASM_DIR to the npm package "
+        "@echogarden/rnnoise-wasm)\n");
+    return -1;
+  }
+  if (rate != 48000) {
+    printf ("rnnoise: skipped (48 kHz only)\n");
+    return -1;
+  }
+  gchar *tmp = g_dir_make_tmp ("bench-denoise-XXXXXX", NULL);
+  gchar *in = g_build_filename (tmp, "in.wav", NULL);
+  gchar *out = g_build_filename (tmp, "out.wav", NULL);
+  gchar *script = g_build_filename (root ? root : ".", "scripts",
+      "denoise-rnnoise.mjs", NULL);
+  double cpu = -1;
+  if (write_wav16 (in, x, n, rate) == 0) {
+    gchar *cmd = g_strdup_printf ("node '%s' '%s' '%s' 2>&1", script, in, out);
+    FILE *p = popen (cmd, "r");
+    char line[512];
+    while (p && fgets (line, sizeof line, p)) {
+      double c, a, rtf;
+      if (sscanf (line, "rnnoise cpu_s %lf audio_s %lf rtf %lf", &c, &a,
+              &rtf) == 3)
+        cpu = c;
+      else
+        fputs (line, stdout);
+    }
+    if (p && pclose (p) != 0)
+      cpu = -1;
+    if (cpu < 0)
+      printf ("rnnoise: skipped (node could not run %s)\n", script);
+    g_free (cmd);
+  }
+  g_unlink (in);
+  g_unlink (out);
+  g_rmdir (tmp);
+  g_free (in);
+  g_free (out);
+  g_free (script);
+  g_free (tmp);
+  return cpu;
+}
+
+int
+main (int argc, char **argv)
+{
+  double seconds = 20;
+  int rate = 48000;
+  const char *model = NULL;
+
+  gst_init (&argc, &argv);
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp (argv[i], "--seconds") && i + 1 < argc)
+      seconds = atof (argv[++i]);
+    else if (!strcmp (argv[i], "--model") && i + 1 < argc)
+      model = argv[++i];
+    else if (!strcmp (argv[i], "--rate") && i + 1 < argc)
+      rate = atoi (argv[++i]);
+    else {
+      fprintf (stderr, "usage: bench-denoise [--seconds S] [--model FILE] "
+          "[--rate R]\n");
+      return 2;
+    }
+  }
+  if (seconds < 1)
+    seconds = 1;
+  long n = (long) (seconds * rate);
+  float *x = g_new (float, n);
+  make_audio (x, n, rate);
+
+  double audio = (double) (n / (rate / 100) * (rate / 100)) / rate;
+  double gd = bench_gandenoise (x, n, rate, model);
+  if (gd < 0) {
+    fprintf (stderr, "bench-denoise: gandenoise not found (GST_PLUGIN_PATH?)\n");
+    return 1;
+  }
+  printf ("gandenoise: %.1f s of %d Hz mono audio in %.3f CPU s: rtf %.4f "
+      "(%.2f %% of one core)\n", audio, rate, gd, gd / audio,
+      100 * gd / audio);
+  double rn = bench_rnnoise (x, n, rate);
+  if (rn > 0) {
+    printf ("rnnoise:    %.1f s of audio in %.3f CPU s: rtf %.4f (%.2f %% of "
+        "one core)\n", seconds, rn, rn / seconds, 100 * rn / seconds);
+    printf ("ratio gandenoise / rnnoise CPU: %.2f\n",
+        (gd / audio) / (rn / seconds));
+  }
+  printf ("bar: rtf <= 0.03 -> %s\n", gd / audio <= 0.03 ? "met" : "NOT met");
+  g_free (x);
+  return 0;
+}
