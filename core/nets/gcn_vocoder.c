@@ -1078,15 +1078,24 @@ stream_frame (gcn_vocoder_stream *s, const float *spec_in, float *out_hop)
 }
 
 void
-gcn_vocoder_stream_process (gcn_vocoder_stream *s, const float *in_hop,
-    float *out_hop)
+gcn_vocoder_stream_analyze (gcn_vocoder_stream *s, const float *in_hop,
+    float *mag)
 {
   gcn_vocoder *v = s->v;
   int N = v->cfg.n_fft, hop = v->cfg.hop;
   memmove (s->in_buf, s->in_buf + hop, (N - hop) * sizeof (float));
   memcpy (s->in_buf + N - hop, in_hop, hop * sizeof (float));
   analyze_frame (v, s->in_buf, N, N, s->frame, s->spec_in);
-  spec_to_logmel (v, s->spec_in, s->mag, s->logmel);
+  for (int k = 0; k < v->bins; k++)
+    mag[k] = hypotf (s->spec_in[2 * k], s->spec_in[2 * k + 1]);
+}
+
+void
+gcn_vocoder_stream_process (gcn_vocoder_stream *s, const float *in_hop,
+    float *out_hop)
+{
+  gcn_vocoder_stream_analyze (s, in_hop, s->mag);
+  gcn_vocoder_mel_from_mag (s->v, s->mag, s->logmel);
   stream_frame (s, s->spec_in, out_hop);
 }
 

@@ -152,6 +152,13 @@ void gcn_vocoder_stream_process (gcn_vocoder_stream *s, const float *in_hop,
  * hop output samples (COPY models; for gandenoise mode=resynth). */
 void gcn_vocoder_stream_push_features (gcn_vocoder_stream *s,
     const float *logmel, float *out_hop);
+/* Analysis only: push hop samples at the model rate into the stream's
+ * window and get that frame's magnitudes (bins). For resynthesis of
+ * processed speech: analyse the noisy input, apply gains to the
+ * magnitudes, gcn_vocoder_mel_from_mag, then push_features. Unmodified,
+ * analyze + mel_from_mag + push_features is gcn_vocoder_stream_process. */
+void gcn_vocoder_stream_analyze (gcn_vocoder_stream *s, const float *in_hop,
+    float *mag);
 
 /* ---- phase from magnitude (RTPGHI, Prusa & Holighaus 2017) -------------- */
 typedef struct gcn_pghi gcn_pghi;

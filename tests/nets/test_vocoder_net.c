@@ -156,6 +156,19 @@ streaming_equals_whole (int task)
   for (int t = 0; t < 4; t++)
     gcn_vocoder_stream_process (st, x + t * hop, first + t * hop);
   CHECK (!memcmp (first, s, 4 * hop * sizeof (float)), "reset");
+  /* the resynthesis path (analyse, mel, push features) is the same */
+  if (task == GCN_VOCODER_COPY) {
+    gcn_vocoder_stream_reset (st);
+    float mag[512], mel[128], o[512];
+    int same = 1;
+    for (int t = 0; t < len / hop; t++) {
+      gcn_vocoder_stream_analyze (st, x + t * hop, mag);
+      gcn_vocoder_mel_from_mag (&v, mag, mel);
+      gcn_vocoder_stream_push_features (st, mel, o);
+      same &= !memcmp (o, s + t * hop, hop * sizeof (float));
+    }
+    CHECK (same, "analyze + push_features differs from process");
+  }
   gcn_vocoder_stream_free (st);
   gcn_vocoder_acts_free (&a);
   gcn_vocoder_free (&v);
