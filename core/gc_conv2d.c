@@ -25,6 +25,14 @@
 #define COL_BAND_BYTES (512 * 1024)
 /* Spread at least this many work items per thread when images are few. */
 #define ITEMS_PER_THREAD 4
+/* Up to this many output channels per group the direct loops beat
+ * im2col + GEMM (measured with gc-bench on 32->3 and 64->1). */
+#ifndef DIRECT_MAX_OUT
+#define DIRECT_MAX_OUT 4
+#endif
+/* Plane kernels work on bands of about this many floats per plane, so an
+ * accumulator and its source rows stay in L1/L2. */
+#define PLANE_FLOATS 12288
 /* Narrower bands than this make the GEMM inefficient. */
 #define MIN_BAND_COLS 128
 
@@ -40,8 +48,10 @@ typedef struct {
   int h, w, oh, ow;
   int kh, kw, stride, pad, dil;
   int kdim;                 /* cg*kh*kw: rows of the column matrix */
-  int pointwise, direct;
+  int pointwise, direct, plane;
   int band_rows, nbands;
+  int wp, halo;             /* plane kernels: padded width, extra rows */
+  int plane_rows, plane_bands;
 } conv_geom;
 
 void
@@ -97,7 +107,17 @@ geom_init (conv_geom *g, const gc_conv2d *l, int n, int h, int w)
   g->dil = l->dilation;
   g->kdim = g->cg * g->kh * g->kw;
   g->pointwise = g->kh == 1 && g->kw == 1 && g->stride == 1 && g->pad == 0;
-  g->direct = g->cg == 1 && !g->pointwise;
+  /* few outputs per group: the GEMM would be a thin M = og product and
+   * im2col would cost more than the arithmetic it feeds */
+  g->direct = !g->pointwise && (g->cg == 1 || g->og <= DIRECT_MAX_OUT);
+  /* stride 1 turns every tap into one long shifted axpy over a padded
+   * plane; strided taps keep the row loops */
+  g->plane = g->direct && g->stride == 1;
+  g->wp = g->w + 2 * g->pad;
+  g->halo = g->dil * (g->kh - 1);
+  int rows = PLANE_FLOATS / (g->wp > 0 ? g->wp : 1);
+  g->plane_rows = rows < 1 ? 1 : rows > g->oh ? g->oh : rows;
+  g->plane_bands = (g->oh + g->plane_rows - 1) / g->plane_rows;
   geom_bands (g, gc_current_threads ());
 }
 
@@ -278,7 +298,8 @@ fwd_gemm_items (void *ctx, int begin, int end, int worker)
   free (col);
 }
 
-/* One output plane per item: out[oy][ox] = sum_k w[k] in[tap(oy, ox, k)]. */
+/* One output plane per item: out[oy][ox] = sum_{c,k} w[c][k] in_c[tap(oy, ox, k)],
+ * a row-wise axpy per tap, so the input rows stay in L1. */
 static void
 fwd_direct_items (void *ctx, int begin, int end, int worker)
 {
@@ -287,36 +308,378 @@ fwd_direct_items (void *ctx, int begin, int end, int worker)
   const int s = g->stride;
   for (int it = begin; it < end; it++) {
     int n = it / g->cout, co = it % g->cout;
-    int ci = co / g->og;      /* one input channel per group */
-    const float *in = c->x + ((size_t) n * g->cin + ci) * g->h * g->w;
-    const float *wk = c->wt + (size_t) co * g->kh * g->kw;
+    int grp = co / g->og;
     float *out = c->y + ((size_t) n * g->cout + co) * g->oh * g->ow;
     float b = c->bias ? c->bias[co] : 0.0f;
     for (size_t j = 0; j < (size_t) g->oh * g->ow; j++)
       out[j] = b;
-    for (int oy = 0; oy < g->oh; oy++) {
-      float *orow = out + (size_t) oy * g->ow;
-      for (int ky = 0; ky < g->kh; ky++) {
-        int iy = oy * s + ky * g->dil - g->pad;
-        if (iy < 0 || iy >= g->h)
-          continue;
-        for (int kx = 0; kx < g->kw; kx++) {
-          float wv = wk[ky * g->kw + kx];
-          int xoff = kx * g->dil - g->pad;
-          int lo, hi;
-          valid_cols (xoff, s, g->w, g->ow, &lo, &hi);
-          const float *irow = in + (size_t) iy * g->w + xoff;
-          if (s == 1) {
-            for (int ox = lo; ox < hi; ox++)
-              orow[ox] += wv * irow[ox];
-          } else {
-            for (int ox = lo; ox < hi; ox++)
-              orow[ox] += wv * irow[ox * s];
+    for (int ci = 0; ci < g->cg; ci++) {
+      const float *in = c->x
+          + ((size_t) n * g->cin + grp * g->cg + ci) * g->h * g->w;
+      const float *wk = c->wt + ((size_t) co * g->cg + ci) * g->kh * g->kw;
+      for (int oy = 0; oy < g->oh; oy++) {
+        float *orow = out + (size_t) oy * g->ow;
+        for (int ky = 0; ky < g->kh; ky++) {
+          int iy = oy * s + ky * g->dil - g->pad;
+          if (iy < 0 || iy >= g->h)
+            continue;
+          for (int kx = 0; kx < g->kw; kx++) {
+            float wv = wk[ky * g->kw + kx];
+            int xoff = kx * g->dil - g->pad;
+            int lo, hi;
+            valid_cols (xoff, s, g->w, g->ow, &lo, &hi);
+            const float *irow = in + (size_t) iy * g->w + xoff;
+            if (s == 1) {
+              for (int ox = lo; ox < hi; ox++)
+                orow[ox] += wv * irow[ox];
+            } else {
+              for (int ox = lo; ox < hi; ox++)
+                orow[ox] += wv * irow[ox * s];
+            }
           }
         }
       }
     }
   }
+}
+
+typedef struct {
+  const conv_geom *g;
+  const float *dy, *wt, *x;
+  float *dx;
+  float **dw_slots;         /* per worker weight-gradient accumulators */
+  float *dw_main;           /* worker 0 accumulates here directly */
+  size_t dw_size;
+} bwd_ctx;
+
+/* ---- plane kernels: stride 1, few outputs per group ---------------------
+ * Input rows are copied into a zero-padded band of width wp = w + 2 pad.
+ * On that layout output pixel (r, ox) and tap (ky, kx) read index
+ * (r + ky dil) wp + ox + kx dil, so a whole band is a sum of shifted
+ * planes: acc_o[j] += sum_{s,t} w(o, s, t) src_s[j + off_t], j < rows wp.
+ * Columns ox >= ow of the accumulator are junk and dropped. Buffers carry
+ * slack zeros on both sides so junk columns never read outside them.
+ * The kernel keeps up to 4 outputs x 16 floats in registers, so each
+ * loaded source vector feeds up to 8 FMAs: without that blocking the
+ * loop is bound by loads and stores of the accumulator. */
+
+typedef float vf8 __attribute__ ((vector_size (32), aligned (4)));
+#define PLANE_BLOCK_OUT 4
+#define PLANE_CHUNK 16
+
+static size_t
+plane_slack (const conv_geom *g)
+{
+  return (size_t) g->dil * (g->kw - 1) + PLANE_CHUNK;
+}
+
+typedef struct {
+  const float *src;         /* first source plane (already offset) */
+  size_t src_stride;        /* floats between source planes */
+  int nsrc, taps;
+  const ptrdiff_t *offs;    /* per tap */
+  const float *w[PLANE_BLOCK_OUT];      /* per output: weights of source 0 */
+  size_t w_src_stride;      /* floats between sources in a weight row */
+  float *acc[PLANE_BLOCK_OUT];
+  size_t len;               /* multiple of PLANE_CHUNK */
+} plane_job;
+
+static inline __attribute__ ((always_inline)) void
+plane_kernel_n (const plane_job *pj, const int nout)
+{
+  for (size_t j = 0; j < pj->len; j += PLANE_CHUNK) {
+    vf8 a0[PLANE_BLOCK_OUT], a1[PLANE_BLOCK_OUT];
+    for (int o = 0; o < nout; o++) {
+      a0[o] = *(const vf8 *) (pj->acc[o] + j);
+      a1[o] = *(const vf8 *) (pj->acc[o] + j + 8);
+    }
+    for (int s = 0; s < pj->nsrc; s++) {
+      const float *src = pj->src + s * pj->src_stride + j;
+      size_t wo = s * pj->w_src_stride;
+      for (int t = 0; t < pj->taps; t++) {
+        const float *p = src + pj->offs[t];
+        vf8 x0 = *(const vf8 *) p, x1 = *(const vf8 *) (p + 8);
+        for (int o = 0; o < nout; o++) {
+          float wv = pj->w[o][wo + t];
+          a0[o] += wv * x0;
+          a1[o] += wv * x1;
+        }
+      }
+    }
+    for (int o = 0; o < nout; o++) {
+      *(vf8 *) (pj->acc[o] + j) = a0[o];
+      *(vf8 *) (pj->acc[o] + j + 8) = a1[o];
+    }
+  }
+}
+
+/* One constant-count copy per block size so the output loop unrolls. */
+static void
+plane_kernel (const plane_job *pj, int nout)
+{
+  switch (nout) {
+    case 1: plane_kernel_n (pj, 1); break;
+    case 2: plane_kernel_n (pj, 2); break;
+    case 3: plane_kernel_n (pj, 3); break;
+    default: plane_kernel_n (pj, 4); break;
+  }
+}
+
+/* Rows iy0 .. iy0 + nrows - 1 of one plane, zero padded to width wp
+ * (zeros above and below the image too), followed by slack zeros. */
+static void
+pad_plane_rows (const conv_geom *g, const float *plane, int iy0, int nrows,
+    float *dst)
+{
+  for (int r = 0; r < nrows; r++, dst += g->wp) {
+    int iy = iy0 + r;
+    if (iy < 0 || iy >= g->h) {
+      memset (dst, 0, g->wp * sizeof (float));
+      continue;
+    }
+    memset (dst, 0, g->pad * sizeof (float));
+    memcpy (dst + g->pad, plane + (size_t) iy * g->w, g->w * sizeof (float));
+    memset (dst + g->pad + g->w, 0, g->pad * sizeof (float));
+  }
+  memset (dst, 0, plane_slack (g) * sizeof (float));
+}
+
+/* Rows r0 .. r0 + nrows - 1 of an output-gradient plane at width wp with
+ * zero junk columns and zero rows outside [0, oh); slack zeros before and
+ * after (dst points past the front slack). */
+static void
+pad_grad_rows (const conv_geom *g, const float *plane, int r0, int nrows,
+    float *dst)
+{
+  memset (dst - plane_slack (g), 0, plane_slack (g) * sizeof (float));
+  for (int r = 0; r < nrows; r++, dst += g->wp) {
+    int oy = r0 + r;
+    if (oy < 0 || oy >= g->oh) {
+      memset (dst, 0, g->wp * sizeof (float));
+      continue;
+    }
+    memcpy (dst, plane + (size_t) oy * g->ow, g->ow * sizeof (float));
+    memset (dst + g->ow, 0, (g->wp - g->ow) * sizeof (float));
+  }
+  memset (dst, 0, plane_slack (g) * sizeof (float));
+}
+
+static size_t
+round_chunk (size_t n)
+{
+  return (n + PLANE_CHUNK - 1) / PLANE_CHUNK * PLANE_CHUNK;
+}
+
+/* Item = (image, group, band of output rows): all og outputs of the group
+ * from one padded copy of its cg input planes. */
+static void
+plane_fwd_items (void *ctx, int begin, int end, int worker)
+{
+  const fwd_ctx *c = ctx;
+  const conv_geom *g = c->g;
+  const int taps = g->kh * g->kw;
+  size_t pstride = (size_t) (g->plane_rows + g->halo) * g->wp
+      + plane_slack (g);
+  size_t acc_len = round_chunk ((size_t) g->plane_rows * g->wp);
+  float *bufx = malloc ((size_t) g->cg * pstride * sizeof (float));
+  float *acc = malloc (PLANE_BLOCK_OUT * acc_len * sizeof (float));
+  ptrdiff_t *offs = malloc (taps * sizeof (ptrdiff_t));
+  if (!bufx || !acc || !offs)
+    goto out;
+  for (int ky = 0; ky < g->kh; ky++)
+    for (int kx = 0; kx < g->kw; kx++)
+      offs[ky * g->kw + kx] = (ptrdiff_t) ky * g->dil * g->wp + kx * g->dil;
+
+  for (int it = begin; it < end; it++) {
+    int band = it % g->plane_bands;
+    int grp = (it / g->plane_bands) % g->groups;
+    int n = it / g->plane_bands / g->groups;
+    int oy0 = band * g->plane_rows;
+    int rows = oy0 + g->plane_rows < g->oh ? g->plane_rows : g->oh - oy0;
+    const float *xg = c->x + ((size_t) n * g->cin + grp * g->cg) * g->h * g->w;
+    for (int ci = 0; ci < g->cg; ci++)
+      pad_plane_rows (g, xg + (size_t) ci * g->h * g->w, oy0 - g->pad,
+          rows + g->halo, bufx + ci * pstride);
+    plane_job pj = { bufx, pstride, g->cg, taps, offs, { 0 }, taps, { 0 },
+      round_chunk ((size_t) rows * g->wp) };
+    for (int o0 = 0; o0 < g->og; o0 += PLANE_BLOCK_OUT) {
+      int nout = g->og - o0 < PLANE_BLOCK_OUT ? g->og - o0 : PLANE_BLOCK_OUT;
+      for (int o = 0; o < nout; o++) {
+        int co = grp * g->og + o0 + o;
+        float b = c->bias ? c->bias[co] : 0.0f;
+        pj.acc[o] = acc + o * acc_len;
+        pj.w[o] = c->wt + (size_t) co * g->cg * taps;
+        for (size_t j = 0; j < pj.len; j++)
+          pj.acc[o][j] = b;
+      }
+      plane_kernel (&pj, nout);
+      for (int o = 0; o < nout; o++) {
+        int co = grp * g->og + o0 + o;
+        float *out = c->y + ((size_t) n * g->cout + co) * g->oh * g->ow
+            + (size_t) oy0 * g->ow;
+        for (int r = 0; r < rows; r++)
+          memcpy (out + (size_t) r * g->ow, pj.acc[o] + (size_t) r * g->wp,
+              g->ow * sizeof (float));
+      }
+    }
+  }
+out:
+  free (bufx);
+  free (acc);
+  free (offs);
+}
+
+/* Input gradient, item = (image, group, band of input rows). In padded
+ * coordinates dx_pad[q] = sum_{co,t} w[co][ci][t] dy_pad[q - off_t]: a
+ * gather over the og output-gradient planes (rows shifted by the halo),
+ * so it is the same kernel with sources and outputs exchanged. */
+static void
+plane_grad_input_items (void *ctx, int begin, int end, int worker)
+{
+  const bwd_ctx *c = ctx;
+  const conv_geom *g = c->g;
+  const int taps = g->kh * g->kw;
+  const int hp = g->h + 2 * g->pad;     /* padded rows = oh + halo */
+  size_t slack = plane_slack (g);
+  size_t pstride = (size_t) (g->plane_rows + g->halo) * g->wp + 2 * slack;
+  size_t acc_len = round_chunk ((size_t) g->plane_rows * g->wp);
+  int bands = (hp + g->plane_rows - 1) / g->plane_rows;
+  float *bufdy = malloc ((size_t) g->og * pstride * sizeof (float));
+  float *acc = malloc (PLANE_BLOCK_OUT * acc_len * sizeof (float));
+  ptrdiff_t *offs = malloc (taps * sizeof (ptrdiff_t));
+  if (!bufdy || !acc || !offs)
+    goto out;
+  for (int ky = 0; ky < g->kh; ky++)
+    for (int kx = 0; kx < g->kw; kx++)
+      offs[ky * g->kw + kx] = (ptrdiff_t) (g->halo - ky * g->dil) * g->wp
+          - kx * g->dil;
+
+  for (int it = begin; it < end; it++) {
+    int band = it % bands;
+    int grp = (it / bands) % g->groups;
+    int n = it / bands / g->groups;
+    int q0 = band * g->plane_rows;            /* first padded row */
+    int rows = q0 + g->plane_rows < hp ? g->plane_rows : hp - q0;
+    /* padded row q reads output rows q - halo .. q */
+    for (int o = 0; o < g->og; o++) {
+      const float *dyp = c->dy
+          + ((size_t) n * g->cout + grp * g->og + o) * g->oh * g->ow;
+      pad_grad_rows (g, dyp, q0 - g->halo, rows + g->halo,
+          bufdy + o * pstride + slack);
+    }
+    plane_job pj = { bufdy + slack, pstride, g->og, taps, offs, { 0 },
+      (size_t) g->cg * taps, { 0 }, round_chunk ((size_t) rows * g->wp) };
+    for (int c0 = 0; c0 < g->cg; c0 += PLANE_BLOCK_OUT) {
+      int nout = g->cg - c0 < PLANE_BLOCK_OUT ? g->cg - c0 : PLANE_BLOCK_OUT;
+      for (int o = 0; o < nout; o++) {
+        pj.acc[o] = acc + o * acc_len;
+        pj.w[o] = c->wt + ((size_t) grp * g->og * g->cg + c0 + o) * taps;
+        memset (pj.acc[o], 0, pj.len * sizeof (float));
+      }
+      plane_kernel (&pj, nout);
+      /* keep the rows that are inside the image */
+      for (int o = 0; o < nout; o++) {
+        float *dxp = c->dx + ((size_t) n * g->cin + grp * g->cg + c0 + o)
+            * g->h * g->w;
+        for (int r = 0; r < rows; r++) {
+          int iy = q0 + r - g->pad;
+          if (iy < 0 || iy >= g->h)
+            continue;
+          memcpy (dxp + (size_t) iy * g->w,
+              pj.acc[o] + (size_t) r * g->wp + g->pad, g->w * sizeof (float));
+        }
+      }
+    }
+  }
+out:
+  free (bufdy);
+  free (acc);
+  free (offs);
+}
+
+/* Weight gradient, item = one input channel (all og outputs of its
+ * group): dW[o][t] = sum_j dy_o[j] x_pad[j + off_t] over every band of
+ * every image, with junk columns of dy zero. Blocks of 4 outputs x 4 taps
+ * stay in 16 vector registers; missing outputs read a zero plane and
+ * missing taps are computed at offset 0 and dropped. */
+static void
+plane_grad_weight_items (void *ctx, int begin, int end, int worker)
+{
+  const bwd_ctx *c = ctx;
+  const conv_geom *g = c->g;
+  const int taps = g->kh * g->kw;
+  size_t slack = plane_slack (g);
+  size_t xstride = (size_t) (g->plane_rows + g->halo) * g->wp + slack;
+  size_t dystride = (size_t) g->plane_rows * g->wp + 2 * slack;
+  int nblk = (g->og + 3) / 4 * 4, tblk = (taps + 3) / 4 * 4;
+  float *bufx = malloc (xstride * sizeof (float));
+  float *bufdy = malloc ((size_t) (g->og + 1) * dystride * sizeof (float));
+  ptrdiff_t *offs = calloc (tblk, sizeof (ptrdiff_t));
+  double *sum = malloc ((size_t) nblk * tblk * sizeof (double));
+  if (!bufx || !bufdy || !offs || !sum)
+    goto out;
+  for (int ky = 0; ky < g->kh; ky++)
+    for (int kx = 0; kx < g->kw; kx++)
+      offs[ky * g->kw + kx] = (ptrdiff_t) ky * g->dil * g->wp + kx * g->dil;
+  float *zero = bufdy + (size_t) g->og * dystride;
+  memset (zero, 0, dystride * sizeof (float));
+
+  for (int ci = begin; ci < end; ci++) {
+    int grp = ci / g->cg, cl = ci % g->cg;
+    memset (sum, 0, (size_t) nblk * tblk * sizeof (double));
+    for (int n = 0; n < g->n; n++) {
+      const float *xp = c->x + ((size_t) n * g->cin + ci) * g->h * g->w;
+      for (int oy0 = 0; oy0 < g->oh; oy0 += g->plane_rows) {
+        int rows = oy0 + g->plane_rows < g->oh ? g->plane_rows : g->oh - oy0;
+        size_t len = round_chunk ((size_t) rows * g->wp);
+        pad_plane_rows (g, xp, oy0 - g->pad, rows + g->halo, bufx);
+        for (int o = 0; o < g->og; o++)
+          pad_grad_rows (g, c->dy + ((size_t) n * g->cout + grp * g->og + o)
+              * g->oh * g->ow, oy0, rows, bufdy + o * dystride + slack);
+        for (int o0 = 0; o0 < g->og; o0 += 4) {
+          const float *dy[4];
+          for (int o = 0; o < 4; o++)
+            dy[o] = o0 + o < g->og ? bufdy + (o0 + o) * dystride + slack
+                : zero;
+          for (int t0 = 0; t0 < taps; t0 += 4) {
+            const float *xs[4];
+            for (int t = 0; t < 4; t++)
+              xs[t] = bufx + offs[t0 + t];
+            vf8 a[4][4];
+            memset (a, 0, sizeof a);
+            for (size_t j = 0; j < len; j += 8) {
+              vf8 x[4], d[4];
+              for (int t = 0; t < 4; t++)
+                x[t] = *(const vf8 *) (xs[t] + j);
+              for (int o = 0; o < 4; o++)
+                d[o] = *(const vf8 *) (dy[o] + j);
+              for (int o = 0; o < 4; o++)
+                for (int t = 0; t < 4; t++)
+                  a[o][t] += d[o] * x[t];
+            }
+            for (int o = 0; o < 4; o++)
+              for (int t = 0; t < 4; t++) {
+                float h = 0.0f;
+                for (int k = 0; k < 8; k++)
+                  h += a[o][t][k];
+                sum[(size_t) (o0 + o) * tblk + t0 + t] += h;
+              }
+          }
+        }
+      }
+    }
+    for (int o = 0; o < g->og; o++) {
+      float *dw = c->dw_main
+          + ((size_t) (grp * g->og + o) * g->cg + cl) * taps;
+      for (int t = 0; t < taps; t++)
+        dw[t] += (float) sum[(size_t) o * tblk + t];
+    }
+  }
+out:
+  free (bufx);
+  free (bufdy);
+  free (offs);
+  free (sum);
 }
 
 static void
@@ -331,7 +694,10 @@ conv_forward (gc_conv2d *l, const gc_tensor *x, gc_tensor *y, int use_bias)
   fwd_ctx c = { &g, x->data, l->weight.w,
     use_bias && l->has_bias && l->bias.w ? l->bias.w : NULL, y->data };
   int threads = gc_current_threads ();
-  if (g.direct) {
+  if (g.plane) {
+    gc_parallel_for (threads, g.n * g.groups * g.plane_bands,
+        plane_fwd_items, &c);
+  } else if (g.direct) {
     gc_parallel_for (threads, g.n * g.cout, fwd_direct_items, &c);
   } else {
     int items = g.n * g.nbands;
@@ -391,14 +757,6 @@ gc_conv2d_forward_ref (gc_conv2d *l, const gc_tensor *x, gc_tensor *y)
 
 /* ---- input gradient ----------------------------------------------------- */
 
-typedef struct {
-  const conv_geom *g;
-  const float *dy, *wt, *x;
-  float *dx;
-  float **dw_slots;         /* per worker weight-gradient accumulators */
-  float *dw_main;           /* worker 0 accumulates here directly */
-  size_t dw_size;
-} bwd_ctx;
 
 /* One image per item, so overlapping col2im bands stay in one thread. */
 static void
@@ -453,11 +811,12 @@ grad_input_direct_items (void *ctx, int begin, int end, int worker)
   const int s = g->stride;
   for (int it = begin; it < end; it++) {
     int n = it / g->cin, ci = it % g->cin;
+    int grp = ci / g->cg, cl = ci % g->cg;
     float *dxp = c->dx + ((size_t) n * g->cin + ci) * g->h * g->w;
     memset (dxp, 0, (size_t) g->h * g->w * sizeof (float));
-    for (int co = ci * g->og; co < (ci + 1) * g->og; co++) {
+    for (int co = grp * g->og; co < (grp + 1) * g->og; co++) {
       const float *dyp = c->dy + ((size_t) n * g->cout + co) * g->oh * g->ow;
-      const float *wk = c->wt + (size_t) co * g->kh * g->kw;
+      const float *wk = c->wt + ((size_t) co * g->cg + cl) * g->kh * g->kw;
       for (int oy = 0; oy < g->oh; oy++) {
         const float *drow = dyp + (size_t) oy * g->ow;
         for (int ky = 0; ky < g->kh; ky++) {
@@ -513,7 +872,11 @@ gc_conv2d_grad_input_ (const gc_conv2d *l, const gc_tensor *dy, int h, int w,
   geom_init (&g, l, dy->n, h, w);
   bwd_ctx c = { &g, dy->data, l->weight.w, NULL, dx->data, NULL, NULL, 0 };
   int threads = gc_current_threads ();
-  if (g.direct)
+  if (g.plane)
+    gc_parallel_for (threads, g.n * g.groups
+        * ((g.h + 2 * g.pad + g.plane_rows - 1) / g.plane_rows),
+        plane_grad_input_items, &c);
+  else if (g.direct)
     gc_parallel_for (threads, g.n * g.cin, grad_input_direct_items, &c);
   else if (g.n >= threads)
     gc_parallel_for (threads, g.n, grad_input_gemm_items, &c);
@@ -574,7 +937,7 @@ grad_weight_gemm_items (void *ctx, int begin, int end, int worker)
   free (col);
 }
 
-/* One output channel per item: its kh*kw weights see every image. */
+/* One output channel per item: its cg*kh*kw weights see every image. */
 static void
 grad_weight_direct_items (void *ctx, int begin, int end, int worker)
 {
@@ -582,36 +945,40 @@ grad_weight_direct_items (void *ctx, int begin, int end, int worker)
   const conv_geom *g = c->g;
   const int s = g->stride;
   for (int co = begin; co < end; co++) {
-    int ci = co / g->og;
-    float *dwk = c->dw_main + (size_t) co * g->kh * g->kw;
-    for (int ky = 0; ky < g->kh; ky++)
-      for (int kx = 0; kx < g->kw; kx++) {
-        int xoff = kx * g->dil - g->pad;
-        int lo, hi;
-        valid_cols (xoff, s, g->w, g->ow, &lo, &hi);
-        double acc = 0.0;
-        for (int n = 0; n < g->n; n++) {
-          const float *in = c->x + ((size_t) n * g->cin + ci) * g->h * g->w;
-          const float *dyp = c->dy + ((size_t) n * g->cout + co) * g->oh * g->ow;
-          for (int oy = 0; oy < g->oh; oy++) {
-            int iy = oy * s + ky * g->dil - g->pad;
-            if (iy < 0 || iy >= g->h)
-              continue;
-            const float *irow = in + (size_t) iy * g->w + xoff;
-            const float *drow = dyp + (size_t) oy * g->ow;
-            float row = 0.0f;
-            if (s == 1) {
-              for (int ox = lo; ox < hi; ox++)
-                row += drow[ox] * irow[ox];
-            } else {
-              for (int ox = lo; ox < hi; ox++)
-                row += drow[ox] * irow[ox * s];
+    int grp = co / g->og;
+    for (int ci = 0; ci < g->cg; ci++) {
+      float *dwk = c->dw_main + ((size_t) co * g->cg + ci) * g->kh * g->kw;
+      for (int ky = 0; ky < g->kh; ky++)
+        for (int kx = 0; kx < g->kw; kx++) {
+          int xoff = kx * g->dil - g->pad;
+          int lo, hi;
+          valid_cols (xoff, s, g->w, g->ow, &lo, &hi);
+          double acc = 0.0;
+          for (int n = 0; n < g->n; n++) {
+            const float *in = c->x
+                + ((size_t) n * g->cin + grp * g->cg + ci) * g->h * g->w;
+            const float *dyp = c->dy
+                + ((size_t) n * g->cout + co) * g->oh * g->ow;
+            for (int oy = 0; oy < g->oh; oy++) {
+              int iy = oy * s + ky * g->dil - g->pad;
+              if (iy < 0 || iy >= g->h)
+                continue;
+              const float *irow = in + (size_t) iy * g->w + xoff;
+              const float *drow = dyp + (size_t) oy * g->ow;
+              float row = 0.0f;
+              if (s == 1) {
+                for (int ox = lo; ox < hi; ox++)
+                  row += drow[ox] * irow[ox];
+              } else {
+                for (int ox = lo; ox < hi; ox++)
+                  row += drow[ox] * irow[ox * s];
+              }
+              acc += row;
             }
-            acc += row;
           }
+          dwk[ky * g->kw + kx] += (float) acc;
         }
-        dwk[ky * g->kw + kx] += (float) acc;
-      }
+    }
   }
 }
 
@@ -626,7 +993,14 @@ gc_conv2d_grad_weight_ (gc_conv2d *l, const gc_tensor *x, const gc_tensor *dy)
   int threads = gc_current_threads ();
   bwd_ctx c = { &g, dy->data, l->weight.w, x->data, NULL, NULL, l->weight.g,
     l->weight.n };
-  if (g.direct) {
+  /* the weight gradient of a few-output conv is a GEMM with M = og and a
+   * long K, which OpenBLAS still runs well; only one input channel per
+   * group leaves too little for a GEMM */
+  if (g.plane && g.cg > 1) {
+    gc_parallel_for (threads, g.cin, plane_grad_weight_items, &c);
+    return;
+  }
+  if (g.direct && (g.cg == 1 || g.plane)) {
     gc_parallel_for (threads, g.cout, grad_weight_direct_items, &c);
     return;
   }

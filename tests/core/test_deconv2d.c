@@ -108,6 +108,8 @@ main (void)
     { 3, 7, 4, 2, 1, 0, 1, 1, 2, 5, 7 },     /* the usual 2x upsampler */
     { 7, 3, 3, 2, 1, 1, 1, 0, 3, 5, 7 },     /* output padding */
     { 13, 7, 3, 1, 1, 0, 1, 1, 1, 9, 11 },   /* stride 1 */
+    { 3, 7, 3, 1, 1, 0, 1, 1, 2, 5, 7 },     /* stride 1, few inputs: plane */
+    { 2, 5, 5, 1, 0, 0, 1, 0, 1, 6, 9 },     /* stride 1, no padding */
     { 7, 1, 5, 3, 2, 2, 1, 1, 2, 4, 5 },     /* one output channel, stride 3 */
     { 1, 3, 4, 2, 1, 0, 1, 1, 2, 5, 7 },     /* one input channel */
     { 6, 9, 4, 2, 1, 0, 3, 1, 2, 5, 7 },     /* grouped */
