@@ -4,6 +4,7 @@
  * files fail cleanly. */
 #include "tcheck.h"
 #include "png_check.h"
+#include "wav_write.h"
 
 #include "gt.h"
 #include "gt_png.h"
@@ -15,34 +16,9 @@
 #include <sys/stat.h>
 
 static void
-put_le (FILE *f, uint32_t v, int bytes)
-{
-  for (int i = 0; i < bytes; i++)
-    fputc ((v >> (8 * i)) & 0xff, f);
-}
-
-/* 16-bit PCM stereo WAV. */
-static void
 write_wav (const char *path, const int16_t *lr, int frames, int rate)
 {
-  FILE *f = fopen (path, "wb");
-  REQUIRE (f, "cannot write %s", path);
-  uint32_t data = frames * 4;
-  fwrite ("RIFF", 1, 4, f);
-  put_le (f, 36 + data, 4);
-  fwrite ("WAVEfmt ", 1, 8, f);
-  put_le (f, 16, 4);
-  put_le (f, 1, 2);             /* PCM */
-  put_le (f, 2, 2);             /* channels */
-  put_le (f, rate, 4);
-  put_le (f, rate * 4, 4);
-  put_le (f, 4, 2);
-  put_le (f, 16, 2);
-  fwrite ("data", 1, 4, f);
-  put_le (f, data, 4);
-  for (int i = 0; i < 2 * frames; i++)
-    put_le (f, (uint16_t) lr[i], 2);
-  fclose (f);
+  REQUIRE (wav_write (path, lr, frames, 2, rate) == 0, "cannot write %s", path);
 }
 
 static long
