@@ -488,7 +488,7 @@ gt_recipe_style (gt_ctx *c)
   float lr_d = (float) gt_opt_float (c, "lr_d", 2e-4);
   float w_adv = (float) gt_opt_float (c, "w_adv", 0.1);
   float w_style = (float) gt_opt_float (c, "w_style", 1.0);
-  float w_content = (float) gt_opt_float (c, "w_content", 1.0);
+  float w_content = (float) gt_opt_float (c, "w_content", 1.5);
   float w_temporal = (float) gt_opt_float (c, "w_temporal", 4.0);
   float noise = (float) gt_opt_float (c, "noise", 0.02);
   float ema_decay = (float) gt_opt_float (c, "ema", 0.998);
