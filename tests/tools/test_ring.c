@@ -5,6 +5,8 @@
  *  - exact resume: 2N steps in one run equal N steps + resume for N more,
  *    bit for bit (checkpoint file, model tensors, logged losses), even when
  *    the log holds rows past the checkpoint (a crash);
+ *  - Ctrl-C saves a checkpoint and exits 130, and resuming from it is
+ *    exact too;
  *  - bad command lines and a damaged checkpoint fail cleanly. */
 #include "tcheck.h"
 #include "png_check.h"
@@ -12,6 +14,7 @@
 #include "gancore.h"
 
 #include <math.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -19,6 +22,28 @@
 
 extern char **environ;
 static const char *gan_train;
+
+static pid_t
+spawn (const char **argv)
+{
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init (&fa);
+  /* Progress goes to stderr; keep the test log short. */
+  posix_spawn_file_actions_addopen (&fa, 1, "/dev/null", O_WRONLY, 0);
+  pid_t pid;
+  int rc = posix_spawn (&pid, gan_train, &fa, NULL, (char **) argv, environ);
+  posix_spawn_file_actions_destroy (&fa);
+  return rc == 0 ? pid : -1;
+}
+
+static int
+wait_status (pid_t pid)
+{
+  int st;
+  if (pid < 0 || waitpid (pid, &st, 0) != pid)
+    return -1;
+  return WIFEXITED (st) ? WEXITSTATUS (st) : -1;
+}
 
 /* Run gan-train with a NULL-terminated list of arguments; exit status. */
 static int
@@ -33,18 +58,7 @@ run (const char *first, ...)
     argv[argc++] = a;
   va_end (ap);
   argv[argc] = NULL;
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init (&fa);
-  /* Progress goes to stderr; keep the test log short. */
-  posix_spawn_file_actions_addopen (&fa, 1, "/dev/null", O_WRONLY, 0);
-  pid_t pid;
-  int rc = posix_spawn (&pid, gan_train, &fa, NULL, (char **) argv, environ);
-  posix_spawn_file_actions_destroy (&fa);
-  if (rc != 0)
-    return -1;
-  int st;
-  waitpid (pid, &st, 0);
-  return WIFEXITED (st) ? WEXITSTATUS (st) : -1;
+  return wait_status (spawn (argv));
 }
 
 /* log.csv rows: step and the three losses (time column skipped). */
@@ -240,6 +254,48 @@ test_resume (const char *dir)
           "--quiet", "--resume", NULL) == 1, "damaged checkpoint accepted");
 }
 
+/* Ctrl-C checkpoints and exits 130; resuming from there is still exact. */
+static void
+test_interrupt (const char *dir)
+{
+  char ri[512], rs[512], pi[700], ps[700], mi[700], ms[700];
+  snprintf (ri, sizeof ri, "%s/interrupted", dir);
+  snprintf (rs, sizeof rs, "%s/straight", dir);
+  snprintf (mi, sizeof mi, "%s/interrupted.safetensors", dir);
+  snprintf (ms, sizeof ms, "%s/straight.safetensors", dir);
+  const char *argv[] = { gan_train, "ring", "--steps", "100000000",
+    "--run-dir", ri, "--out", mi, "--threads", "1", "--quiet", NULL };
+  pid_t pid = spawn (argv);
+  REQUIRE (pid > 0, "cannot start gan-train");
+  /* The log appears after the first step, when the handler is in place. */
+  snprintf (pi, sizeof pi, "%s/log.csv", ri);
+  for (int i = 0; i < 500 && access (pi, F_OK) != 0; i++)
+    usleep (20000);
+  usleep (100000);
+  kill (pid, SIGINT);
+  CHECK (wait_status (pid) == 130, "an interrupted run should exit 130");
+
+  gc_model_file m;
+  memset (&m, 0, sizeof m);
+  snprintf (pi, sizeof pi, "%s/ckpt.safetensors", ri);
+  REQUIRE (gc_model_load (&m, pi) == 0, "no checkpoint after Ctrl-C: %s",
+      gc_last_error ());
+  long at = gc_model_meta_get_int (&m, "step", -1);
+  gc_model_free (&m);
+  REQUIRE (at > 0, "checkpoint step %ld", at);
+  char steps[32];
+  snprintf (steps, sizeof steps, "%ld", at + 40);
+  REQUIRE (run ("ring", "--steps", steps, "--run-dir", ri, "--out", mi,
+          "--threads", "1", "--quiet", "--resume", NULL) == 0,
+      "resume after Ctrl-C failed");
+  REQUIRE (run ("ring", "--steps", steps, "--run-dir", rs, "--out", ms,
+          "--threads", "1", "--quiet", NULL) == 0, "straight run failed");
+  snprintf (ps, sizeof ps, "%s/ckpt.safetensors", rs);
+  CHECK (same_file (pi, ps), "interrupted + resumed differs from straight "
+      "(interrupted at step %ld)", at);
+  CHECK (same_tensors (mi, ms), "exported weights differ");
+}
+
 static void
 test_command_line (const char *dir)
 {
@@ -267,6 +323,7 @@ main (int argc, char **argv)
   freopen ("/dev/null", "w", stderr);
   test_smoke (dir);
   test_resume (dir);
+  test_interrupt (dir);
   test_command_line (dir);
   tcheck_rmtree (dir);
   free (dir);

@@ -4,6 +4,7 @@
 #include "gt.h"
 #include "recipes.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -52,7 +53,9 @@ usage (FILE *f)
       "  --cache DIR       decoded-media cache (default cache); --no-cache\n"
       "  --log-every N     progress line period (default 50)\n"
       "  --quiet           no progress output\n"
-      "  --set key=value   recipe setting (repeatable)\n");
+      "  --set key=value   recipe setting (repeatable)\n"
+      "\n"
+      "Ctrl-C saves a checkpoint and stops; --resume continues exactly.\n");
 }
 
 static void
@@ -60,6 +63,25 @@ list_recipes (void)
 {
   for (const recipe_entry *r = recipes; r->name; r++)
     printf ("%-10s %s\n", r->name, r->what);
+}
+
+/* First Ctrl-C: finish the step, checkpoint, exit. A second one kills. */
+static void
+on_signal (int sig)
+{
+  gt_request_stop ();
+  signal (sig, SIG_DFL);
+}
+
+static void
+install_handlers (void)
+{
+  struct sigaction sa;
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
 }
 
 static double
@@ -107,6 +129,7 @@ main (int argc, char **argv)
   if (c.threads > 0)
     gc_set_default_threads (c.threads);
   c.t_start = monotonic_s ();
+  install_handlers ();
   int rc = r->fn (&c);
   if (rc != 0)
     fprintf (stderr, "gan-train: recipe '%s' failed: %s\n", r->name,

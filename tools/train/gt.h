@@ -101,8 +101,15 @@ int gt_checkpoint_save (gt_ctx *c, long step, gc_param_list *state,
 /* On --resume: load run_dir/ckpt.safetensors into state and rng, return the
  * step to continue from (0 if there is none). -1 on a bad checkpoint. */
 long gt_checkpoint_load (gt_ctx *c, gc_param_list *state, gc_rng *rng);
-/* True when a checkpoint is due after this step. */
+/* True when a checkpoint is due after this step (also when a stop was
+ * requested: the checkpoint saved then ends the program, see below). */
 int gt_checkpoint_due (gt_ctx *c, long step);
+/* Ctrl-C: gan-train's SIGINT/SIGTERM handler calls gt_request_stop; the
+ * next gt_checkpoint_due is true and gt_checkpoint_save, once the file is
+ * written, draws the plot and exits with status 130, so an interrupted run
+ * loses nothing and continues exactly with --resume. Async-signal-safe. */
+void gt_request_stop (void);
+int gt_stop_requested (void);
 
 /* Export the inference model to ctx->out_path with metadata: the recipe
  * adds its architecture keys (kv, NULL-terminated); the frame adds

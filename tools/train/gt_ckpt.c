@@ -8,12 +8,27 @@
  * round trip is exact whatever the loader does with float bit patterns. */
 #include "gt.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #define CKPT_ARCH "gan-train-checkpoint"
+
+static volatile sig_atomic_t stop_requested;
+
+void
+gt_request_stop (void)
+{
+  stop_requested = 1;
+}
+
+int
+gt_stop_requested (void)
+{
+  return stop_requested != 0;
+}
 
 static void
 ckpt_path (gt_ctx *c, char *buf, size_t n)
@@ -24,6 +39,8 @@ ckpt_path (gt_ctx *c, char *buf, size_t n)
 int
 gt_checkpoint_due (gt_ctx *c, long step)
 {
+  if (stop_requested)
+    return 1;
   if (c->steps > 0 && step >= c->steps)
     return 1;
   return c->ckpt_every > 0 && step > 0 && step % c->ckpt_every == 0;
@@ -79,6 +96,11 @@ gt_checkpoint_save (gt_ctx *c, long step, gc_param_list *state,
   gc_param_free (&p_step);
   /* Keep the plot as fresh as the checkpoint; a plot failure is harmless. */
   gt_log_plot (c);
+  if (rc == 0 && stop_requested) {
+    fprintf (stderr, "\n[%s] interrupted: checkpoint at step %ld in %s; "
+        "continue with --resume\n", c->recipe, step, path);
+    exit (130);
+  }
   return rc;
 }
 
