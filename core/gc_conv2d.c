@@ -26,9 +26,10 @@
 /* Spread at least this many work items per thread when images are few. */
 #define ITEMS_PER_THREAD 4
 /* Up to this many output channels per group the direct loops beat
- * im2col + GEMM (measured with gc-bench on 32->3 and 64->1). */
+ * im2col + GEMM (measured on 32->3 .. 32->12 at 180x320: the plane kernels
+ * win up to 8 outputs, forward and backward, and lose from 12). */
 #ifndef DIRECT_MAX_OUT
-#define DIRECT_MAX_OUT 4
+#define DIRECT_MAX_OUT 8
 #endif
 /* Plane kernels work on bands of about this many floats per plane, so an
  * accumulator and its source rows stay in L1/L2. */
@@ -116,6 +117,15 @@ geom_init (conv_geom *g, const gc_conv2d *l, int n, int h, int w)
   g->wp = g->w + 2 * g->pad;
   g->halo = g->dil * (g->kh - 1);
   int rows = PLANE_FLOATS / (g->wp > 0 ? g->wp : 1);
+  int threads = gc_current_threads ();
+  int units = g->n * g->groups;
+  if (threads > 1 && units < 2 * threads) {
+    /* a few small images: cut them into bands so every thread has work */
+    int want = (2 * threads + units - 1) / units;
+    int r = (g->oh + want - 1) / want;
+    if (r < rows)
+      rows = r;
+  }
   g->plane_rows = rows < 1 ? 1 : rows > g->oh ? g->oh : rows;
   g->plane_bands = (g->oh + g->plane_rows - 1) / g->plane_rows;
   geom_bands (g, gc_current_threads ());

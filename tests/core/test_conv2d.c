@@ -243,7 +243,9 @@ main (void)
     { 7, 2, 3, 1, 0, 2, 1, 0, 1, 9, 11 },    /* few outputs, no pad, dil 2 */
     { 8, 4, 3, 1, 3, 1, 2, 1, 2, 5, 7 },     /* pad beyond the kernel reach */
     { 6, 4, 5, 1, 2, 1, 1, 1, 2, 8, 9 },     /* 25 taps in blocks of 4 */
-    { 6, 5, 5, 1, 2, 1, 1, 0, 1, 8, 9 },     /* 5 outputs: back to GEMM */
+    { 6, 5, 5, 1, 2, 1, 1, 0, 1, 8, 9 },     /* 5 outputs: 4 + 1 block */
+    { 3, 11, 3, 1, 1, 1, 1, 1, 2, 5, 7 },    /* 11 outputs: im2col + GEMM */
+    { 13, 9, 3, 1, 2, 2, 1, 0, 1, 9, 11 },   /* GEMM with dilation 2 */
     { 64, 1, 4, 2, 1, 1, 1, 1, 2, 16, 16 },  /* PatchGAN logits, strided */
     { 5, 3, 3, 1, 1, 1, 1, 1, 1, 40, 700 },  /* several plane bands */
     { 32, 32, 3, 1, 1, 1, 1, 1, 3, 20, 24 }, /* several images per thread */
