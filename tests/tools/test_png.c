@@ -50,6 +50,55 @@ has_colour (const uint8_t *rgb, int w, int h, int r, int g, int b)
   return count;
 }
 
+/* Rows of the image that contain the colour: the vertical extent of a
+ * curve. */
+static int
+rows_with (const uint8_t *rgb, int w, int h, int r, int g, int b)
+{
+  int rows = 0;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      const uint8_t *p = rgb + 3 * ((size_t) y * w + x);
+      if (p[0] == r && p[1] == g && p[2] == b) {
+        rows++;
+        break;
+      }
+    }
+  return rows;
+}
+
+/* An L1 of 0.5 -> 0.01 next to a PSNR near 30: on a linear axis the L1
+ * would be a flat line at the bottom; the log axis keeps it tall. */
+static void
+plot_mixed (const char *dir)
+{
+  enum { N = 400 };
+  long steps[N];
+  float vals[N * 2];
+  for (int i = 0; i < N; i++) {
+    steps[i] = i + 1;
+    vals[2 * i] = 0.5f * expf (-i / 100.0f) + 0.01f;
+    vals[2 * i + 1] = 25.0f + i / 100.0f;
+  }
+  const char *names[] = { "l1", "psnr" };
+  char path[512];
+  snprintf (path, sizeof path, "%s/mixed.png", dir);
+  CHECK (gt_plot_losses (path, 2, names, steps, vals, N) == 0, "%s",
+      gc_last_error ());
+  size_t n = 0;
+  unsigned char *d = tcheck_read_file (path, &n);
+  int w, h;
+  uint8_t *rgb = NULL;
+  const char *why = "";
+  CHECK (d && png_check_decode (d, n, &w, &h, &rgb, &why) == 0, "%s", why);
+  if (rgb)
+    CHECK (rows_with (rgb, w, h, 31, 119, 180) > h / 3,
+        "the small loss spans only %d rows", rows_with (rgb, w, h, 31, 119,
+            180));
+  free (rgb);
+  free (d);
+}
+
 static void
 plot (const char *dir)
 {
@@ -105,6 +154,7 @@ main (void)
       "writing into a missing folder succeeded");
   CHECK (gt_png_write ("x.png", 0, 1, px) < 0, "zero width accepted");
   plot (dir);
+  plot_mixed (dir);
   tcheck_rmtree (dir);
   free (dir);
   return tcheck_done ("test_png");

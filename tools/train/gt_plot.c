@@ -199,6 +199,16 @@ gt_plot_losses (const char *path, int n_series, const char *const *names,
     lo = 0;
     hi = 1;
   }
+  /* Losses of very different sizes (an L1 of 0.02 next to a PSNR of 30)
+   * would flatten all but the largest: use a log axis when all are
+   * positive and span more than two decades. */
+  int logy = lo > 0 && hi / lo > 100;
+  if (logy) {
+    lo = log10 (lo);
+    hi = log10 (hi);
+    for (size_t i = 0; i < (size_t) n_points * n_series; i++)
+      sm[i] = sm[i] > 0 ? log10 (sm[i]) : NAN;
+  }
   if (hi - lo < 1e-9 * fmax (1, fabs (hi))) {
     lo -= 0.5;
     hi += 0.5;
@@ -216,12 +226,28 @@ gt_plot_losses (const char *path, int n_series, const char *const *names,
 #define PX(x) (pl + (int) lround (((x) - x0) / (x1 - x0) * (pr - pl)))
 #define PY(y) (pb - (int) lround (((y) - lo) / (hi - lo) * (pb - pt)))
   char label[32];
-  double ys = nice_step (hi - lo, 6);
-  for (double y = ceil (lo / ys) * ys; y <= hi; y += ys) {
-    int py = PY (y);
-    hline (&cv, pl, pr, py, grid);
-    snprintf (label, sizeof label, "%.3g", fabs (y) < ys * 1e-6 ? 0.0 : y);
-    text (&cv, pl - 6 - text_width (label), py - 5, label, axis);
+  if (logy) {
+    /* Lines at 1, 2 and 5 times each power of ten (only 1 when crowded). */
+    static const double mant[3] = { 1, 2, 5 };
+    int nm = hi - lo > 5 ? 1 : 3;
+    for (int e = (int) floor (lo); e <= (int) ceil (hi); e++)
+      for (int k = 0; k < nm; k++) {
+        double v = mant[k] * pow (10, e), y = log10 (v);
+        if (y < lo || y > hi)
+          continue;
+        int py = PY (y);
+        hline (&cv, pl, pr, py, grid);
+        snprintf (label, sizeof label, "%g", v);
+        text (&cv, pl - 6 - text_width (label), py - 5, label, axis);
+      }
+  } else {
+    double ys = nice_step (hi - lo, 6);
+    for (double y = ceil (lo / ys) * ys; y <= hi; y += ys) {
+      int py = PY (y);
+      hline (&cv, pl, pr, py, grid);
+      snprintf (label, sizeof label, "%.3g", fabs (y) < ys * 1e-6 ? 0.0 : y);
+      text (&cv, pl - 6 - text_width (label), py - 5, label, axis);
+    }
   }
   double xs = nice_step (x1 - x0, 8);
   for (double x = ceil (x0 / xs) * xs; x <= x1; x += xs) {
@@ -233,6 +259,8 @@ gt_plot_losses (const char *path, int n_series, const char *const *names,
   hline (&cv, pl, pr, pb, axis);
   vline (&cv, pl, pt, pb, axis);
   text (&cv, pr - text_width ("step"), pb + 22, "step", axis);
+  if (logy)
+    text (&cv, 4, 4, "log scale", axis);
 
   for (int s = 0; s < n_series; s++) {
     const uint8_t *col = palette[s % 8];
