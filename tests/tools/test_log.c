@@ -122,7 +122,22 @@ main (void)
       row_losses (csv, 3));
   free (csv);
 
+  /* Names that would break the CSV are cleaned, consistently each step. */
+  c.resume = 0;
+  c.start_step = 0;
+  const char *odd[] = { "a,b", "x\ny" };
+  for (long s = 1; s <= 3; s++) {
+    float v[2] = { 1, 2 };
+    gt_log_step (&c, s, 2, odd, v);
+  }
+  gt_finish (&c);
+  csv = read_text (path);
+  CHECK (csv && !strncmp (csv, "step,time_s,a_b,x_y\n", 20)
+      && count_lines (csv) == 4, "odd names: %s", csv);
+  free (csv);
+
   /* A foreign file in the way is replaced, not parsed into garbage. */
+  c.resume = 1;
   FILE *f = fopen (path, "w");
   fputs ("hello,world\n1,2\n", f);
   fclose (f);

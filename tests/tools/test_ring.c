@@ -243,6 +243,12 @@ test_resume (const char *dir)
       "resume at the end failed");
   CHECK (same_tensors (ma, mb), "weights changed by an empty resume");
 
+  /* A checkpoint of another architecture is refused, not misread. */
+  CHECK (run ("ring", "--steps", "300", "--run-dir", a, "--out", ma,
+          "--quiet", "--resume", "--set", "hidden=32", NULL) == 1,
+      "checkpoint with other shapes accepted");
+  CHECK (same_tensors (ma, mb), "a refused resume changed the model");
+
   /* A damaged checkpoint is refused with an error, not a crash. */
   snprintf (pb, sizeof pb, "%s/ckpt.safetensors", b);
   f = fopen (pb, "r+b");

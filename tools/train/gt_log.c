@@ -39,6 +39,17 @@ now_s (void)
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* A loss name as a CSV header cell: no separators, bounded length. */
+static const char *
+clean_name (const char *in, char *buf, size_t n)
+{
+  snprintf (buf, n, "%s", in && *in ? in : "loss");
+  for (char *q = buf; *q; q++)
+    if (*q == ',' || *q == '\n' || *q == '\r' || *q == '"')
+      *q = '_';
+  return buf;
+}
+
 static int
 find_col (gt_log *l, const char *name)
 {
@@ -280,8 +291,9 @@ gt_log_step (gt_ctx *c, long step, int n, const char *const *names,
   if (!l && !(l = c->log = log_open (c)))
     return;
   int grew = !l->csv && !l->csv_failed;
+  char nm_buf[64];
   for (int i = 0; i < n; i++) {
-    const char *nm = names[i] ? names[i] : "loss";
+    const char *nm = clean_name (names[i], nm_buf, sizeof nm_buf);
     if (find_col (l, nm) < 0) {
       if (add_col (l, nm) < 0)
         return;
@@ -296,7 +308,7 @@ gt_log_step (gt_ctx *c, long step, int n, const char *const *names,
   for (int i = 0; i < l->ncol; i++)
     row[i] = NAN;
   for (int i = 0; i < n; i++) {
-    int k = find_col (l, names[i] ? names[i] : "loss");
+    int k = find_col (l, clean_name (names[i], nm_buf, sizeof nm_buf));
     row[k] = values[i];
     l->acc[k] += values[i];
     l->acc_n[k]++;
