@@ -1,7 +1,5 @@
 /* libgancore — batch norm and (conditional) instance norm.
  *
- * Statistics are accumulated in double: GAN activations can have a large
- * mean relative to their spread, where float sums lose the variance.
  * Backward passes recompute the statistics from x instead of trusting
  * save_mean/save_invstd, so one layer can serve several inputs (a
  * discriminator on real and fake batches) as gc_base.h promises; the saved
@@ -14,26 +12,91 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Reductions run in float over short blocks, 16 independent lanes wide
+ * (so they vectorise: a single double accumulator is a serial chain of
+ * adds, 20 ms for one 640x360x32 tensor), and the block totals are added
+ * in double so long planes keep their precision. */
+#define RED_BLOCK 2048
+#define RED_LANES 16
+
+static double
+sum_block (const float *p, size_t n)
+{
+  float acc[RED_LANES] = { 0 };
+  size_t j = 0;
+  for (; j + RED_LANES <= n; j += RED_LANES)
+    for (int k = 0; k < RED_LANES; k++)
+      acc[k] += p[j + k];
+  float s = 0.0f;
+  for (; j < n; j++)
+    s += p[j];
+  for (int k = 0; k < RED_LANES; k++)
+    s += acc[k];
+  return s;
+}
+
+/* sum (p - m)^2 */
+static double
+sumsq_block (const float *p, size_t n, float m)
+{
+  float acc[RED_LANES] = { 0 };
+  size_t j = 0;
+  for (; j + RED_LANES <= n; j += RED_LANES)
+    for (int k = 0; k < RED_LANES; k++) {
+      float d = p[j + k] - m;
+      acc[k] += d * d;
+    }
+  float s = 0.0f;
+  for (; j < n; j++)
+    s += (p[j] - m) * (p[j] - m);
+  for (int k = 0; k < RED_LANES; k++)
+    s += acc[k];
+  return s;
+}
+
+/* sum g and sum g (x - m) */
+static void
+dot_block (const float *g, const float *x, size_t n, float m, double *sg,
+    double *sgx)
+{
+  float a[RED_LANES] = { 0 }, b[RED_LANES] = { 0 };
+  size_t j = 0;
+  for (; j + RED_LANES <= n; j += RED_LANES)
+    for (int k = 0; k < RED_LANES; k++) {
+      a[k] += g[j + k];
+      b[k] += g[j + k] * (x[j + k] - m);
+    }
+  float s = 0.0f, t = 0.0f;
+  for (; j < n; j++) {
+    s += g[j];
+    t += g[j] * (x[j] - m);
+  }
+  for (int k = 0; k < RED_LANES; k++) {
+    s += a[k];
+    t += b[k];
+  }
+  *sg += s;
+  *sgx += t;
+}
+
 /* Mean and 1/sqrt(var + eps) of `count` runs of `len` floats, `stride`
- * apart: one channel of a batch (count = N) or one instance (count = 1). */
+ * apart: one channel of a batch (count = N) or one instance (count = 1).
+ * Two passes (mean, then squared deviations): GAN activations can have a
+ * mean large next to their spread, where E[x^2] - E[x]^2 cancels. */
 static void
 moments (const float *x, int count, size_t len, size_t stride, float eps,
     float *mean, float *invstd, double *var_out)
 {
   double s = 0.0, ss = 0.0;
-  for (int i = 0; i < count; i++) {
-    const float *p = x + (size_t) i * stride;
-    for (size_t j = 0; j < len; j++)
-      s += p[j];
-  }
+  for (int i = 0; i < count; i++)
+    for (size_t j = 0; j < len; j += RED_BLOCK)
+      s += sum_block (x + (size_t) i * stride + j,
+          len - j < RED_BLOCK ? len - j : RED_BLOCK);
   double m = s / ((double) count * len);
-  for (int i = 0; i < count; i++) {
-    const float *p = x + (size_t) i * stride;
-    for (size_t j = 0; j < len; j++) {
-      double d = p[j] - m;
-      ss += d * d;
-    }
-  }
+  for (int i = 0; i < count; i++)
+    for (size_t j = 0; j < len; j += RED_BLOCK)
+      ss += sumsq_block (x + (size_t) i * stride + j,
+          len - j < RED_BLOCK ? len - j : RED_BLOCK, (float) m);
   double var = ss / ((double) count * len);
   *mean = (float) m;
   *invstd = (float) (1.0 / sqrt (var + eps));
@@ -50,14 +113,12 @@ norm_backward_set (const float *x, const float *dy, float *dx, int count,
     size_t len, size_t stride, float mean, float invstd, float gamma,
     int stats_are_constant, float *dgamma, float *dbeta)
 {
-  double sdy = 0.0, sdyx = 0.0;
-  for (int i = 0; i < count; i++) {
-    const float *xp = x + (size_t) i * stride, *gp = dy + (size_t) i * stride;
-    for (size_t j = 0; j < len; j++) {
-      sdy += gp[j];
-      sdyx += gp[j] * (xp[j] - mean) * invstd;
-    }
-  }
+  double sdy = 0.0, sdyxm = 0.0;
+  for (int i = 0; i < count; i++)
+    for (size_t j = 0; j < len; j += RED_BLOCK)
+      dot_block (dy + (size_t) i * stride + j, x + (size_t) i * stride + j,
+          len - j < RED_BLOCK ? len - j : RED_BLOCK, mean, &sdy, &sdyxm);
+  double sdyx = sdyxm * invstd;
   if (dgamma)
     *dgamma += (float) sdyx;
   if (dbeta)

@@ -195,6 +195,37 @@ check_instnorm (int classes, const int *cls, int n, int c, int h, int w,
   gc_instnorm_free (&l);
 }
 
+/* A mean far from zero next to a small spread (GAN activations can look
+ * like that): E[x^2] - E[x]^2 would cancel; the output must still have
+ * unit spread. */
+static void
+check_large_offset (void)
+{
+  gc_instnorm l;
+  gc_instnorm_init (&l, "in", 2, 1);
+  gc_tensor x = GC_TENSOR_INIT, y = GC_TENSOR_INIT;
+  gc_tensor_resize (&x, 1, 2, 150, 101);
+  gradcheck_fill (x.data, gc_tensor_size (&x), 31, -0.5f, 0.5f);
+  for (size_t i = 0; i < gc_tensor_size (&x); i++)
+    x.data[i] += 300.0f;
+  gc_instnorm_forward (&l, &x, NULL, &y);
+  size_t len = (size_t) x.h * x.w;
+  for (int ch = 0; ch < 2; ch++) {
+    double s = 0, ss = 0;
+    for (size_t j = 0; j < len; j++) {
+      double v = y.data[ch * len + j];
+      s += v;
+      ss += v * v;
+    }
+    double var = ss / len - (s / len) * (s / len);
+    GC_CHECK (fabs (s / len) < 1e-3 && fabs (var - 1.0) < 2e-3,
+        "instnorm with offset 300: output mean %g variance %g", s / len, var);
+  }
+  gc_tensor_free (&x);
+  gc_tensor_free (&y);
+  gc_instnorm_free (&l);
+}
+
 static void
 check_bad_input (void)
 {
@@ -232,6 +263,7 @@ main (void)
     check_instnorm (1, NULL, 2, 7, 5, 7, t);
     check_instnorm (3, cls3, 3, 3, 9, 11, t);
   }
+  check_large_offset ();
   check_bad_input ();
   return gradcheck_report ("test-norm");
 }
