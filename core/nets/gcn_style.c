@@ -564,43 +564,58 @@ pad_input (const float *rgb, int w, int h, gc_tensor *x)
   }
 }
 
+/* The output sigmoid over a row, written so the compiler vectorises it:
+ * exp(-v) as 2^n * p(f) with a degree-6 polynomial (relative error about
+ * 2e-7), and the clamp to +-87 as arithmetic max/min (float compares would
+ * be branches, which stop the vectoriser). */
+static void
+sigmoid_row (const float *restrict src, float *restrict dst, int n)
+{
+  for (int x = 0; x < n; x++) {
+    float v = -src[x];
+    v = 0.5f * (v - 87.f + __builtin_fabsf (v + 87.f));
+    v = 0.5f * (v + 87.f - __builtin_fabsf (v - 87.f));
+    float t = v * 1.44269504f;
+    int32_t ni = (int32_t) (t + 128.f) - 128;   /* floor, t > -128 */
+    float f = t - (float) ni;
+    float p = 1.53534e-4f;
+    p = p * f + 1.33989e-3f;
+    p = p * f + 9.61844e-3f;
+    p = p * f + 5.55033e-2f;
+    p = p * f + 0.240227f;
+    p = p * f + 0.693147f;
+    p = p * f + 1.f;
+    union { float f; int32_t i; } u = { p };
+    u.i += ni * (1 << 23);
+    dst[x] = 1.f / (1.f + u.f);
+  }
+}
+
+/* The last stage in one pass: pixel shuffle by 2, sigmoid, and the crop
+ * back to the frame size, reading the out conv's (12, H/2, W/2) planes. */
 typedef struct {
   const gc_tensor *t;
   float *out;
   int w, h;
-} sigmoid_job;
-
-/* exp for the output sigmoid: 2^n * p(f) with a degree-6 polynomial,
- * relative error about 2e-7, branch-free so whole rows vectorise. */
-static inline float
-exp_fast (float x)
-{
-  x = x < -87.f ? -87.f : x > 87.f ? 87.f : x;
-  float t = x * 1.44269504f;
-  float n = __builtin_floorf (t);
-  float f = t - n;
-  float p = 1.53534e-4f;
-  p = p * f + 1.33989e-3f;
-  p = p * f + 9.61844e-3f;
-  p = p * f + 5.55033e-2f;
-  p = p * f + 0.240227f;
-  p = p * f + 0.693147f;
-  p = p * f + 1.f;
-  union { float f; int32_t i; } u = { p };
-  u.i += (int32_t) n << 23;
-  return u.f;
-}
+} final_job;
 
 static void
-sigmoid_rows (void *ctx, int begin, int end, int worker)
+final_rows (void *ctx, int begin, int end, int worker)
 {
-  sigmoid_job *j = ctx;
+  final_job *j = ctx;
+  const gc_tensor *t = j->t;
+  size_t plane = (size_t) t->h * t->w;
+  float row[2][8192];
   for (int r = begin; r < end; r++) {
-    int c = r / j->h, y = r % j->h;
-    const float *src = j->t->data + ((size_t) c * j->t->h + y) * j->t->w;
+    int c = r / j->h, y = r % j->h, i = y & 1, hw = (j->w + 1) / 2;
     float *dst = j->out + ((size_t) c * j->h + y) * j->w;
+    for (int k = 0; k < 2; k++) {
+      const float *src = t->data + (c * 4 + i * 2 + k) * plane
+          + (size_t) (y >> 1) * t->w;
+      sigmoid_row (src, row[k], hw);
+    }
     for (int x = 0; x < j->w; x++)
-      dst[x] = 1.f / (1.f + exp_fast (-src[x]));
+      dst[x] = row[x & 1][x >> 1];
   }
 }
 
@@ -614,6 +629,7 @@ gcn_style_infer (gcn_style *net, const float *rgb, int w, int h,
   int norms = 3 + 2 * nb;
 
   if (!rgb || !out || !mix || w < 1 || h < 1 || w > 16384 || h > 16384) {
+    /* (16384: final_rows keeps half a row of each colour on its stack) */
     gc_set_error ("style net: bad frame (%dx%d)", w, h);
     return -1;
   }
@@ -666,10 +682,9 @@ gcn_style_infer (gcn_style *net, const float *rgb, int w, int h,
   gc_pixel_shuffle_forward (2, &ws->a, &ws->c);
   norm_apply (&net->n_up, ROW (2 + 2 * nb), &ws->c, NULL, NORM_RELU);
   gc_conv2d_forward (&net->out, &ws->c, &ws->a);
-  gc_pixel_shuffle_forward (2, &ws->a, &ws->t);
 #undef ROW
 
-  sigmoid_job sj = { &ws->t, out, w, h };
-  gc_parallel_for (gc_current_threads (), 3 * h, sigmoid_rows, &sj);
+  final_job fj = { &ws->a, out, w, h };
+  gc_parallel_for (gc_current_threads (), 3 * h, final_rows, &fj);
   return 0;
 }
