@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "gancore.h"
@@ -24,10 +25,20 @@ now (void)
   return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-/* Frames per second of one pipeline run to EOS (source cost included,
- * the same for every pipeline of a size). */
 static double
-run_pipeline (const char *desc, int frames)
+cpu_seconds (void)
+{
+  struct rusage u;
+  getrusage (RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_utime.tv_usec * 1e-6 + u.ru_stime.tv_sec
+      + u.ru_stime.tv_usec * 1e-6;
+}
+
+/* Frames per second of one pipeline run to EOS (source cost included,
+ * the same for every pipeline of a size); *cpu_fps: frames per second of
+ * process CPU time, what one core would give were it not shared. */
+static double
+run_pipeline (const char *desc, int frames, double *cpu_fps)
 {
   GError *err = NULL;
   GstElement *p = gst_parse_launch (desc, &err);
@@ -40,11 +51,12 @@ run_pipeline (const char *desc, int frames)
   /* Preroll outside the timing: model loading and negotiation. */
   gst_element_set_state (p, GST_STATE_PAUSED);
   gst_element_get_state (p, NULL, NULL, GST_CLOCK_TIME_NONE);
-  double t0 = now ();
+  double t0 = now (), c0 = cpu_seconds ();
   gst_element_set_state (p, GST_STATE_PLAYING);
   GstMessage *m = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
       GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  double t = now () - t0;
+  double t = now () - t0, c = cpu_seconds () - c0;
+  *cpu_fps = 0;
   double fps = 0;
   if (m && GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR) {
     gst_message_parse_error (m, &err, NULL);
@@ -53,6 +65,7 @@ run_pipeline (const char *desc, int frames)
   } else {
     /* the first frame was prerolled before t0 */
     fps = (frames - 1) / t;
+    *cpu_fps = c > 0 ? (frames - 1) / c : 0;
   }
   if (m)
     gst_message_unref (m);
@@ -141,11 +154,12 @@ main (int argc, char **argv)
     {3, 426, 240} };
   printf ("gansuperres %s, %d frames, median of %d interleaved rounds, "
       "%d cores\n", format, frames, rounds, gc_num_cores ());
-  printf ("%-22s %10s %10s %10s %12s %12s\n", "case", "lanczos", "sr 1 thr",
-      "sr 2 thr", "sr1/lanczos", "sr2/lanczos");
+  printf ("%-22s %9s %9s %9s %11s %11s | %11s %11s\n", "case", "lanczos",
+      "sr 1 thr", "sr 2 thr", "sr1/lanczos", "sr2/lanczos", "lanczos cpu",
+      "sr1 cpu");
   for (unsigned c = 0; c < sizeof cases / sizeof cases[0]; c++) {
     int s = cases[c].scale, w = cases[c].w, h = cases[c].h;
-    double v[3][15];
+    double v[3][15], cv[3][15];
     char src[256], d[3][512];
     snprintf (src, sizeof src, "videotestsrc num-buffers=%d pattern=snow ! "
         "video/x-raw,format=%s,width=%d,height=%d,framerate=30/1", frames,
@@ -158,14 +172,17 @@ main (int argc, char **argv)
           "! fakesink sync=false", src, s, t);
     for (int r = 0; r < rounds; r++)
       for (int k = 0; k < 3; k++)
-        v[k][r] = run_pipeline (d[k], frames);
+        v[k][r] = run_pipeline (d[k], frames, &cv[k][r]);
     double lz = median (v[0], rounds), s1 = median (v[1], rounds),
         s2 = median (v[2], rounds);
+    double lzc = median (cv[0], rounds), s1c = median (cv[1], rounds);
     char name[64];
     snprintf (name, sizeof name, "x%d %dx%d->%dx%d", s, w, h, w * s, h * s);
-    printf ("%-22s %10.1f %10.1f %10.1f %12.2f %12.2f\n", name, lz, s1, s2,
-        lz > 0 ? s1 / lz : 0, lz > 0 ? s2 / lz : 0);
+    printf ("%-22s %9.1f %9.1f %9.1f %11.2f %11.2f | %11.1f %11.1f\n", name,
+        lz, s1, s2, lz > 0 ? s1 / lz : 0, lz > 0 ? s2 / lz : 0, lzc, s1c);
   }
+  printf ("(fps: wall clock; cpu: frames per second of process CPU time, "
+      "i.e. one unshared core)\n");
   printf ("\nnetwork alone (luma plane, best of 5):\n");
   for (unsigned c = 0; c < sizeof cases / sizeof cases[0]; c++) {
     int s = cases[c].scale, w = cases[c].w, h = cases[c].h;

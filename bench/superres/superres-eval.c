@@ -196,6 +196,42 @@ upscale_all (const eval_opts *o, const rgb_image *hr, rgb_image *lr,
   return ok;
 }
 
+
+/* ---- luma-only network vs an RGB one: how much could chroma give? -------
+ * Replace the chroma (BT.601 Cb/Cr) of `img` by that of `chroma_src`,
+ * keeping img's luma, and measure RGB PSNR. With the original's chroma this
+ * is the best any RGB network could do on colour given our luma; with
+ * bicubic chroma it shows what a better chroma upscaler alone would add. */
+static void
+swap_chroma (const rgb_image *img, const rgb_image *chroma_src, rgb_image *out)
+{
+  out->w = img->w;
+  out->h = img->h;
+  out->px = g_malloc ((gsize) img->w * img->h * 3);
+  for (gsize i = 0; i < (gsize) img->w * img->h; i++) {
+    const guint8 *a = img->px + 3 * i, *b = chroma_src->px + 3 * i;
+    double y = 0.299 * a[0] + 0.587 * a[1] + 0.114 * a[2];
+    double cb = -0.168736 * b[0] - 0.331264 * b[1] + 0.5 * b[2];
+    double cr = 0.5 * b[0] - 0.418688 * b[1] - 0.081312 * b[2];
+    double rgb[3] = { y + 1.402 * cr, y - 0.344136 * cb - 0.714136 * cr,
+      y + 1.772 * cb };
+    for (int c = 0; c < 3; c++)
+      out->px[3 * i + c] = (guint8) (rgb[c] < 0 ? 0 : rgb[c] > 255 ? 255
+          : rgb[c] + 0.5);
+  }
+}
+
+static double
+rgb_psnr (const rgb_image *a, const rgb_image *b, int shave)
+{
+  float *x = to_planar (a), *y = to_planar (b);
+  double p, s;
+  gm_image_quality (x, y, a->w, a->h, shave, 0, &p, &s);
+  g_free (x);
+  g_free (y);
+  return p;
+}
+
 static int
 collect_images (const char *arg, GPtrArray *paths)
 {
@@ -330,7 +366,7 @@ main (int argc, char **argv)
 {
   eval_opts o = { 2, NULL, NULL };
   const char *sheet = NULL, *label = NULL;
-  int cx = 0, cy = 0, cw = 0, ch = 0, per_image = 0;
+  int cx = 0, cy = 0, cw = 0, ch = 0, per_image = 0, chroma_study = 0;
   GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
   gst_init (&argc, &argv);
   for (int i = 1; i < argc; i++) {
@@ -346,6 +382,8 @@ main (int argc, char **argv)
       label = argv[++i];
     else if (!strcmp (argv[i], "--per-image"))
       per_image = 1;
+    else if (!strcmp (argv[i], "--chroma-study"))
+      chroma_study = 1;
     else if (!strcmp (argv[i], "--crop") && i + 1 < argc) {
       if (sscanf (argv[++i], "%d,%d,%d,%d", &cx, &cy, &cw, &ch) != 4)
         return 2;
@@ -370,7 +408,7 @@ main (int argc, char **argv)
     return make_sheet (&o, paths->pdata[0], sheet, cx, cy, cw, ch);
 
   double psnr[N_METHODS] = { 0 }, ssim[N_METHODS] = { 0 },
-      sharp[N_METHODS] = { 0 };
+      sharp[N_METHODS] = { 0 }, chroma[4] = { 0 };
   int n = 0;
   for (guint i = 0; i < paths->len; i++) {
     rgb_image hr = { 0 }, lr = { 0 }, res[N_METHODS] = { 0 };
@@ -382,6 +420,19 @@ main (int argc, char **argv)
     if (!upscale_all (&o, &hr, &lr, res)) {
       fprintf (stderr, "%s: an upscaler failed\n", (char *) paths->pdata[i]);
       return 1;
+    }
+    if (chroma_study) {
+      /* fidelity output (bilinear chroma), with bicubic chroma, with the
+       * original's chroma; and plain bicubic RGB for reference */
+      rgb_image t = { 0 };
+      chroma[0] += rgb_psnr (&res[0], &hr, o.scale);
+      chroma[1] += rgb_psnr (&res[3], &hr, o.scale);
+      swap_chroma (&res[3], &res[0], &t);
+      chroma[2] += rgb_psnr (&t, &hr, o.scale);
+      image_free (&t);
+      swap_chroma (&res[3], &hr, &t);
+      chroma[3] += rgb_psnr (&t, &hr, o.scale);
+      image_free (&t);
     }
     float *ref = to_planar (&hr);
     double ge_ref = gm_gradient_energy (ref, hr.w, hr.h);
@@ -407,6 +458,11 @@ main (int argc, char **argv)
   for (int m = 0; m < N_METHODS; m++)
     printf ("| %s | x%d | %s | %.2f | %.4f | %.3f |\n", label ? label : "",
         o.scale, method_names[m], psnr[m] / n, ssim[m] / n, sharp[m] / n);
+  if (chroma_study)
+    printf ("RGB PSNR x%d: bicubic %.2f | fidelity, bilinear chroma (the "
+        "element) %.2f | fidelity luma + bicubic chroma %.2f | fidelity "
+        "luma + original chroma (bound for an RGB net) %.2f\n", o.scale,
+        chroma[0] / n, chroma[1] / n, chroma[2] / n, chroma[3] / n);
   g_ptr_array_free (paths, TRUE);
   return 0;
 }
