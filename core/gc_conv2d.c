@@ -394,31 +394,40 @@ typedef struct {
   size_t len;               /* multiple of PLANE_CHUNK */
 } plane_job;
 
+/* Sources in small groups, each group swept over the whole band: a sweep
+ * streams only PLANE_SRC_GROUP x kh rows plus the accumulators, which the
+ * prefetcher follows; walking all sources per chunk instead would open
+ * cg x kh streams at once and stall on wide images. */
+#define PLANE_SRC_GROUP 4
+
 static inline __attribute__ ((always_inline)) void
 plane_kernel_n (const plane_job *pj, const int nout)
 {
-  for (size_t j = 0; j < pj->len; j += PLANE_CHUNK) {
-    vf8 a0[PLANE_BLOCK_OUT], a1[PLANE_BLOCK_OUT];
-    for (int o = 0; o < nout; o++) {
-      a0[o] = *(const vf8 *) (pj->acc[o] + j);
-      a1[o] = *(const vf8 *) (pj->acc[o] + j + 8);
-    }
-    for (int s = 0; s < pj->nsrc; s++) {
-      const float *src = pj->src + s * pj->src_stride + j;
-      size_t wo = s * pj->w_src_stride;
-      for (int t = 0; t < pj->taps; t++) {
-        const float *p = src + pj->offs[t];
-        vf8 x0 = *(const vf8 *) p, x1 = *(const vf8 *) (p + 8);
-        for (int o = 0; o < nout; o++) {
-          float wv = pj->w[o][wo + t];
-          a0[o] += wv * x0;
-          a1[o] += wv * x1;
+  for (int s0 = 0; s0 < pj->nsrc; s0 += PLANE_SRC_GROUP) {
+    int s1 = s0 + PLANE_SRC_GROUP < pj->nsrc ? s0 + PLANE_SRC_GROUP : pj->nsrc;
+    for (size_t j = 0; j < pj->len; j += PLANE_CHUNK) {
+      vf8 a0[PLANE_BLOCK_OUT], a1[PLANE_BLOCK_OUT];
+      for (int o = 0; o < nout; o++) {
+        a0[o] = *(const vf8 *) (pj->acc[o] + j);
+        a1[o] = *(const vf8 *) (pj->acc[o] + j + 8);
+      }
+      for (int s = s0; s < s1; s++) {
+        const float *src = pj->src + s * pj->src_stride + j;
+        size_t wo = s * pj->w_src_stride;
+        for (int t = 0; t < pj->taps; t++) {
+          const float *p = src + pj->offs[t];
+          vf8 x0 = *(const vf8 *) p, x1 = *(const vf8 *) (p + 8);
+          for (int o = 0; o < nout; o++) {
+            float wv = pj->w[o][wo + t];
+            a0[o] += wv * x0;
+            a1[o] += wv * x1;
+          }
         }
       }
-    }
-    for (int o = 0; o < nout; o++) {
-      *(vf8 *) (pj->acc[o] + j) = a0[o];
-      *(vf8 *) (pj->acc[o] + j + 8) = a1[o];
+      for (int o = 0; o < nout; o++) {
+        *(vf8 *) (pj->acc[o] + j) = a0[o];
+        *(vf8 *) (pj->acc[o] + j + 8) = a1[o];
+      }
     }
   }
 }
