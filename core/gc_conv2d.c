@@ -1,11 +1,13 @@
 /* libgancore — 2-D convolution: forward, backward, JVP, batch-norm folding.
  *
- * Three kernels, chosen by shape:
+ * Four kernels, chosen by shape:
  *  - pointwise (1x1, stride 1, no padding): the input already is the column
  *    matrix, so one GEMM per group and no copy;
- *  - one input channel per group (depthwise, or a single-channel input):
- *    direct loops, because im2col would build a K = kh*kw matrix that no
- *    GEMM can use well;
+ *  - few outputs per group (depthwise, RGB output layers, PatchGAN logits)
+ *    at stride 1: "plane" kernels that add shifted copies of a zero-padded
+ *    band, register-blocked, because the GEMM would be a thin M = og
+ *    product fed by an im2col costing more than the arithmetic;
+ *  - the same shapes at stride > 1: plain row loops;
  *  - everything else: im2col of a band of output rows + gc_sgemm. Bands keep
  *    the column buffer cache-sized instead of (Cin*9) x (H*W) floats, and
  *    (image, band) pairs are the unit of work spread over the pool.
@@ -20,8 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Bytes of column matrix per band: about half the L2 of the target core,
- * measured with gc-bench. */
+/* Bytes of column matrix per band, about half an L2: GEMMs on bands of
+ * 256 to 8192 columns ran within 10 % of one whole-image GEMM. */
 #define COL_BAND_BYTES (512 * 1024)
 /* Spread at least this many work items per thread when images are few. */
 #define ITEMS_PER_THREAD 4
@@ -128,7 +130,7 @@ geom_init (conv_geom *g, const gc_conv2d *l, int n, int h, int w)
   }
   g->plane_rows = rows < 1 ? 1 : rows > g->oh ? g->oh : rows;
   g->plane_bands = (g->oh + g->plane_rows - 1) / g->plane_rows;
-  geom_bands (g, gc_current_threads ());
+  geom_bands (g, threads);
 }
 
 /* Output columns ox whose input column ox*stride + off lies in [0, w). */
