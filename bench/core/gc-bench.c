@@ -308,6 +308,15 @@ typedef struct {
   float *g_real, *g_fake;
 } gan_ctx;
 
+/* The gradient ping-pongs between two buffers instead of being copied. */
+static void
+swap_tensors (gc_tensor *a, gc_tensor *b)
+{
+  gc_tensor t = *a;
+  *a = *b;
+  *b = t;
+}
+
 /* Runs D on x, keeping the activations in da/dz (da[0] is a copy of x). */
 static void
 d_forward (gan_ctx *c, const gc_tensor *x)
@@ -332,7 +341,7 @@ d_backward (gan_ctx *c, const gc_tensor *dout)
       gc_act_backward (GC_ACT_LEAKY_RELU, 0.2f, &c->dz[i], &c->da[i + 1],
           &c->tmp, &c->tmp);
     gc_conv2d_backward (&c->d[i], &c->da[i], &c->tmp, &c->tmp2);
-    gc_tensor_copy (&c->tmp, &c->tmp2);
+    swap_tensors (&c->tmp, &c->tmp2);
   }
 }
 
@@ -382,7 +391,7 @@ run_gan_step (void *p)
     gc_act_backward (i < G_LAYERS - 1 ? GC_ACT_LEAKY_RELU : GC_ACT_TANH, 0.2f,
         &c->gz[i], &c->ga[i + 1], &c->tmp, &c->tmp);
     gc_conv2d_backward (&c->g[i], &c->ga[i], &c->tmp, &c->tmp2);
-    gc_tensor_copy (&c->tmp, &c->tmp2);
+    swap_tensors (&c->tmp, &c->tmp2);
   }
   gc_adam_step (&c->gopt);
   gc_tensor_free (&fake_out);
