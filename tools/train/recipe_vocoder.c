@@ -17,7 +17,8 @@
  *
  * --set keys: task, frames, batch, lr_g, lr_d, w_mel, w_stft, w_mag,
  *   w_adv, w_fm, adv_start (fraction of the steps), disc_ch, channels, gan,
- *   gain_db, export_only (1: load the checkpoint and export it). */
+ *   gain_db, noise_db (noise floor 45..75 dB below the peak; 0: none),
+ *   export_only (1: load the checkpoint and export it). */
 #include "gt.h"
 #include "gcn_vocoder.h"
 #include "gcn_vocoder_disc.h"
@@ -108,10 +109,15 @@ load_corpus (gt_ctx *c, corpus *cp, int rate)
   return cp->count > 0 ? 0 : -1;
 }
 
-/* A random segment with some speech in it, at a random gain. */
+/* A random segment at a random gain, with a low noise floor added: held-out
+ * recordings have pauses and background noise that the vocoder must
+ * reproduce from the mel too, while prompts and TTS data are near-silent
+ * between words. Three segments in four must hold some speech. */
 static void
-pick_segment (const corpus *cp, gc_rng *r, int len, float gain_db, float *out)
+pick_segment (const corpus *cp, gc_rng *r, int len, float gain_db,
+    float noise_db, float *out)
 {
+  int any = gc_rng_uniform (r) < 0.25f;
   for (int attempt = 0; attempt < 8; attempt++) {
     double u = gc_rng_uniform (r) * cp->total;
     int k = 0;
@@ -126,12 +132,24 @@ pick_segment (const corpus *cp, gc_rng *r, int len, float gain_db, float *out)
       out[i] = start + i < cl->n ? cl->x[start + i] : 0.0f;
       e += (double) out[i] * out[i];
     }
-    if (e / len > 1e-5 || attempt == 7)
+    if (any || e / len > 1e-5 || attempt == 7)
       break;
   }
   float g = powf (10.0f, gain_db * (2 * gc_rng_uniform (r) - 1) / 20.0f);
   for (int i = 0; i < len; i++)
     out[i] *= g;
+  if (noise_db <= 0)
+    return;
+  /* noise floor noise_db .. noise_db + 30 dB below full scale (0.5 peak),
+   * white to brownish (a one-pole low-pass of random strength) */
+  float level = 0.5f * powf (10.0f, -(noise_db + 30 * gc_rng_uniform (r))
+      / 20.0f);
+  float a = 0.95f * gc_rng_uniform (r), lp = 0;
+  float norm = sqrtf (1 - a * a);
+  for (int i = 0; i < len; i++) {
+    lp = a * lp + gc_rng_normal (r);
+    out[i] += level * norm * lp;
+  }
 }
 
 /* What the element sees for NB2WB: down to 8 kHz and back up. */
@@ -269,6 +287,7 @@ gt_recipe_vocoder (gt_ctx *c)
   int disc_ch = (int) gt_opt_int (c, "disc_ch", 6);
   int channels = (int) gt_opt_int (c, "channels", 96);
   float gain_db = (float) gt_opt_float (c, "gain_db", 10);
+  float noise_db = (float) gt_opt_float (c, "noise_db", 45);
   int export_only = (int) gt_opt_int (c, "export_only", 0);
   int gan = gc_gan_loss_from_name (gt_opt_str (c, "gan", "lsgan"));
   long steps = gt_steps (c, 6000);
@@ -366,7 +385,7 @@ gt_recipe_vocoder (gt_ctx *c)
     od.lr = gc_lr_at (&sd, step);
     for (int b = 0; b < batch; b++) {
       float *xb = x + (size_t) b * len;
-      pick_segment (&cp, &rng, len, gain_db, xb);
+      pick_segment (&cp, &rng, len, gain_db, noise_db, xb);
       if (task == GCN_VOCODER_NB2WB)
         narrowband (xb, len, xin + (size_t) b * len);
       else
