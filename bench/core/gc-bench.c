@@ -18,6 +18,7 @@
 #endif
 
 static double min_seconds = 0.4;
+static double worst_target_ratio = 1e30;
 static const char *only;          /* run only cases whose kind starts so */
 
 static int
@@ -185,6 +186,10 @@ bench_conv2d (int cin, int cout, int k, int stride, int groups, int n, int h,
       backward ? " bwd" : "", k, k, stride > 1 ? " s2" : "", cin, cout,
       groups > 1 ? " dw" : "", n, h, w);
   report (what, gflops, base);
+  /* the target: 3x3 forward with >= 32 channels at >= 60 % of sgemm */
+  if (k == 3 && groups == 1 && cin >= 32 && cout >= 32 && stride == 1
+      && !backward && gflops / base < worst_target_ratio)
+    worst_target_ratio = gflops / base;
   gc_tensor_free (&c.x);
   gc_tensor_free (&c.y);
   gc_tensor_free (&c.dx);
@@ -527,6 +532,11 @@ main (int argc, char **argv)
     printf ("  (conv1d, dense and the GAN step need gc_conv1d.c, gc_dense.c "
         "and gc_optim.c)\n");
 #endif
+    if (worst_target_ratio < 1e29)
+      printf ("  target 3x3 conv2d >= 32 ch at >= 0.60 of sgemm: worst %.2f "
+          "-> %s\n", worst_target_ratio,
+          worst_target_ratio >= 0.6 ? "met" : "NOT met");
+    worst_target_ratio = 1e30;
   }
   gc_set_thread_limit (0);
   return 0;
