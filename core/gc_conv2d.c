@@ -22,9 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Bytes of column matrix per band, about half an L2: GEMMs on bands of
- * 256 to 8192 columns ran within 10 % of one whole-image GEMM. */
-#define COL_BAND_BYTES (512 * 1024)
+/* Bytes of column matrix per band: half the 512 KiB L2 of a core here,
+ * leaving room for OpenBLAS' packed panels. GEMMs on bands of 256 to 8192
+ * columns ran within 10 % of one whole-image GEMM. */
+#ifndef COL_BAND_BYTES
+#define COL_BAND_BYTES (256 * 1024)
+#endif
 /* Spread at least this many work items per thread when images are few. */
 #define ITEMS_PER_THREAD 4
 /* Up to this many output channels per group the direct loops beat
