@@ -46,6 +46,31 @@ void gc_conv2d_grad_input_ (const gc_conv2d *l, const gc_tensor *dy, int h,
     int w, gc_tensor *dx);
 void gc_conv2d_grad_weight_ (gc_conv2d *l, const gc_tensor *x,
     const gc_tensor *dy);
+double gc_conv2d_sum_ (const float *p, size_t n);
+
+/* Sum of n floats, in 16 independent lanes so it vectorises (a single
+ * accumulator is a chain of dependent adds); blocks are added in double.
+ * Also used by gc_deconv2d.c for bias gradients. */
+double
+gc_conv2d_sum_ (const float *p, size_t n)
+{
+  double total = 0.0;
+  for (size_t i = 0; i < n; i += 4096) {
+    size_t m = n - i < 4096 ? n - i : 4096;
+    float acc[16] = { 0 };
+    size_t j = 0;
+    for (; j + 16 <= m; j += 16)
+      for (int k = 0; k < 16; k++)
+        acc[k] += p[i + j + k];
+    float s = 0.0f;
+    for (; j < m; j++)
+      s += p[i + j];
+    for (int k = 0; k < 16; k++)
+      s += acc[k];
+    total += s;
+  }
+  return total;
+}
 
 /* ---- geometry ----------------------------------------------------------- */
 
@@ -882,6 +907,53 @@ check_grad_shapes (const gc_conv2d *l, const gc_tensor *dy, int n, int h,
   return 0;
 }
 
+/* At stride 1 the input gradient is itself a convolution of dy: kernel
+ * flipped, in and out channels swapped, padding dil (k - 1) - pad. Running
+ * it through the forward path skips the kdim x P column gradient (and the
+ * extra pass OpenBLAS spends zeroing it) and its col2im, and lets bands of
+ * one image go to different threads. Returns 0 when it does not apply. */
+static int
+grad_input_as_conv (const gc_conv2d *l, const gc_tensor *dy, int h, int w,
+    gc_tensor *dx)
+{
+  int pad_t = l->dilation * (l->kh - 1) - l->pad;
+  if (l->stride != 1 || l->kh != l->kw || pad_t < 0)
+    return 0;
+  gc_conv2d t;
+  memset (&t, 0, sizeof t);
+  t.cin = l->cout;
+  t.cout = l->cin;
+  t.kh = l->kh;
+  t.kw = l->kw;
+  t.stride = 1;
+  t.pad = pad_t;
+  t.dilation = l->dilation;
+  t.groups = l->groups;
+  int oh, ow;
+  gc_conv2d_out_size (&t, dy->h, dy->w, &oh, &ow);
+  if (oh != h || ow != w)
+    return 0;
+  float *wf = malloc (l->weight.n * sizeof (float));
+  if (!wf)
+    return 0;
+  int taps = l->kh * l->kw, cg = l->cin / l->groups, og = l->cout / l->groups;
+  for (int grp = 0; grp < l->groups; grp++)
+    for (int o = 0; o < og; o++)
+      for (int cl = 0; cl < cg; cl++) {
+        const float *src = l->weight.w
+            + ((size_t) (grp * og + o) * cg + cl) * taps;
+        float *dst = wf + ((size_t) (grp * cg + cl) * og + o) * taps;
+        for (int k = 0; k < taps; k++)
+          dst[taps - 1 - k] = src[k];
+      }
+  t.weight.w = wf;
+  t.weight.n = l->weight.n;
+  memcpy (t.weight.name, l->weight.name, sizeof t.weight.name);
+  conv_forward (&t, dy, dx, 0);
+  free (wf);
+  return 1;
+}
+
 /* dx = conv^T (dy) for an input of size h x w (n and channels from dy and
  * the layer). Also the forward pass of the transposed convolution. */
 void
@@ -894,6 +966,8 @@ gc_conv2d_grad_input_ (const gc_conv2d *l, const gc_tensor *dy, int h, int w,
     return;
   conv_geom g;
   geom_init (&g, l, dy->n, h, w);
+  if (!g.direct && !g.pointwise && grad_input_as_conv (l, dy, h, w, dx))
+    return;
   bwd_ctx c = { &g, dy->data, l->weight.w, NULL, dx->data, NULL, NULL, 0 };
   int threads = gc_current_threads ();
   if (g.plane)
@@ -1057,13 +1131,9 @@ gc_conv2d_backward (gc_conv2d *l, const gc_tensor *x, const gc_tensor *dy,
   if (l->has_bias && l->bias.g) {
     size_t P = (size_t) dy->h * dy->w;
     for (int n = 0; n < dy->n; n++)
-      for (int co = 0; co < l->cout; co++) {
-        const float *p = dy->data + ((size_t) n * l->cout + co) * P;
-        float s = 0.0f;
-        for (size_t j = 0; j < P; j++)
-          s += p[j];
-        l->bias.g[co] += s;
-      }
+      for (int co = 0; co < l->cout; co++)
+        l->bias.g[co] += (float) gc_conv2d_sum_ (dy->data
+            + ((size_t) n * l->cout + co) * P, P);
   }
   gc_conv2d_grad_weight_ (l, x, dy);
   if (dx)

@@ -19,6 +19,7 @@ void gc_conv2d_grad_input_ (const gc_conv2d *l, const gc_tensor *dy, int h,
     int w, gc_tensor *dx);
 void gc_conv2d_grad_weight_ (gc_conv2d *l, const gc_tensor *x,
     const gc_tensor *dy);
+double gc_conv2d_sum_ (const float *p, size_t n);
 
 static int
 check_layer (const gc_deconv2d *l)
@@ -121,13 +122,9 @@ gc_deconv2d_backward (gc_deconv2d *l, const gc_tensor *x, const gc_tensor *dy,
   if (l->has_bias && l->bias.g) {
     size_t P = (size_t) oh * ow;
     for (int n = 0; n < dy->n; n++)
-      for (int c = 0; c < l->cout; c++) {
-        const float *p = dy->data + ((size_t) n * l->cout + c) * P;
-        float s = 0.0f;
-        for (size_t j = 0; j < P; j++)
-          s += p[j];
-        l->bias.g[c] += s;
-      }
+      for (int c = 0; c < l->cout; c++)
+        l->bias.g[c] += (float) gc_conv2d_sum_ (dy->data
+            + ((size_t) n * l->cout + c) * P, P);
   }
   gc_conv2d c;
   conv_view (l, &c);

@@ -246,6 +246,9 @@ main (void)
     { 6, 5, 5, 1, 2, 1, 1, 0, 1, 8, 9 },     /* 5 outputs: 4 + 1 block */
     { 3, 11, 3, 1, 1, 1, 1, 1, 2, 5, 7 },    /* 11 outputs: im2col + GEMM */
     { 13, 9, 3, 1, 2, 2, 1, 0, 1, 9, 11 },   /* GEMM with dilation 2 */
+    { 5, 12, 3, 1, 0, 1, 1, 1, 2, 7, 6 },    /* GEMM, valid (no padding) */
+    { 5, 12, 3, 1, 3, 1, 1, 1, 1, 5, 7 },    /* GEMM, pad beyond reach */
+    { 12, 10, 3, 1, 1, 1, 2, 1, 2, 5, 7 },   /* GEMM, 2 groups */
     { 64, 1, 4, 2, 1, 1, 1, 1, 2, 16, 16 },  /* PatchGAN logits, strided */
     { 5, 3, 3, 1, 1, 1, 1, 1, 1, 40, 700 },  /* several plane bands */
     { 32, 32, 3, 1, 1, 1, 1, 1, 3, 20, 24 }, /* several images per thread */
