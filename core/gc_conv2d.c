@@ -249,6 +249,18 @@ col2im_band (const conv_geom *g, const float *col, int oy0, int oy1,
 
 /* ---- shape checks ------------------------------------------------------- */
 
+/* The output must exist and must not share memory with the input: the
+ * kernels read the input while writing the output. */
+static int
+separate_output (const gc_tensor *in, const gc_tensor *out, const char *op)
+{
+  if (!out || out == in || (out->data && in && out->data == in->data)) {
+    gc_set_error ("%s: output missing or aliasing the input", op);
+    return -1;
+  }
+  return 0;
+}
+
 static int
 check_layer (const gc_conv2d *l)
 {
@@ -734,7 +746,8 @@ out:
 static void
 conv_forward (gc_conv2d *l, const gc_tensor *x, gc_tensor *y, int use_bias)
 {
-  if (check_input (l, x, "forward") < 0)
+  if (check_input (l, x, "forward") < 0
+      || separate_output (x, y, "conv2d forward") < 0)
     return;
   conv_geom g;
   geom_init (&g, l, x->n, x->h, x->w);
@@ -773,7 +786,8 @@ gc_conv2d_jvp (gc_conv2d *l, const gc_tensor *dx, gc_tensor *dy)
 void
 gc_conv2d_forward_ref (gc_conv2d *l, const gc_tensor *x, gc_tensor *y)
 {
-  if (check_input (l, x, "forward_ref") < 0)
+  if (check_input (l, x, "forward_ref") < 0
+      || separate_output (x, y, "conv2d forward_ref") < 0)
     return;
   int oh, ow;
   gc_conv2d_out_size (l, x->h, x->w, &oh, &ow);
@@ -960,7 +974,8 @@ void
 gc_conv2d_grad_input_ (const gc_conv2d *l, const gc_tensor *dy, int h, int w,
     gc_tensor *dx)
 {
-  if (check_layer (l) < 0 || !dy || check_grad_shapes (l, dy, dy->n, h, w) < 0)
+  if (check_layer (l) < 0 || !dy || check_grad_shapes (l, dy, dy->n, h, w) < 0
+      || separate_output (dy, dx, "conv2d input gradient") < 0)
     return;
   if (gc_tensor_resize (dx, dy->n, l->cin, h, w) < 0)
     return;

@@ -140,6 +140,10 @@ gc_deconv2d_forward_ref (gc_deconv2d *l, const gc_tensor *x, gc_tensor *y)
   int oh, ow;
   if (check_input (l, x, &oh, &ow) < 0)
     return;
+  if (!y || y == x || y->data == x->data) {
+    gc_set_error ("deconv2d forward_ref: output missing or aliasing the input");
+    return;
+  }
   if (gc_tensor_resize (y, x->n, l->cout, oh, ow) < 0)
     return;
   int cg = l->cin / l->groups, og = l->cout / l->groups;

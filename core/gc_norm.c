@@ -265,7 +265,9 @@ bn_fwd_channels (void *ctx, int begin, int end, int worker)
 void
 gc_batchnorm_forward (gc_batchnorm *l, const gc_tensor *x, gc_tensor *y)
 {
-  if (bn_check (l, x) < 0 || gc_tensor_resize (y, x->n, x->c, x->h, x->w) < 0)
+  /* y may be x: each channel is read fully before it is written */
+  if (bn_check (l, x) < 0 || !y
+      || gc_tensor_resize (y, x->n, x->c, x->h, x->w) < 0)
     return;
   bn_ctx c = { l, x, NULL, y };
   int threads = gc_tensor_size (x) >= (1 << 15) ? gc_current_threads () : 1;
@@ -426,7 +428,9 @@ void
 gc_instnorm_forward (gc_instnorm *l, const gc_tensor *x, const int *cls,
     gc_tensor *y)
 {
-  if (in_check (l, x) < 0 || gc_tensor_resize (y, x->n, x->c, x->h, x->w) < 0)
+  /* y may be x: each plane is read fully before it is written */
+  if (in_check (l, x) < 0 || !y
+      || gc_tensor_resize (y, x->n, x->c, x->h, x->w) < 0)
     return;
   int planes = x->n * x->c;
   if (planes > l->save_cap) {

@@ -35,6 +35,19 @@ check (const gc_tensor *t, int r, const char *op)
   return 0;
 }
 
+/* Input and output checked together; the output must not alias it. */
+static int
+check_io (const gc_tensor *in, const gc_tensor *out, int r, const char *op)
+{
+  if (check (in, r, op) < 0)
+    return -1;
+  if (!out || out == in || out->data == in->data) {
+    gc_set_error ("%s: output missing or aliasing the input", op);
+    return -1;
+  }
+  return 0;
+}
+
 /* ---- pixel shuffle ------------------------------------------------------
  * Shuffle: y[n][c][h r + i][w r + j] = x[n][c r^2 + i r + j][h][w].
  * Items are output channels; both directions move the same r^2 planes. */
@@ -85,7 +98,7 @@ unshuffle_items (void *ctx, int begin, int end, int worker)
 static void
 to_big (int r, const gc_tensor *small, gc_tensor *big, const char *op)
 {
-  if (check (small, r, op) < 0)
+  if (check_io (small, big, r, op) < 0)
     return;
   if (small->c % (r * r)) {
     gc_set_error ("%s: %d channels do not divide by %d", op, small->c, r * r);
@@ -102,7 +115,7 @@ to_big (int r, const gc_tensor *small, gc_tensor *big, const char *op)
 static void
 to_small (int r, const gc_tensor *big, gc_tensor *small, const char *op)
 {
-  if (check (big, r, op) < 0)
+  if (check_io (big, small, r, op) < 0)
     return;
   if (big->h % r || big->w % r) {
     gc_set_error ("%s: size %dx%d does not divide by %d", op, big->h, big->w,
@@ -184,7 +197,7 @@ nearest_bwd_items (void *ctx, int begin, int end, int worker)
 void
 gc_upsample_nearest_forward (int r, const gc_tensor *x, gc_tensor *y)
 {
-  if (check (x, r, "upsample_nearest") < 0
+  if (check_io (x, y, r, "upsample_nearest") < 0
       || gc_tensor_resize (y, x->n, x->c, x->h * r, x->w * r) < 0)
     return;
   plane_ctx c = { r, x, y };
@@ -194,7 +207,7 @@ gc_upsample_nearest_forward (int r, const gc_tensor *x, gc_tensor *y)
 void
 gc_upsample_nearest_backward (int r, const gc_tensor *dy, gc_tensor *dx)
 {
-  if (check (dy, r, "upsample_nearest backward") < 0)
+  if (check_io (dy, dx, r, "upsample_nearest backward") < 0)
     return;
   if (dy->h % r || dy->w % r) {
     gc_set_error ("upsample_nearest backward: %dx%d not a multiple of %d",
@@ -313,7 +326,7 @@ bilinear_run (int r, const gc_tensor *src, gc_tensor *dst, int H, int W,
 void
 gc_upsample_bilinear_forward (int r, const gc_tensor *x, gc_tensor *y)
 {
-  if (check (x, r, "upsample_bilinear") < 0
+  if (check_io (x, y, r, "upsample_bilinear") < 0
       || gc_tensor_resize (y, x->n, x->c, x->h * r, x->w * r) < 0)
     return;
   bilinear_run (r, x, y, x->h, x->w, bilinear_fwd_items, gc_tensor_size (y));
@@ -322,7 +335,7 @@ gc_upsample_bilinear_forward (int r, const gc_tensor *x, gc_tensor *y)
 void
 gc_upsample_bilinear_backward (int r, const gc_tensor *dy, gc_tensor *dx)
 {
-  if (check (dy, r, "upsample_bilinear backward") < 0)
+  if (check_io (dy, dx, r, "upsample_bilinear backward") < 0)
     return;
   if (dy->h % r || dy->w % r) {
     gc_set_error ("upsample_bilinear backward: %dx%d not a multiple of %d",
@@ -377,7 +390,7 @@ avgpool_bwd_items (void *ctx, int begin, int end, int worker)
 void
 gc_avgpool2_forward (const gc_tensor *x, gc_tensor *y)
 {
-  if (check (x, 1, "avgpool2") < 0)
+  if (check_io (x, y, 1, "avgpool2") < 0)
     return;
   if (x->h < 2 || x->w < 2) {
     gc_set_error ("avgpool2: input %dx%d is smaller than 2x2", x->h, x->w);
@@ -392,7 +405,8 @@ gc_avgpool2_forward (const gc_tensor *x, gc_tensor *y)
 void
 gc_avgpool2_backward (const gc_tensor *x, const gc_tensor *dy, gc_tensor *dx)
 {
-  if (check (x, 1, "avgpool2 backward") < 0 || check (dy, 1, "avgpool2") < 0)
+  if (check (x, 1, "avgpool2 backward") < 0
+      || check_io (dy, dx, 1, "avgpool2 backward") < 0 || dx == x)
     return;
   if (dy->n != x->n || dy->c != x->c || dy->h != x->h / 2
       || dy->w != x->w / 2) {

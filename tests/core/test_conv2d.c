@@ -215,6 +215,11 @@ check_bad_input (void)
   gc_tensor_resize (&y, 1, 4, 3, 3);     /* dy not matching the forward */
   gc_conv2d_backward (&l, &x, &y, &dx);
   GC_CHECK (dx.data == NULL, "backward ran with a mismatched dy");
+  gc_conv2d_forward (&l, &x, NULL);
+  gc_set_error ("none");
+  gc_conv2d_forward (&l, &x, &x);         /* output aliasing the input */
+  GC_CHECK (x.c == 3 && strstr (gc_last_error (), "alias") != NULL,
+      "in-place conv not refused (error: %s)", gc_last_error ());
   gc_tensor_free (&x);
   gc_tensor_free (&y);
   gc_conv2d_free (&l);

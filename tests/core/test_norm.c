@@ -243,6 +243,21 @@ check_bad_input (void)
   GC_CHECK (y.data == NULL, "bn forward ran on the wrong channel count");
   gc_tensor_resize (&x, 2, 3, 3, 3);
   gradcheck_fill (x.data, gc_tensor_size (&x), 5, -1, 1);
+  /* in place (y = x) gives the same result as out of place */
+  gc_tensor z = GC_TENSOR_INIT;
+  bn.training = 1;
+  gc_batchnorm_forward (&bn, &x, &y);
+  gc_tensor_copy (&z, &x);
+  gc_batchnorm_forward (&bn, &z, &z);
+  gradcheck_compare ("batchnorm in place", z.data, y.data,
+      gc_tensor_size (&y), 1e-6, 1e-7);
+  gc_tensor_copy (&z, &x);
+  gc_instnorm_forward (&in, &x, NULL, &y);
+  gc_instnorm_forward (&in, &z, NULL, &z);
+  gradcheck_compare ("instnorm in place", z.data, y.data,
+      gc_tensor_size (&y), 1e-6, 1e-7);
+  gc_tensor_free (&z);
+  gc_batchnorm_forward (&bn, &x, NULL);
   int bad_cls[2] = { 1, 7 };
   gc_set_error ("none");
   gc_instnorm_forward (&in, &x, bad_cls, &y);

@@ -138,6 +138,10 @@ check_known_values (void)
   GC_CHECK (bad.data == NULL, "pixel unshuffle accepted 4x4 for r=3");
   gc_upsample_nearest_forward (0, &x, &bad);
   GC_CHECK (bad.data == NULL, "upsample accepted factor 0");
+  gc_upsample_bilinear_forward (2, &x, NULL);
+  gc_pixel_shuffle_forward (1, &x, &x);
+  gc_avgpool2_forward (&x, &x);
+  GC_CHECK (x.h == 4 && x.w == 4, "avgpool2 ran in place");
 
   gc_tensor_free (&x);
   gc_tensor_free (&y);
