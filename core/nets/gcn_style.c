@@ -14,6 +14,7 @@ gcn_style_config_default (gcn_style_config *cfg)
   cfg->ch1 = 16;
   cfg->ch2 = 24;
   cfg->blocks = 2;
+  cfg->skip = 1;
 }
 
 static int
@@ -21,7 +22,7 @@ config_valid (const gcn_style_config *cfg)
 {
   if (cfg->styles < 1 || cfg->styles > GCN_STYLE_MAX_STYLES || cfg->ch1 < 1
       || cfg->ch1 > 256 || cfg->ch2 < 1 || cfg->ch2 > 512 || cfg->blocks < 0
-      || cfg->blocks > GCN_STYLE_MAX_BLOCKS) {
+      || cfg->blocks > GCN_STYLE_MAX_BLOCKS || cfg->skip < 0 || cfg->skip > 1) {
     gc_set_error ("style net: bad configuration (styles %d, ch1 %d, ch2 %d, "
         "blocks %d)", cfg->styles, cfg->ch1, cfg->ch2, cfg->blocks);
     return 0;
@@ -83,6 +84,13 @@ gcn_style_init (gcn_style *net, const gcn_style_config *cfg, gc_rng *r)
   gc_conv2d_params (&net->up, &net->params);
   gc_instnorm_params (&net->n_up, &net->params);
   gc_conv2d_params (&net->out, &net->params);
+  if (cfg->skip) {
+    int shape[1] = { s };
+    if (gc_param_init (&net->skip_gain, "skip_gain", 1, shape) < 0)
+      goto fail;
+    gc_init_const (&net->skip_gain, 4.f);
+    gc_param_list_add (&net->params, &net->skip_gain);
+  }
   /* The second conv of each residual block starts small so every block
    * begins close to the identity. */
   for (int i = 0; i < cfg->blocks; i++)
@@ -111,6 +119,8 @@ gcn_style_free (gcn_style *net)
   gc_conv2d_free (&net->up);
   gc_instnorm_free (&net->n_up);
   gc_conv2d_free (&net->out);
+  if (net->skip_gain.w)
+    gc_param_free (&net->skip_gain);
   gc_param_list_free (&net->params);
   for (int i = 0; i < GCN_STYLE_MAX_STYLES; i++) {
     free (net->names[i]);
@@ -199,6 +209,7 @@ gcn_style_load (gcn_style *net, const gc_model_file *m)
   cfg.ch1 = gc_model_meta_get_int (m, "ch1", 0);
   cfg.ch2 = gc_model_meta_get_int (m, "ch2", 0);
   cfg.blocks = gc_model_meta_get_int (m, "blocks", -1);
+  cfg.skip = gc_model_meta_get_int (m, "skip", 0);
   if (!config_valid (&cfg)) {
     char msg[256];
     snprintf (msg, sizeof msg, "%s", gc_last_error ());
@@ -218,10 +229,14 @@ gcn_style_load (gcn_style *net, const gc_model_file *m)
 const char **
 gcn_style_meta (const gcn_style *net, char **storage)
 {
-  /* storage holds four small numbers then the names */
+  /* storage: five small numbers at 16-byte slots, then the names */
+  static const char *const keys[] = { "styles", "ch1", "ch2", "blocks",
+    "skip" };
+  const int vals[] = { net->cfg.styles, net->cfg.ch1, net->cfg.ch2,
+    net->cfg.blocks, net->cfg.skip };
   char *names = gcn_style_names_joined (net);
-  const char **kv = calloc (11, sizeof *kv);
-  char *buf = malloc (64 + (names ? strlen (names) + 1 : 1));
+  const char **kv = calloc (2 + 2 * 5 + 2 + 1, sizeof *kv);
+  char *buf = names ? malloc (80 + strlen (names) + 1) : NULL;
   if (!names || !kv || !buf) {
     free (names);
     free (kv);
@@ -229,37 +244,21 @@ gcn_style_meta (const gcn_style *net, char **storage)
     *storage = NULL;
     return NULL;
   }
-  char *styles = buf, *ch1 = buf + 16, *ch2 = buf + 32, *blocks = buf + 48;
-  snprintf (styles, 16, "%d", net->cfg.styles);
-  snprintf (ch1, 16, "%d", net->cfg.ch1);
-  snprintf (ch2, 16, "%d", net->cfg.ch2);
-  snprintf (blocks, 16, "%d", net->cfg.blocks);
-  strcpy (buf + 64, names);
-  free (names);
-  kv[0] = "arch";
-  kv[1] = GCN_STYLE_ARCH;
-  kv[2] = "styles";
-  kv[3] = styles;
-  kv[4] = "ch1";
-  kv[5] = ch1;
-  kv[6] = "ch2";
-  kv[7] = ch2;
-  kv[8] = "blocks";
-  kv[9] = blocks;
-  kv[10] = NULL;
-  /* style_names appended by growing the list */
-  const char **kv2 = realloc (kv, 13 * sizeof *kv);
-  if (!kv2) {
-    free (kv);
-    free (buf);
-    *storage = NULL;
-    return NULL;
+  int k = 0;
+  kv[k++] = "arch";
+  kv[k++] = GCN_STYLE_ARCH;
+  for (int i = 0; i < 5; i++) {
+    snprintf (buf + 16 * i, 16, "%d", vals[i]);
+    kv[k++] = keys[i];
+    kv[k++] = buf + 16 * i;
   }
-  kv2[10] = "style_names";
-  kv2[11] = buf + 64;
-  kv2[12] = NULL;
+  strcpy (buf + 80, names);
+  free (names);
+  kv[k++] = "style_names";
+  kv[k++] = buf + 80;
+  kv[k] = NULL;
   *storage = buf;
-  return kv2;
+  return kv;
 }
 
 void
@@ -384,6 +383,16 @@ gcn_style_forward (gcn_style *net, const gc_tensor *x, const int *cls,
   relu_inplace (&a->usn);
   gc_conv2d_forward (&net->out, &a->usn, &a->o);
   gc_pixel_shuffle_forward (2, &a->o, &a->os);
+  if (net->cfg.skip) {
+    size_t per = (size_t) 3 * x->h * x->w;
+    for (int b = 0; b < x->n; b++) {
+      float g = net->skip_gain.w[a->cls[b]];
+      float *o = a->os.data + b * per;
+      const float *in = a->x.data + b * per;
+      for (size_t i = 0; i < per; i++)
+        o[i] += g * (in[i] - 0.5f);
+    }
+  }
   if (gc_tensor_resize (&a->y, a->os.n, a->os.c, a->os.h, a->os.w) < 0)
     return -1;
   size_t n = gc_tensor_size (&a->y);
@@ -413,6 +422,18 @@ gcn_style_backward (gcn_style *net, gcn_style_acts *a, const gc_tensor *dy,
     float s = a->y.data[i];
     g0->data[i] = dy->data[i] * s * (1.f - s);
   }
+  if (net->cfg.skip) {
+    /* gain gradient now; the input gradient of the skip is added at the end */
+    size_t per = (size_t) 3 * dy->h * dy->w;
+    for (int b = 0; b < dy->n; b++) {
+      const float *g = g0->data + b * per, *in = a->x.data + b * per;
+      double s = 0;
+      for (size_t i = 0; i < per; i++)
+        s += (double) g[i] * (in[i] - 0.5f);
+      if (net->skip_gain.g)
+        net->skip_gain.g[a->cls[b]] += (float) s;
+    }
+  }
   gc_pixel_shuffle_backward (2, g0, g1);
   gc_conv2d_backward (&net->out, &a->usn, g1, g2);
   relu_mask (&a->usn, g2);
@@ -433,6 +454,16 @@ gcn_style_backward (gcn_style *net, gcn_style_acts *a, const gc_tensor *dy,
   relu_mask (&a->e1n, g2);
   gc_instnorm_backward (&net->n_enc1, &a->e1, a->cls, g2, g1);
   gc_conv2d_backward (&net->enc1, &a->x, g1, dx);
+  if (dx && net->cfg.skip) {
+    size_t per = (size_t) 3 * dy->h * dy->w;
+    for (int b = 0; b < dy->n; b++) {
+      float gain = net->skip_gain.w[a->cls[b]];
+      const float *g = g0->data + b * per;
+      float *d = dx->data + b * per;
+      for (size_t i = 0; i < per; i++)
+        d[i] += gain * g[i];
+    }
+  }
   return 0;
 }
 
@@ -569,10 +600,10 @@ pad_input (const float *rgb, int w, int h, gc_tensor *x)
  * 2e-7), and the clamp to +-87 as arithmetic max/min (float compares would
  * be branches, which stop the vectoriser). */
 static void
-sigmoid_row (const float *restrict src, float *restrict dst, int n)
+sigmoid_inplace (float *row, int n)
 {
   for (int x = 0; x < n; x++) {
-    float v = -src[x];
+    float v = -row[x];
     v = 0.5f * (v - 87.f + __builtin_fabsf (v + 87.f));
     v = 0.5f * (v + 87.f - __builtin_fabsf (v - 87.f));
     float t = v * 1.44269504f;
@@ -587,7 +618,7 @@ sigmoid_row (const float *restrict src, float *restrict dst, int n)
     p = p * f + 1.f;
     union { float f; int32_t i; } u = { p };
     u.i += ni * (1 << 23);
-    dst[x] = 1.f / (1.f + u.f);
+    row[x] = 1.f / (1.f + u.f);
   }
 }
 
@@ -595,6 +626,8 @@ sigmoid_row (const float *restrict src, float *restrict dst, int n)
  * back to the frame size, reading the out conv's (12, H/2, W/2) planes. */
 typedef struct {
   const gc_tensor *t;
+  const gc_tensor *x;       /* padded input, for the skip */
+  float gain;               /* blended skip gain, 0 without skip */
   float *out;
   int w, h;
 } final_job;
@@ -609,13 +642,15 @@ final_rows (void *ctx, int begin, int end, int worker)
   for (int r = begin; r < end; r++) {
     int c = r / j->h, y = r % j->h, i = y & 1, hw = (j->w + 1) / 2;
     float *dst = j->out + ((size_t) c * j->h + y) * j->w;
+    const float *in = j->x->data + ((size_t) c * j->x->h + y) * j->x->w;
     for (int k = 0; k < 2; k++) {
       const float *src = t->data + (c * 4 + i * 2 + k) * plane
           + (size_t) (y >> 1) * t->w;
-      sigmoid_row (src, row[k], hw);
+      memcpy (row[k], src, hw * sizeof (float));
     }
     for (int x = 0; x < j->w; x++)
-      dst[x] = row[x & 1][x >> 1];
+      dst[x] = row[x & 1][x >> 1] + j->gain * (in[x] - 0.5f);
+    sigmoid_inplace (dst, j->w);
   }
 }
 
@@ -684,7 +719,11 @@ gcn_style_infer (gcn_style *net, const float *rgb, int w, int h,
   gc_conv2d_forward (&net->out, &ws->c, &ws->a);
 #undef ROW
 
-  final_job fj = { &ws->a, out, w, h };
+  float gain = 0.f;
+  if (cfg->skip)
+    for (int s = 0; s < cfg->styles; s++)
+      gain += mix[s] * net->skip_gain.w[s];
+  final_job fj = { &ws->a, &ws->x, gain, out, w, h };
   gc_parallel_for (gc_current_threads (), 3 * h, final_rows, &fj);
   return 0;
 }
