@@ -377,15 +377,15 @@ gcn_vocoder_frames (const gcn_vocoder *v, int len)
 
 /* Windowed FFT of the frame ending at sample `end` (exclusive). */
 static void
-analyze_frame (gcn_vocoder *v, const float *x, int len, int end, float *buf,
-    float *spec)
+analyze_frame (gcn_vocoder *v, gc_stft *fft, const float *x, int len,
+    int end, float *buf, float *spec)
 {
   int N = v->cfg.n_fft;
   for (int n = 0; n < N; n++) {
     int i = end - N + n;
     buf[n] = (i >= 0 && i < len) ? x[i] * v->window[n] : 0.0f;
   }
-  gc_stft_rfft (v->fft, buf, spec);
+  gc_stft_rfft (fft, buf, spec);
 }
 
 static void
@@ -408,7 +408,7 @@ gcn_vocoder_analyze (gcn_vocoder *v, const float *x, int len, float *logmel,
     return;
   float *sp = buf + v->cfg.n_fft, *mag = sp + 2 * bins;
   for (int t = 0; t < T; t++) {
-    analyze_frame (v, x, len, (t + 1) * v->cfg.hop, buf, sp);
+    analyze_frame (v, v->fft, x, len, (t + 1) * v->cfg.hop, buf, sp);
     if (spec)
       memcpy (spec + (size_t) t * 2 * bins, sp, 2 * bins * sizeof (float));
     if (logmel)
@@ -640,7 +640,7 @@ frame_logmag (const gcn_vocoder *v, const float *out, int stride,
  * (NB2WB) or NULL; pghi: COPY. Writes phase (total angle), the spectrum and
  * the windowed, normalised time frame (n_fft). */
 static void
-synth_frame (gcn_vocoder *v, const float *out, int stride,
+synth_frame (gcn_vocoder *v, gc_stft *fft, const float *out, int stride,
     const float *logmag, const float *next, const float *spec_in,
     gcn_pghi *pghi, float *phase, float *spec, float *frame)
 {
@@ -679,7 +679,7 @@ synth_frame (gcn_vocoder *v, const float *out, int stride,
     spec[2 * k] = re;
     spec[2 * k + 1] = im;
   }
-  gc_stft_irfft (v->fft, spec, frame);
+  gc_stft_irfft (fft, spec, frame);
   for (int n = 0; n < v->cfg.n_fft; n++)
     frame[n] *= v->window[n] * OLA_NORM;
 }
@@ -788,7 +788,7 @@ gcn_vocoder_forward (gcn_vocoder *v, const float *x, int batch, int len,
     const float *xb = x + (size_t) b * len;
     for (int t = 0; t < T; t++) {
       float *sp = a->spec_in + ((size_t) b * T + t) * 2 * B;
-      analyze_frame (v, xb, len, (t + 1) * hop, a->frame, sp);
+      analyze_frame (v, v->fft, xb, len, (t + 1) * hop, a->frame, sp);
       spec_to_logmel (v, sp, mag, lm);
       logmel_to_base (v, lm, a->base + ((size_t) b * T + t) * B);
       for (int m = 0; m < nm; m++)
@@ -818,7 +818,7 @@ gcn_vocoder_forward (gcn_vocoder *v, const float *x, int batch, int len,
     }
     for (int t = 0; t < T; t++) {
       size_t ft = (size_t) b * T + t;
-      synth_frame (v, a->out.data + (size_t) b * 3 * B * T + t, T,
+      synth_frame (v, v->fft, a->out.data + (size_t) b * 3 * B * T + t, T,
           a->logmag + ft * B, t + 1 < T ? a->logmag + (ft + 1) * B : NULL,
           a->spec_in + ft * 2 * B, pghi, a->phase + ft * B,
           a->spec_out + ft * 2 * B, a->frame);
@@ -849,7 +849,8 @@ gcn_vocoder_mag_loss (gcn_vocoder *v, gcn_vocoder_acts *a,
   double loss = 0;
   for (int b = 0; b < a->batch; b++)
     for (int t = t0; t < T; t++) {
-      analyze_frame (v, target + (size_t) b * len, len, (t + 1) * v->cfg.hop,
+      analyze_frame (v, v->fft, target + (size_t) b * len, len,
+          (t + 1) * v->cfg.hop,
           a->frame, sp);
       size_t ft = (size_t) b * T + t;
       for (int k = 0; k < B; k++) {
@@ -940,6 +941,7 @@ gcn_vocoder_backward (gcn_vocoder *v, gcn_vocoder_acts *a, const float *dy)
 
 struct gcn_vocoder_stream {
   gcn_vocoder *v;
+  gc_stft *fft;             /* own FFT buffers: streams may run in parallel */
   gc_conv1d_state st_in, st_a[2];
   gc_tensor x, t0, t1, t2, acc, out;
   float *h, *gru_scratch;
@@ -963,6 +965,7 @@ gcn_vocoder_stream_free (gcn_vocoder_stream *s)
   for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
     gc_tensor_free (ts[i]);
   gcn_pghi_free (s->pghi);
+  gc_stft_free (s->fft);
   free (s->h);
   free (s);
 }
@@ -982,7 +985,8 @@ gcn_vocoder_stream_new (gcn_vocoder *v)
   size_t floats = C + 6 * C + N + N + 2 * B + 2 * B + N + 2 * B + B
       + v->cfg.n_mels + B + B + B + 3 * B + B;
   s->h = calloc (floats, sizeof (float));
-  if (!s->h || gc_conv1d_state_init (&s->st_in, &v->conv_in, 1) < 0
+  s->fft = gc_stft_new (N, N, v->cfg.hop, GC_WIN_HANN);
+  if (!s->h || !s->fft || gc_conv1d_state_init (&s->st_in, &v->conv_in, 1) < 0
       || gc_conv1d_state_init (&s->st_a[0], &v->res_a[0], 1) < 0
       || gc_conv1d_state_init (&s->st_a[1], &v->res_a[1], 1) < 0) {
     gcn_vocoder_stream_free (s);
@@ -1059,7 +1063,7 @@ stream_frame (gcn_vocoder_stream *s, const float *spec_in, float *out_hop)
   if (s->pghi) {
     /* synthesise the held frame now that its successor is known */
     if (s->held)
-      synth_frame (v, s->held_out, 1, s->held_logmag, s->logmag, NULL,
+      synth_frame (v, s->fft, s->held_out, 1, s->held_logmag, s->logmag, NULL,
           s->pghi, s->phase, s->spec, s->frame);
     else
       memset (s->frame, 0, N * sizeof (float));
@@ -1067,7 +1071,7 @@ stream_frame (gcn_vocoder_stream *s, const float *spec_in, float *out_hop)
     memcpy (s->held_logmag, s->logmag, B * sizeof (float));
     s->held = 1;
   } else {
-    synth_frame (v, s->out.data, 1, s->logmag, NULL, spec_in, NULL,
+    synth_frame (v, s->fft, s->out.data, 1, s->logmag, NULL, spec_in, NULL,
         s->phase, s->spec, s->frame);
   }
   for (int n = 0; n < N; n++)
@@ -1085,7 +1089,7 @@ gcn_vocoder_stream_analyze (gcn_vocoder_stream *s, const float *in_hop,
   int N = v->cfg.n_fft, hop = v->cfg.hop;
   memmove (s->in_buf, s->in_buf + hop, (N - hop) * sizeof (float));
   memcpy (s->in_buf + N - hop, in_hop, hop * sizeof (float));
-  analyze_frame (v, s->in_buf, N, N, s->frame, s->spec_in);
+  analyze_frame (v, s->fft, s->in_buf, N, N, s->frame, s->spec_in);
   for (int k = 0; k < v->bins; k++)
     mag[k] = hypotf (s->spec_in[2 * k], s->spec_in[2 * k + 1]);
 }
