@@ -339,6 +339,17 @@ test_model_files (void)
   CHECK (gcn_vocoder_load_mem (&bad, "garbage!", 8, "junk") < 0, "junk");
   CHECK (gcn_vocoder_load_file (&bad, "/nonexistent/voc.safetensors") < 0,
       "missing file");
+  /* absurd metadata is refused, not trusted */
+  const char *odd[] = { "arch", "vocoder", "n_fft", "7", NULL };
+  void *buf3 = NULL;
+  size_t size3 = 0;
+  gc_model_save_mem (&buf3, &size3, &v.params, odd);
+  CHECK (gcn_vocoder_load_mem (&bad, buf3, size3, "odd") < 0, "n_fft 7");
+  free (buf3);
+  const char *huge[] = { "arch", "vocoder", "channels", "100000", NULL };
+  gc_model_save_mem (&buf3, &size3, &v.params, huge);
+  CHECK (gcn_vocoder_load_mem (&bad, buf3, size3, "huge") < 0, "channels");
+  free (buf3);
   /* another architecture is refused */
   const char *other[] = { "arch", "denoiser", NULL };
   void *buf2 = NULL;
