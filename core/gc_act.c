@@ -31,8 +31,12 @@ gc_act_forward (gc_act_type t, float slope, const gc_tensor *x, gc_tensor *y)
         b[i] = a[i] > 0.0f ? a[i] : 0.0f;
       break;
     case GC_ACT_LEAKY_RELU:
-      for (size_t i = 0; i < n; i++)
-        b[i] = a[i] > 0.0f ? a[i] : slope * a[i];
+      /* max/min instead of a branch so that the loop vectorises (one of
+       * the two terms is always exactly zero) */
+      for (size_t i = 0; i < n; i++) {
+        float pos = a[i] > 0.0f ? a[i] : 0.0f, neg = a[i] < 0.0f ? a[i] : 0.0f;
+        b[i] = pos + slope * neg;
+      }
       break;
     case GC_ACT_TANH:
       for (size_t i = 0; i < n; i++)
@@ -71,14 +75,16 @@ act_derivative_mul (gc_act_type t, float slope, const gc_tensor *x,
       /* relu(x) > 0 exactly when x > 0, so y works as well as x */
       const float *r = ref->data;
       for (size_t i = 0; i < n; i++)
-        o[i] = r[i] > 0.0f ? g[i] : 0.0f;
+        o[i] = g[i] * (float) (r[i] > 0.0f);
       break;
     }
     case GC_ACT_LEAKY_RELU:{
       /* with a positive slope the sign of y equals the sign of x */
       const float *r = ref->data;
-      for (size_t i = 0; i < n; i++)
-        o[i] = r[i] > 0.0f ? g[i] : slope * g[i];
+      for (size_t i = 0; i < n; i++) {
+        float pos = (float) (r[i] > 0.0f);
+        o[i] = g[i] * pos + slope * g[i] * (1.0f - pos);
+      }
       break;
     }
     case GC_ACT_TANH:
