@@ -214,36 +214,6 @@ upscale_plane (GstGanSuperres * self, const guint8 * src, int sw, int sh,
   g_free (ax);
 }
 
-/* Y plane -> luma_in (Y / 255). */
-static void
-luma_in_rows (void *ctx, int begin, int end, int worker)
-{
-  const frame_job *j = ctx;
-  const guint8 *src = GST_VIDEO_FRAME_COMP_DATA (j->in, 0);
-  int stride = GST_VIDEO_FRAME_COMP_STRIDE (j->in, 0);
-  for (int y = begin; y < end; y++) {
-    const guint8 *s = src + (gsize) y * stride;
-    float *d = j->self->luma_in + (gsize) y * j->w;
-    for (int x = 0; x < j->w; x++)
-      d[x] = s[x] * (1.f / 255.f);
-  }
-}
-
-/* luma_out -> Y plane, rounded and clamped. */
-static void
-luma_out_rows (void *ctx, int begin, int end, int worker)
-{
-  const frame_job *j = ctx;
-  guint8 *dst = GST_VIDEO_FRAME_COMP_DATA (j->out, 0);
-  int stride = GST_VIDEO_FRAME_COMP_STRIDE (j->out, 0);
-  for (int y = begin; y < end; y++) {
-    const float *s = j->self->luma_out + (gsize) y * j->W;
-    guint8 *d = dst + (gsize) y * stride;
-    for (int x = 0; x < j->W; x++)
-      d[x] = clamp_u8 (s[x] * 255.f);
-  }
-}
-
 /* Packed RGB -> luma_in, cb, cr (and alpha), all / 255. */
 static void
 rgb_split_rows (void *ctx, int begin, int end, int worker)
@@ -653,14 +623,15 @@ gst_gan_superres_set_info (GstVideoFilter * filter, GstCaps * incaps,
       return FALSE;
   }
   gsize need_in = (gsize) w * h, need_out = need_in * s * s;
-  if (self->luma_cap < need_out) {
+  gboolean rgb = GST_VIDEO_INFO_IS_RGB (in_info);
+  if (rgb && self->luma_cap < need_out) {
     g_clear_pointer (&self->luma_in, gc_free);
     g_clear_pointer (&self->luma_out, gc_free);
     self->luma_in = gc_alloc (sizeof (float) * need_in);
     self->luma_out = gc_alloc (sizeof (float) * need_out);
     self->luma_cap = self->luma_in && self->luma_out ? need_out : 0;
   }
-  if (GST_VIDEO_INFO_IS_RGB (in_info) && self->chroma_cap < need_in) {
+  if (rgb && self->chroma_cap < need_in) {
     g_clear_pointer (&self->cb, gc_free);
     g_clear_pointer (&self->cr, gc_free);
     g_clear_pointer (&self->alpha, gc_free);
@@ -677,8 +648,7 @@ gst_gan_superres_set_info (GstVideoFilter * filter, GstCaps * incaps,
     self->xtab_cap = w * s;
   }
   bilinear_table (w, w * s, self->xtab, self->xw);
-  if (!self->luma_cap || (GST_VIDEO_INFO_IS_RGB (in_info)
-          && !self->chroma_cap)) {
+  if (rgb && (!self->luma_cap || !self->chroma_cap)) {
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("Out of memory"),
         ("%d x %d frame buffers", w, h));
     return FALSE;
@@ -727,23 +697,27 @@ gst_gan_superres_transform_frame (GstVideoFilter * filter,
     return GST_FLOW_NOT_NEGOTIATED;
   }
 
-  if (rgb)
+  int rc;
+  if (rgb) {
     gc_parallel_for (threads, j.h, rgb_split_rows, &j);
-  else
-    gc_parallel_for (threads, j.h, luma_in_rows, &j);
-
-  if (gcn_superres_run (&self->net, self->luma_in, j.w, j.h, j.w,
-          self->luma_out, j.W) < 0) {
+    rc = gcn_superres_run (&self->net, self->luma_in, j.w, j.h, j.w,
+        self->luma_out, j.W);
+  } else {
+    /* the Y plane goes straight in and out: no float frame */
+    rc = gcn_superres_run_u8 (&self->net, GST_VIDEO_FRAME_COMP_DATA (in, 0),
+        j.w, j.h, GST_VIDEO_FRAME_COMP_STRIDE (in, 0),
+        GST_VIDEO_FRAME_COMP_DATA (out, 0), GST_VIDEO_FRAME_COMP_STRIDE (out,
+            0));
+  }
+  if (rc < 0) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Super-resolution failed"),
         ("%s", gc_last_error ()));
     return GST_FLOW_ERROR;
   }
-
   if (rgb) {
     gc_parallel_for (threads, j.H, rgb_merge_rows, &j);
     return GST_FLOW_OK;
   }
-  gc_parallel_for (threads, j.H, luma_out_rows, &j);
   switch (GST_VIDEO_FRAME_FORMAT (in)) {
     case GST_VIDEO_FORMAT_I420:
       for (int c = 1; c <= 2; c++)

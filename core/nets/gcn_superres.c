@@ -395,7 +395,8 @@ typedef struct {
   gcn_superres *n;
   const float *pad;         /* input mirrored by 2: (w+4) x (h+4) */
   int w, h, pw;
-  float *dst;
+  float *dst;               /* float output, or NULL ... */
+  uint8_t *dst_u8;          /* ... 8-bit output */
   int dst_stride;
   int ct;                   /* tail channels rounded up to the lanes */
   /* Packed weights [(ky k + kx) cin + ci][cout]: */
@@ -514,6 +515,18 @@ run_band (void *vctx, int begin, int end, int worker)
       conv_row (&skip);
       /* Pixel shuffle: phase (i, j) of pixel xx lands at (y r + i, xx r + j). */
       for (int i = 0; i < r; i++) {
+        if (x->dst_u8) {
+          uint8_t *dst = x->dst_u8 + (size_t) (y * r + i) * x->dst_stride;
+          for (int xx = 0; xx < w; xx++) {
+            const float *src = b.out + (size_t) xx * ct + i * r;
+            for (int j = 0; j < r; j++) {
+              float v = src[j] * 255.f;
+              dst[xx * r + j] = v <= 0.f ? 0 : v >= 255.f ? 255
+                  : (uint8_t) (v + 0.5f);
+            }
+          }
+          continue;
+        }
         float *dst = x->dst + (size_t) (y * r + i) * x->dst_stride;
         for (int xx = 0; xx < w; xx++) {
           const float *src = b.out + (size_t) xx * ct + i * r;
@@ -541,12 +554,13 @@ pack_weights (const gc_conv2d *l, int cp, float *dst)
               l->weight.w[((size_t) (co * cin + ci) * k + ky) * k + kx];
 }
 
-int
-gcn_superres_run (gcn_superres *n, const float *src, int w, int h,
-    int src_stride, float *dst, int dst_stride)
+static int
+superres_run (gcn_superres *n, const float *src, const uint8_t *src_u8,
+    int w, int h, int src_stride, float *dst, uint8_t *dst_u8,
+    int dst_stride)
 {
-  if (!n || n->scale < 2 || !src || !dst || w < 1 || h < 1
-      || src_stride < w || dst_stride < w * n->scale) {
+  if (!n || n->scale < 2 || (!src && !src_u8) || (!dst && !dst_u8) || w < 1
+      || h < 1 || src_stride < w || dst_stride < w * n->scale) {
     gc_set_error ("superres: bad arguments to gcn_superres_run");
     return -1;
   }
@@ -563,17 +577,22 @@ gcn_superres_run (gcn_superres *n, const float *src, int w, int h,
     return -1;
   }
   for (int yy = 0; yy < ph; yy++) {
-    const float *row = src + (size_t) mirror_index (yy - 2, h) * src_stride;
     float *out = pad + (size_t) yy * pw;
-    out[0] = row[mirror_index (-2, w)];
-    out[1] = row[mirror_index (-1, w)];
-    memcpy (out + 2, row, sizeof (float) * w);
-    out[w + 2] = row[mirror_index (w, w)];
-    out[w + 3] = row[mirror_index (w + 1, w)];
+    size_t row = (size_t) mirror_index (yy - 2, h) * src_stride;
+    if (src_u8) {
+      for (int xx = 0; xx < w; xx++)
+        out[xx + 2] = src_u8[row + xx] * (1.f / 255.f);
+    } else {
+      memcpy (out + 2, src + row, sizeof (float) * w);
+    }
+    out[0] = out[2 + mirror_index (-2, w)];
+    out[1] = out[2 + mirror_index (-1, w)];
+    out[w + 2] = out[2 + mirror_index (w, w)];
+    out[w + 3] = out[2 + mirror_index (w + 1, w)];
   }
 
   run_ctx ctx = { .n = n, .pad = pad, .w = w, .h = h, .pw = pw, .dst = dst,
-    .dst_stride = dst_stride, .ct = ct };
+    .dst_u8 = dst_u8, .dst_stride = dst_stride, .ct = ct };
   float *p = wmem;
   ctx.head_w = p;
   pack_weights (&n->head, c, p);
@@ -604,4 +623,20 @@ gcn_superres_run (gcn_superres *n, const float *src, int w, int h,
     return -1;
   }
   return 0;
+}
+
+int
+gcn_superres_run (gcn_superres *n, const float *src, int w, int h,
+    int src_stride, float *dst, int dst_stride)
+{
+  return superres_run (n, src, NULL, w, h, src_stride, dst, NULL,
+      dst_stride);
+}
+
+int
+gcn_superres_run_u8 (gcn_superres *n, const uint8_t *src, int w, int h,
+    int src_stride, uint8_t *dst, int dst_stride)
+{
+  return superres_run (n, NULL, src, w, h, src_stride, NULL, dst,
+      dst_stride);
 }

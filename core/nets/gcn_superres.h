@@ -18,6 +18,8 @@
 #ifndef GCN_SUPERRES_H
 #define GCN_SUPERRES_H
 
+#include <stdint.h>
+
 #include "gc_base.h"
 #include "gc_layers.h"
 #include "gc_modelfile.h"
@@ -83,6 +85,12 @@ void gcn_superres_backward (gcn_superres *n, gcn_superres_cache *c,
  * Returns 0 or -1 (bad arguments, out of memory). */
 int gcn_superres_run (gcn_superres *n, const float *src, int w, int h,
     int src_stride, float *dst, int dst_stride);
+
+/* The same on 8-bit planes (a Y plane of a video frame): input v / 255,
+ * output round (clamp (255 y)), the conversions fused into the network's
+ * first and last passes so no float frame is written. */
+int gcn_superres_run_u8 (gcn_superres *n, const uint8_t *src, int w, int h,
+    int src_stride, uint8_t *dst, int dst_stride);
 
 /* Mirror padding the way the net pads its input: x (N, 1, h, w) ->
  * y (N, 1, h + 2 p, w + 2 p) with y[-1] = x[0], y[-2] = x[1] (for sizes

@@ -157,6 +157,41 @@ skip_is_bicubic (int scale)
   gcn_superres_free (&n);
 }
 
+/* The 8-bit entry point is the float one with the conversions fused. */
+static void
+u8_matches_float (void)
+{
+  gc_rng r;
+  gc_rng_seed (&r, 21);
+  gcn_superres n;
+  CHECK (gcn_superres_init (&n, 3, 8, 1, &r) == 0, "init");
+  for (size_t k = 0; k < n.tail.weight.n; k++)
+    n.tail.weight.w[k] += 0.02f * gc_rng_normal (&r);
+  int w = 11, h = 6, W = 33, H = 18, ss = 13, ds = 35;
+  uint8_t in[13 * 6], out[35 * 18];
+  float fin[11 * 6], fout[33 * 18];
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      in[y * ss + x] = (uint8_t) ((x * 53 + y * 97) % 256);
+      fin[y * w + x] = in[y * ss + x] / 255.f;
+    }
+  CHECK (gcn_superres_run_u8 (&n, in, w, h, ss, out, ds) == 0, "run_u8");
+  CHECK (gcn_superres_run (&n, fin, w, h, w, fout, W) == 0, "run");
+  int bad = 0, clipped = 0;
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++) {
+      float v = fout[y * W + x] * 255.f;
+      int want = v <= 0.f ? 0 : v >= 255.f ? 255 : (int) (v + 0.5f);
+      bad += out[y * ds + x] != want;
+      clipped += want == 0 || want == 255;
+    }
+  CHECK (bad == 0, "%d of %d pixels differ", bad, W * H);
+  CHECK (clipped < W * H / 2, "test image saturates (%d)", clipped);
+  CHECK (gcn_superres_run_u8 (&n, in, w, h, ss, out, 20) < 0,
+      "short output stride accepted");
+  gcn_superres_free (&n);
+}
+
 static void
 model_roundtrip (void)
 {
@@ -203,6 +238,7 @@ main (void)
         run_matches_forward (s, sizes[i][0], sizes[i][1], t);
   for (int s = 2; s <= 4; s++)
     skip_is_bicubic (s);
+  u8_matches_float ();
   model_roundtrip ();
   if (failures)
     fprintf (stderr, "%d failures\n", failures);
