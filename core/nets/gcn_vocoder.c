@@ -441,6 +441,7 @@ struct gcn_pghi {
   float *hkey;
   int *hidx, hn;
   uint32_t rng;
+  float ref;                /* slowly decaying loudest log-magnitude */
 };
 
 gcn_pghi *
@@ -493,7 +494,11 @@ gcn_pghi_reset (gcn_pghi *p)
     p->tgrad_prev[k] = 0;
   }
   p->rng = 0x9e3779b9u;
+  p->ref = -1e30f;
 }
+
+#define PGHI_FLOOR 6.9f         /* 60 dB, in natural log units */
+#define PGHI_REF_DECAY 0.008f   /* per frame: about 9 dB per second */
 
 static void
 heap_push (gcn_pghi *p, float key, int idx)
@@ -575,8 +580,11 @@ gcn_pghi_frame_ahead (gcn_pghi *p, const float *s, const float *s_next,
     if (p->s_prev[k] > smax)
       smax = p->s_prev[k];
   }
-  /* bins 1e-4 below the loudest carry no audible phase: random */
-  float tol = smax - 9.21f;
+  /* Bins 1e-4 below the loudest of this frame, or 60 dB below the recent
+   * peak (decaying about 9 dB per second), get random phase: integrating
+   * them would turn noise floors and pauses into steady bin-centre tones. */
+  p->ref = fmaxf (smax, p->ref - PGHI_REF_DECAY);
+  float tol = fmaxf (smax - 9.21f, p->ref - PGHI_FLOOR);
   int remaining = 0;
   p->hn = 0;
   for (int k = 0; k < B; k++) {
