@@ -16,6 +16,10 @@ out=${3:-docs/superres-quality.md}
 tool="$build/bench/superres/superres-eval"
 [ -x "$tool" ] || { echo "build $tool first (ninja -C $build)" >&2; exit 1; }
 
+models2=""
+if [ -n "${SR_MODELS:-}" ]; then
+  models2="--fidelity $SR_MODELS/sr-x2-fidelity.safetensors --gan $SR_MODELS/sr-x2-gan.safetensors"
+fi
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 for scale in 2 3 4; do
@@ -42,5 +46,19 @@ done
   echo "| set | scale | method | PSNR-Y (dB) | SSIM-Y | sharpness |"
   echo "| --- | --- | --- | --- | --- | --- |"
   cat "$tmp"
+  echo
+  echo "## Luma-only network: what chroma costs"
+  echo
+  echo "RGB PSNR (all three channels, shave = scale) of the fidelity model's"
+  echo "output as the element makes it (bilinear chroma), with bicubic chroma,"
+  echo "and with the original's chroma (the most an RGB network could gain on"
+  echo "colour, given the same luma):"
+  echo
+  # shellcheck disable=SC2086
+  for set in set5 set14; do
+    printf '%s: ' "$set"
+    "$tool" --scale 2 $models2 --chroma-study "$data/images/eval/$set" | tail -n 1
+    echo
+  done
 } > "$out"
 cat "$out"
