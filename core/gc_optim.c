@@ -63,6 +63,22 @@ gc_adam_free (gc_adam *o)
   o->m = o->v = NULL;
 }
 
+/* The four arrays are separate allocations; restrict lets it vectorise. */
+static void
+adam_update (float *restrict w, float *restrict g, float *restrict m,
+    float *restrict v, size_t n, float b1, float b2, float decay,
+    float step_size, float inv_sqrt_bc2, float eps)
+{
+  for (size_t j = 0; j < n; j++) {
+    float gj = g[j];
+    m[j] = b1 * m[j] + (1.0f - b1) * gj;
+    v[j] = b2 * v[j] + (1.0f - b2) * gj * gj;
+    float denom = sqrtf (v[j]) * inv_sqrt_bc2 + eps;
+    w[j] = w[j] * decay - step_size * m[j] / denom;
+    g[j] = 0.0f;
+  }
+}
+
 void
 gc_adam_step (gc_adam *o)
 {
@@ -81,14 +97,8 @@ gc_adam_step (gc_adam *o)
     float *m = o->m[i], *v = o->v[i];
     if (!m || !v || !param_has_moments (p))
       continue;
-    for (size_t j = 0; j < p->n; j++) {
-      float g = p->g[j];
-      m[j] = b1 * m[j] + (1.0f - b1) * g;
-      v[j] = b2 * v[j] + (1.0f - b2) * g * g;
-      float denom = sqrtf (v[j]) * inv_sqrt_bc2 + o->eps;
-      p->w[j] = p->w[j] * decay - step_size * m[j] / denom;
-      p->g[j] = 0.0f;
-    }
+    adam_update (p->w, p->g, m, v, p->n, b1, b2, decay, step_size,
+        inv_sqrt_bc2, o->eps);
   }
 }
 
@@ -250,7 +260,7 @@ static float
 cosine_between (float base, float min, double frac)
 {
   frac = frac < 0.0 ? 0.0 : frac > 1.0 ? 1.0 : frac;
-  return (float) (min + (base - min) * 0.5 * (1.0 + cos (M_PI * frac)));
+  return (float) (min + (base - min) * 0.5 * (1.0 + cos (3.14159265358979323846 * frac)));
 }
 
 float
