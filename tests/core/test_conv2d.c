@@ -256,6 +256,8 @@ main (void)
     { 12, 10, 3, 1, 1, 1, 2, 1, 2, 5, 7 },   /* GEMM, 2 groups */
     { 64, 1, 4, 2, 1, 1, 1, 1, 2, 16, 16 },  /* PatchGAN logits, strided */
     { 5, 3, 3, 1, 1, 1, 1, 1, 1, 40, 700 },  /* several plane bands */
+    { 32, 16, 3, 1, 1, 1, 1, 1, 2, 3, 300 }, /* a row over the band budget */
+    { 32, 12, 3, 2, 1, 1, 1, 0, 1, 5, 601 }, /* the same, stride 2 */
     { 32, 32, 3, 1, 1, 1, 1, 1, 3, 20, 24 }, /* several images per thread */
     { 13, 16, 3, 1, 1, 1, 1, 1, 1, 64, 64 }, /* several row bands */
   };
