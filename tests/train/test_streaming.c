@@ -54,6 +54,19 @@ test_conv_stream_case (int cin, int cout, int k, int dil, int groups, int t)
     printf ("conv1d stream %2d->%-2d k%d d%d g%d chunk %d: max diff %.2g\n",
         cin, cout, k, dil, groups, chunks[ci], worst);
   }
+  /* after a reset the state starts a new signal: the same input streamed
+   * again in one call gives the whole-signal output again */
+  gc_conv1d_state st;
+  gc_conv1d_state_init (&st, &l, 2);
+  gc_conv1d_stream (&l, &st, &x, &s);
+  gc_conv1d_state_reset (&st);
+  gc_conv1d_stream (&l, &st, &x, &s);
+  double worst = 0.0;
+  for (size_t i = 0; i < gc_tensor_size (&whole); i++)
+    worst = fmax (worst, fabs (s.data[i] - whole.data[i]));
+  GK_CHECK (worst <= 1e-6, "conv1d stream after reset: max diff %g", worst);
+  gc_conv1d_state_free (&st);
+  gc_tensor_free (&x);
   gc_tensor_free (&whole);
   gc_tensor_free (&s);
   gc_conv1d_free (&l);
