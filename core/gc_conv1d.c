@@ -3,6 +3,7 @@
 #include "gc_layers.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int
@@ -91,6 +92,35 @@ conv1d_is_pointwise (const gc_conv1d *l, const conv1d_geom *g)
   return l->k == 1 && l->stride == 1 && g->pad_left == 0 && g->tout == g->tin;
 }
 
+/* Outputs t in [lo, hi) read inside the input at t*stride + off; the rest
+ * fall into the zero padding. */
+static void
+valid_range (const gc_conv1d *l, const conv1d_geom *g, int off, int *lo,
+    int *hi)
+{
+  int s = l->stride;
+  int a = off >= 0 ? 0 : (-off + s - 1) / s;         /* first t with ti >= 0 */
+  int b = g->tin - off <= 0 ? 0 : (g->tin - off + s - 1) / s;  /* ti < tin */
+  if (a > g->tout)
+    a = g->tout;
+  if (b > g->tout)
+    b = g->tout;
+  if (b < a)
+    b = a;
+  *lo = a;
+  *hi = b;
+}
+
+/* Scratch that the caller overwrites completely: no need to zero it. */
+static float *
+scratch_floats (size_t n)
+{
+  void *p = NULL;
+  if (posix_memalign (&p, 64, (n ? n : 1) * sizeof (float)) != 0)
+    return NULL;
+  return p;
+}
+
 /* col [cin*K][tout] from one item's x [cin][tin]. */
 static void
 conv1d_im2col (const gc_conv1d *l, const conv1d_geom *g, const float *x,
@@ -100,11 +130,15 @@ conv1d_im2col (const gc_conv1d *l, const conv1d_geom *g, const float *x,
     for (int k = 0; k < l->k; k++) {
       float *row = col + ((size_t) ci * l->k + k) * g->tout;
       const float *src = x + (size_t) ci * g->tin;
-      int off = k * l->dilation - g->pad_left;
-      for (int t = 0; t < g->tout; t++) {
-        int ti = t * l->stride + off;
-        row[t] = ti >= 0 && ti < g->tin ? src[ti] : 0.0f;
-      }
+      int off = k * l->dilation - g->pad_left, lo, hi;
+      valid_range (l, g, off, &lo, &hi);
+      memset (row, 0, lo * sizeof (float));
+      if (l->stride == 1)
+        memcpy (row + lo, src + lo + off, (hi - lo) * sizeof (float));
+      else
+        for (int t = lo; t < hi; t++)
+          row[t] = src[t * l->stride + off];
+      memset (row + hi, 0, (g->tout - hi) * sizeof (float));
     }
 }
 
@@ -117,12 +151,10 @@ conv1d_col2im (const gc_conv1d *l, const conv1d_geom *g, const float *dcol,
     for (int k = 0; k < l->k; k++) {
       const float *row = dcol + ((size_t) ci * l->k + k) * g->tout;
       float *dst = dx + (size_t) ci * g->tin;
-      int off = k * l->dilation - g->pad_left;
-      for (int t = 0; t < g->tout; t++) {
-        int ti = t * l->stride + off;
-        if (ti >= 0 && ti < g->tin)
-          dst[ti] += row[t];
-      }
+      int off = k * l->dilation - g->pad_left, lo, hi;
+      valid_range (l, g, off, &lo, &hi);
+      for (int t = lo; t < hi; t++)
+        dst[t * l->stride + off] += row[t];
     }
 }
 
@@ -156,7 +188,7 @@ gc_conv1d_forward (gc_conv1d *l, const gc_tensor *x, gc_tensor *y)
     return;
   if (gc_tensor_resize (y, x->n, l->cout, 1, g.tout) < 0)
     return;
-  float *col = gc_alloc ((size_t) l->cin * l->k * g.tout * sizeof (float));
+  float *col = scratch_floats ((size_t) l->cin * l->k * g.tout);
   if (!col) {
     gc_set_error ("conv1d: out of memory");
     return;
@@ -184,7 +216,7 @@ gc_conv1d_backward (gc_conv1d *l, const gc_tensor *x, const gc_tensor *dy,
   int cig = l->cin / l->groups, cog = l->cout / l->groups;
   int kk = cig * l->k;
   size_t colsz = (size_t) l->cin * l->k * g.tout;
-  float *col = gc_alloc (2 * colsz * sizeof (float));
+  float *col = scratch_floats (2 * colsz);
   if (!col) {
     gc_set_error ("conv1d: out of memory");
     return;
@@ -282,8 +314,8 @@ gc_conv1d_stream (gc_conv1d *l, gc_conv1d_state *s, const gc_tensor *x,
   int t = x->w, len = s->len, tin = len + t;
   if (gc_tensor_resize (y, x->n, l->cout, 1, t) < 0)
     return;
-  float *ext = gc_alloc ((size_t) l->cin * tin * sizeof (float));
-  float *col = gc_alloc ((size_t) l->cin * l->k * t * sizeof (float));
+  float *ext = scratch_floats ((size_t) l->cin * tin);
+  float *col = scratch_floats ((size_t) l->cin * l->k * t);
   if (!ext || !col) {
     gc_free (ext);
     gc_free (col);
