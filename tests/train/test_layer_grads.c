@@ -222,6 +222,8 @@ test_conv1d (void)
   test_conv1d_case (3, 3, 5, 1, 1, 2, 3, 0, 7);     /* depthwise */
   test_conv1d_case (6, 4, 3, 2, 1, 1, 2, 0, 9);     /* 2 groups, stride 2 */
   test_conv1d_case (7, 13, 1, 1, 1, 0, 1, 0, 5);    /* pointwise path */
+  test_conv1d_case (3, 5, 3, 3, 2, 5, 1, 0, 10);    /* pad > span: whole
+                                                     * columns of padding */
   /* bad configurations and inputs fail cleanly */
   gc_conv1d l;
   GK_CHECK (gc_conv1d_init (&l, "bad", 7, 4, 3, 1, 1, 0, 2, 0, &rng) < 0,
