@@ -158,10 +158,10 @@ conv1d_col2im (const gc_conv1d *l, const conv1d_geom *g, const float *dcol,
     }
 }
 
-/* y [cout][tout] = W col + b for one item. */
+/* y [cout][tout] = W col + b (b = 0 for the tangent) for one item. */
 static void
 conv1d_item_forward (const gc_conv1d *l, const conv1d_geom *g,
-    const float *x, float *col, float *y)
+    const float *x, float *col, float *y, int with_bias)
 {
   int cig = l->cin / l->groups, cog = l->cout / l->groups;
   int kk = cig * l->k;
@@ -172,7 +172,7 @@ conv1d_item_forward (const gc_conv1d *l, const conv1d_geom *g,
   }
   for (int co = 0; co < l->cout; co++)
     for (int t = 0; t < g->tout; t++)
-      y[(size_t) co * g->tout + t] = l->bias.w[co];
+      y[(size_t) co * g->tout + t] = with_bias ? l->bias.w[co] : 0.0f;
   for (int gr = 0; gr < l->groups; gr++)
     gc_sgemm (0, 0, cog, g->tout, kk, 1.0f,
         l->weight.w + (size_t) gr * cog * kk, kk,
@@ -180,8 +180,9 @@ conv1d_item_forward (const gc_conv1d *l, const conv1d_geom *g,
         y + (size_t) gr * cog * g->tout, g->tout);
 }
 
-void
-gc_conv1d_forward (gc_conv1d *l, const gc_tensor *x, gc_tensor *y)
+static void
+conv1d_forward (gc_conv1d *l, const gc_tensor *x, gc_tensor *y,
+    int with_bias)
 {
   conv1d_geom g;
   if (y == x || conv1d_geometry (l, x, &g) < 0)
@@ -195,8 +196,21 @@ gc_conv1d_forward (gc_conv1d *l, const gc_tensor *x, gc_tensor *y)
   }
   for (int n = 0; n < x->n; n++)
     conv1d_item_forward (l, &g, x->data + (size_t) n * l->cin * g.tin, col,
-        y->data + (size_t) n * l->cout * g.tout);
+        y->data + (size_t) n * l->cout * g.tout, with_bias);
   gc_free (col);
+}
+
+void
+gc_conv1d_forward (gc_conv1d *l, const gc_tensor *x, gc_tensor *y)
+{
+  conv1d_forward (l, x, y, 1);
+}
+
+void
+gc_conv1d_jvp (gc_conv1d *l, const gc_tensor *dx, gc_tensor *dy)
+{
+  /* the layer is affine: its tangent is the same convolution, no bias */
+  conv1d_forward (l, dx, dy, 0);
 }
 
 void
@@ -333,7 +347,7 @@ gc_conv1d_stream (gc_conv1d *l, gc_conv1d_state *s, const gc_tensor *x,
           t * sizeof (float));
     }
     conv1d_item_forward (l, &g, ext, col,
-        y->data + (size_t) n * l->cout * t);
+        y->data + (size_t) n * l->cout * t, 1);
     for (int c = 0; c < l->cin; c++)
       memcpy (hist + (size_t) c * len, ext + (size_t) c * tin + t,
           len * sizeof (float));

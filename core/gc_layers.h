@@ -51,6 +51,8 @@ void gc_conv1d_params (gc_conv1d *l, gc_param_list *pl);
 void gc_conv1d_forward (gc_conv1d *l, const gc_tensor *x, gc_tensor *y);
 void gc_conv1d_backward (gc_conv1d *l, const gc_tensor *x, const gc_tensor *dy,
     gc_tensor *dx);
+/* Tangent: dy = conv(dx) without bias (exact WGAN-GP/R1 for 1-D critics). */
+void gc_conv1d_jvp (gc_conv1d *l, const gc_tensor *dx, gc_tensor *dy);
 
 /* Streaming (causal layers only): feed frames one (or a few) at a time with
  * the same result as the whole signal. State keeps (K-1)*dilation columns

@@ -207,6 +207,28 @@ test_conv1d_case (int cin, int cout, int k, int stride, int dil, int pad,
   };
   gk_op op = { name, conv_value, conv_grad, &c };
   gk_check (&op, v, 3, 1e-2f, 2e-3, 2e-3);
+  /* jvp: the forward's difference along a random direction */
+  gc_tensor dir = GC_TENSOR_INIT, jt = GC_TENSOR_INIT, xs = GC_TENSOR_INIT,
+      yp = GC_TENSOR_INIT, ym = GC_TENSOR_INIT;
+  gc_tensor_copy (&dir, &c.io.x);
+  gk_fill (&rng, dir.data, gc_tensor_size (&dir), 1.0f);
+  gc_conv1d_jvp (&c.l, &dir, &jt);
+  float eps = 1e-2f;
+  gc_tensor_copy (&xs, &c.io.x);
+  gc_axpy (eps, &dir, &xs);
+  gc_conv1d_forward (&c.l, &xs, &yp);
+  gc_tensor_copy (&xs, &c.io.x);
+  gc_axpy (-eps, &dir, &xs);
+  gc_conv1d_forward (&c.l, &xs, &ym);
+  bad = gc_tensor_size (&jt) != gc_tensor_size (&yp);
+  for (size_t i = 0; !bad && i < gc_tensor_size (&jt); i++)
+    if (!gk_close (jt.data[i], (yp.data[i] - ym.data[i]) / (2 * eps), 1e-3,
+            1e-3))
+      bad++;
+  GK_CHECK (bad == 0, "%s: jvp differs from the forward difference", name);
+  gc_tensor *tt[] = { &dir, &jt, &xs, &yp, &ym };
+  for (int i = 0; i < 5; i++)
+    gc_tensor_free (tt[i]);
   gc_conv1d_free (&c.l);
   io_free (&c.io);
 }
