@@ -17,7 +17,7 @@
  *
  * --set keys: scale (2), channels (16), mid (2), patch (LR crop, 32),
  *   batch (16), lr (1e-3), lr_min (1e-5), warmup (300), mode (fidelity|gan),
- *   init (model for gan), w_l1 (1), w_hf (1), w_energy (5), w_adv (0.05),
+ *   init (model for gan), w_l1 (1), w_hf (1), w_energy (1), w_adv (0.05),
  *   lr_d (4e-4),
  *   d_width (16), d_depth (3), eval_dir (images/eval/set5). */
 #include "gt.h"
@@ -337,7 +337,7 @@ gt_recipe_superres (gt_ctx *c)
   float w_l1 = (float) gt_opt_float (c, "w_l1", 1.0);
   float w_hf = (float) gt_opt_float (c, "w_hf", gan ? 1.0 : 0.0);
   float w_adv = (float) gt_opt_float (c, "w_adv", 0.05);
-  float w_energy = (float) gt_opt_float (c, "w_energy", gan ? 5.0 : 0.0);
+  float w_energy = (float) gt_opt_float (c, "w_energy", gan ? 1.0 : 0.0);
   float lr_d = (float) gt_opt_float (c, "lr_d", 4e-4);
   int d_width = (int) gt_opt_int (c, "d_width", 16);
   int d_depth = (int) gt_opt_int (c, "d_depth", 3);
