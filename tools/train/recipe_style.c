@@ -13,9 +13,9 @@
  *    noise must give the shifted output (both run in one batch).
  * The exported model is an exponential moving average of the generator.
  *
- * --set keys: crop, batch, style_size, content_max, lr_g, lr_d, w_adv,
- *   w_style, w_content, w_temporal, noise, ema, scales, d_ch, ch1, ch2,
- *   blocks, gan. */
+ * --set keys: crop, batch, style_size, content_max, lr_g, lr_rows, lr_d,
+ *   w_adv, w_style, w_content, w_temporal, temporal_items, noise, ema,
+ *   scales, d_ch, ch1, ch2, blocks, gan, export_every. */
 #include "gt.h"
 #include "gcn_style.h"
 #include "gcn_style_disc.h"
@@ -403,14 +403,14 @@ temporal_loss (const gc_tensor *y, int b1, int b2, int sx, int sy, float w,
 /* ---- checkpoint state ------------------------------------------------------ */
 
 typedef struct {
-  gc_param *owned[2];
-  int n_owned[2];
+  gc_param *owned[3];
+  int n_owned[3];
 } adam_snapshot;
 
 static void
 snapshot_free (adam_snapshot *s)
 {
-  for (int k = 0; k < 2; k++) {
+  for (int k = 0; k < 3; k++) {
     for (int i = 0; i < s->n_owned[k]; i++)
       gc_param_free (&s->owned[k][i]);
     free (s->owned[k]);
@@ -419,9 +419,14 @@ snapshot_free (adam_snapshot *s)
   }
 }
 
+/* The three optimisers: shared generator weights, per-style rows, critic. */
+typedef struct {
+  gc_adam g, c, d;
+} optimisers;
+
 static int
 build_state (gc_param_list *state, gcn_style *g, gcn_style *ema,
-    gcn_style_disc *d, gc_adam *og, gc_adam *od, adam_snapshot *snap)
+    gcn_style_disc *d, optimisers *o, adam_snapshot *snap)
 {
   memset (state, 0, sizeof *state);
   for (int i = 0; i < g->params.count; i++)
@@ -430,10 +435,12 @@ build_state (gc_param_list *state, gcn_style *g, gcn_style *ema,
     gc_param_list_add (state, ema->params.items[i]);
   for (int i = 0; i < d->params.count; i++)
     gc_param_list_add (state, d->params.items[i]);
-  if (gc_adam_state_export (og, "adam_g", state, &snap->owned[0],
+  if (gc_adam_state_export (&o->g, "adam_g", state, &snap->owned[0],
           &snap->n_owned[0]) < 0
-      || gc_adam_state_export (od, "adam_d", state, &snap->owned[1],
-          &snap->n_owned[1]) < 0)
+      || gc_adam_state_export (&o->c, "adam_c", state, &snap->owned[1],
+          &snap->n_owned[1]) < 0
+      || gc_adam_state_export (&o->d, "adam_d", state, &snap->owned[2],
+          &snap->n_owned[2]) < 0)
     return -1;
   return 0;
 }
@@ -486,6 +493,7 @@ gt_recipe_style (gt_ctx *c)
   int content_max = (int) gt_opt_int (c, "content_max", 400);
   float lr_g = (float) gt_opt_float (c, "lr_g", 5e-4);
   float lr_d = (float) gt_opt_float (c, "lr_d", 2e-4);
+  float lr_rows = (float) gt_opt_float (c, "lr_rows", 5e-3);
   float w_adv = (float) gt_opt_float (c, "w_adv", 0.1);
   float w_style = (float) gt_opt_float (c, "w_style", 1.0);
   float w_content = (float) gt_opt_float (c, "w_content", 1.5);
@@ -577,10 +585,22 @@ gt_recipe_style (gt_ctx *c)
     memcpy (ema.params.items[i]->w, g.params.items[i]->w,
         g.params.items[i]->n * sizeof (float));
   gc_param_list_prefix (&ema.params, "ema");
-  gc_adam og, od;
-  gc_adam_init (&og, &g.params, lr_g, 0.5f, 0.99f, 0.f);
-  gc_adam_init (&od, &d.params, lr_d, 0.5f, 0.99f, 0.f);
+  /* The per-style rows (norm gamma/beta, skip gain) see 1/styles of the
+   * data and start identical: they get a larger step so the styles part
+   * within a short run. */
+  gc_param_list shared = { 0 }, rows = { 0 };
+  for (int i = 0; i < g.params.count; i++) {
+    gc_param *p = g.params.items[i];
+    gc_param_list_add (strstr (p->name, "norm") || !strcmp (p->name,
+            "skip_gain") ? &rows : &shared, p);
+  }
+  optimisers opt;
+  gc_adam_init (&opt.g, &shared, lr_g, 0.5f, 0.99f, 0.f);
+  gc_adam_init (&opt.c, &rows, lr_rows, 0.5f, 0.99f, 0.f);
+  gc_adam_init (&opt.d, &d.params, lr_d, 0.5f, 0.99f, 0.f);
   gc_lr_schedule sched_g = { GC_LR_COSINE, lr_g, lr_g * 0.1f, steps, 0, 0, 0 };
+  gc_lr_schedule sched_c = { GC_LR_COSINE, lr_rows, lr_rows * 0.1f, steps, 0,
+    0, 0 };
   gc_lr_schedule sched_d = { GC_LR_COSINE, lr_d, lr_d * 0.1f, steps, 0, 0, 0 };
 
   /* ---- metadata of exported models */
@@ -657,11 +677,13 @@ gt_recipe_style (gt_ctx *c)
   if (c->resume) {
     gc_param_list state;
     adam_snapshot snap = { 0 };
-    if (build_state (&state, &g, &ema, &d, &og, &od, &snap) < 0)
+    if (build_state (&state, &g, &ema, &d, &opt, &snap) < 0)
       goto out;
     step = gt_checkpoint_load (c, &state, &rng);
-    if (step < 0 || (step > 0 && (gc_adam_state_import (&og, "adam_g", &state)
-                < 0 || gc_adam_state_import (&od, "adam_d", &state) < 0))) {
+    if (step < 0 || (step > 0 && (gc_adam_state_import (&opt.g, "adam_g",
+                    &state) < 0 || gc_adam_state_import (&opt.c, "adam_c",
+                    &state) < 0 || gc_adam_state_import (&opt.d, "adam_d",
+                    &state) < 0))) {
       fprintf (stderr, "style: resume failed: %s\n", gc_last_error ());
       gc_param_list_free (&state);
       snapshot_free (&snap);
@@ -687,8 +709,9 @@ gt_recipe_style (gt_ctx *c)
   int nb2 = batch + tpairs;
 
   for (; step < steps; step++) {
-    og.lr = gc_lr_at (&sched_g, step);
-    od.lr = gc_lr_at (&sched_d, step);
+    opt.g.lr = gc_lr_at (&sched_g, step);
+    opt.c.lr = gc_lr_at (&sched_c, step);
+    opt.d.lr = gc_lr_at (&sched_d, step);
     /* a batch of photos, each with its own style, styles taken in turn */
     gc_tensor_resize (&xb, nb2, 3, crop, crop);
     for (int b = 0; b < batch; b++) {
@@ -757,7 +780,8 @@ gt_recipe_style (gt_ctx *c)
       goto out;
     }
     gc_clip_grad_norm (&g.params, 5.f);
-    gc_adam_step (&og);
+    gc_adam_step (&opt.g);
+    gc_adam_step (&opt.c);
     ema_update (&ema, &g, step < 500 ? 0.9f : ema_decay);
 
     /* critic update on the same real and fake passes */
@@ -781,7 +805,7 @@ gt_recipe_style (gt_ctx *c)
     gcn_style_disc_backward (&d, &da_fake, doutp, NULL);
     gcn_style_disc_backward (&d, &da_real, drealp, NULL);
     gcn_style_disc_sn_end (&d);
-    gc_adam_step (&od);
+    gc_adam_step (&opt.d);
 
     float vals[7] = { l_d, l_adv, l_style, l_content, l_temp, d_real, d_fake };
     gt_log_step (c, step + 1, 7, names, vals);
@@ -792,7 +816,7 @@ gt_recipe_style (gt_ctx *c)
     if (gt_checkpoint_due (c, step + 1) || step + 1 == steps) {
       gc_param_list state;
       adam_snapshot snap = { 0 };
-      if (build_state (&state, &g, &ema, &d, &og, &od, &snap) == 0)
+      if (build_state (&state, &g, &ema, &d, &opt, &snap) == 0)
         gt_checkpoint_save (c, step + 1, &state, &rng);
       gc_param_list_free (&state);
       snapshot_free (&snap);
@@ -842,8 +866,11 @@ out:
   gcn_style_free (&g);
   gcn_style_free (&ema);
   gcn_style_disc_free (&d);
-  gc_adam_free (&og);
-  gc_adam_free (&od);
+  gc_adam_free (&opt.g);
+  gc_adam_free (&opt.c);
+  gc_adam_free (&opt.d);
+  gc_param_list_free (&shared);
+  gc_param_list_free (&rows);
   for (int i = 0; i < n_styles; i++)
     free (paint[i].px);
   for (int i = 0; i < n_content; i++)
