@@ -62,9 +62,17 @@ pull_to_eos (GstElement *p)
 {
   GstElement *sink = gst_bin_get_by_name (GST_BIN (p), "sink");
   gst_element_set_state (p, GST_STATE_PLAYING);
-  GstSample *s = gst_app_sink_pull_sample (GST_APP_SINK (sink));
+  /* Wait for the sample, or for an error (which never brings EOS). */
   GstBus *bus = gst_element_get_bus (p);
-  GstMessage *m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  GstSample *s = NULL;
+  GstMessage *m = NULL;
+  while (!s && !m && !gst_app_sink_is_eos (GST_APP_SINK (sink))) {
+    s = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), GST_SECOND / 10);
+    if (!s)
+      m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  }
+  if (!m)
+    m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   if (m) {
     GError *err = NULL;
     gst_message_parse_error (m, &err, NULL);
