@@ -349,12 +349,18 @@ peaking (float *x, long n, double f0, double gain_db, double q)
 }
 
 static void
-highpass (float *x, long n, double f0)
+highpass_at (float *x, long n, double f0, int rate)
 {
-  double w = 2 * M_PI * f0 / SR, alpha = sin (w) / (2 * 0.707), cw = cos (w);
+  double w = 2 * M_PI * f0 / rate, alpha = sin (w) / (2 * 0.707), cw = cos (w);
   double a0 = 1 + alpha;
   biquad (x, n, (1 + cw) / 2 / a0, -(1 + cw) / a0, (1 + cw) / 2 / a0,
       -2 * cw / a0, (1 - alpha) / a0);
+}
+
+static void
+highpass (float *x, long n, double f0)
+{
+  highpass_at (x, n, f0, SR);
 }
 
 static void
@@ -465,12 +471,18 @@ make_noise (dn_data *d, const clip_set *noise, gc_rng *r, float *n, float *tmp,
 }
 
 /* One training mixture: x noisy, s target; returns the band limit in bins. */
+/* Mixture settings (--set speech_only=F, snr_max=DB). */
+static float opt_speech_only = 0.05f, opt_snr_max = 20.f;
+
 static int
 make_item (dn_data *d, gc_rng *r, float *x, float *s, float *nz, float *tmp,
     long len)
 {
   speech_excerpt (d->wide.n > 0 && gc_rng_uniform (r) < 0.4f ? &d->wide :
       &d->speech, r, s, len);
+  /* recordings carry DC and rumble that is not speech: remove it from
+   * the target, or "clean speech stays clean" cannot be learnt */
+  highpass (s, len, 30);
   if (gc_rng_uniform (r) < 0.4f)
     random_eq (s, len, r);
   if (d->rirs.n > 0 && gc_rng_uniform (r) < 0.3f) {
@@ -485,13 +497,13 @@ make_item (dn_data *d, gc_rng *r, float *x, float *s, float *nz, float *tmp,
   double ps = power (x, len);
   float sg = ps > 1e-12 ? (float) (1.0 / sqrt (ps)) : 0.f;
 
-  /* a tenth of the items are noise only or speech only */
+  /* some items are noise only or speech only */
   float u = gc_rng_uniform (r);
-  float snr_db = -5 + 25 * gc_rng_uniform (r);
+  float snr_db = -5 + (opt_snr_max + 5) * gc_rng_uniform (r);
   float ng = (float) pow (10, -snr_db / 20);
   if (u < 0.05f)
     sg = 0.f, ng = 1.f;
-  else if (u < 0.1f)
+  else if (u < 0.05f + opt_speech_only)
     ng = 0.f;
   make_noise (d, &d->noise, r, nz, tmp, len, 1);
   for (long i = 0; i < len; i++) {
@@ -955,6 +967,7 @@ make_eval (gt_ctx *c, const char *dir)
       for (int i = 0; i < items; i++) {
         float *dst = s + gap + i * (seg + gap);
         speech_excerpt (&d.eval_speech, &r, dst, seg);
+        highpass_at (dst, seg, 30, rate);     /* DC and rumble are not speech */
         double p = power (dst, seg);
         float g = p > 1e-12 ? (float) (0.05 / sqrt (p)) : 0.f;   /* -26 dBFS */
         for (long k = 0; k < seg; k++)
@@ -1081,6 +1094,10 @@ gt_recipe_denoise (gt_ctx *c)
   long adv_start = gt_opt_int (c, "adv_start", 800);
   float d_lr = (float) gt_opt_float (c, "d_lr", 2e-4);
   long export_every = gt_opt_int (c, "export_every", 0);
+  opt_speech_only = (float) gt_opt_float (c, "speech_only", 0.05);
+  opt_snr_max = (float) gt_opt_float (c, "snr_max", 20);
+  float lr_min = (float) gt_opt_float (c, "lr_min", lr * 0.05);
+  long warmup = gt_opt_int (c, "warmup", 200);
   long steps = c->steps > 0 ? c->steps : 12000;
   c->steps = steps;
   if (batch < 1 || frames < 8) {
@@ -1119,7 +1136,7 @@ gt_recipe_denoise (gt_ctx *c)
     gc_set_error ("denoise: bad checkpoint: %s", gc_last_error ());
     return -1;
   }
-  gc_lr_schedule sched = { GC_LR_WARMUP_COSINE, lr, lr * 0.05f, steps, 200,
+  gc_lr_schedule sched = { GC_LR_WARMUP_COSINE, lr, lr_min, steps, warmup,
     0, 0.f };
 
   dn_batch b;
