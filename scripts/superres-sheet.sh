@@ -14,4 +14,4 @@ mkdir -p "$outdir"
 "$tool" --scale 4 --sheet "$outdir/superres-sheet-x4.png" \
   --crop 40,60,160,160 "$data/images/eval/set5/butterfly.png"
 "$tool" --scale 2 --sheet "$outdir/superres-sheet-x2.png" \
-  --crop 100,120,160,160 "$data/images/eval/set14/comic.png"
+  --crop 60,100,180,180 "$data/images/eval/set14/comic.png"
