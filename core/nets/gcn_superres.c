@@ -299,18 +299,19 @@ typedef struct {
   int k, cin, cp, w;
   const float *wt, *bias, *slope;
   float *out;
+  int pstride, kc;          /* 0: cin and k cin (see the paired tail) */
 } conv_row_args;
 
 static void
 conv_row_scalar (const conv_row_args *a, int px0)
 {
-  int kc = a->k * a->cin;
+  int kc = a->kc, ps = a->pstride;
   for (int px = px0; px < a->w; px++) {
     float *o = a->out + (size_t) px * a->cp;
     for (int co = 0; co < a->cp; co++) {
       float acc = a->bias ? a->bias[co] : o[co];
       for (int ky = 0; ky < a->k; ky++) {
-        const float *x = a->rows[ky] + (size_t) px * a->cin;
+        const float *x = a->rows[ky] + (size_t) px * ps;
         const float *wk = a->wt + (size_t) ky * kc * a->cp + co;
         for (int j = 0; j < kc; j++)
           acc += x[j] * wk[(size_t) j * a->cp];
@@ -328,20 +329,20 @@ static inline __attribute__ ((always_inline)) void
 conv_block (const conv_row_args *a, const int NB, const int P, int px)
 {
   __m256 acc[8][4];
-  int kc = a->k * a->cin, cp = a->cp;
+  int kc = a->kc, cp = a->cp, ps = a->pstride;
   for (int p = 0; p < P; p++)
     for (int nb = 0; nb < NB; nb++)
       acc[p][nb] = a->bias ? _mm256_loadu_ps (a->bias + nb * 8)
           : _mm256_loadu_ps (a->out + (size_t) (px + p) * cp + nb * 8);
   for (int ky = 0; ky < a->k; ky++) {
-    const float *x = a->rows[ky] + (size_t) px * a->cin;
+    const float *x = a->rows[ky] + (size_t) px * ps;
     const float *wk = a->wt + (size_t) ky * kc * cp;
     for (int j = 0; j < kc; j++) {
       __m256 wv[4];
       for (int nb = 0; nb < NB; nb++)
         wv[nb] = _mm256_loadu_ps (wk + (size_t) j * cp + nb * 8);
       for (int p = 0; p < P; p++) {
-        __m256 xb = _mm256_broadcast_ss (x + p * a->cin + j);
+        __m256 xb = _mm256_broadcast_ss (x + p * ps + j);
         for (int nb = 0; nb < NB; nb++)
           acc[p][nb] = _mm256_fmadd_ps (xb, wv[nb], acc[p][nb]);
       }
@@ -377,8 +378,12 @@ SR_ROW_KERNEL (4, 3)
 #endif
 
 static void
-conv_row (const conv_row_args *a)
+conv_row (conv_row_args *a)
 {
+  if (!a->pstride)
+    a->pstride = a->cin;
+  if (!a->kc)
+    a->kc = a->k * a->cin;
 #ifdef SR_SIMD
   switch (a->cp) {
     case 8: conv_row_1 (a); return;
@@ -403,6 +408,9 @@ typedef struct {
   float *head_w;            /* [9][C] */
   float *mid_w[GCN_SUPERRES_MAX_MID];   /* [9 C][C] */
   float *tail_w, *skip_w, *tail_b;      /* [9 C][ct], [25][ct], [ct] */
+  /* x2 (4 phases): two output pixels per 8 lanes, see pack_paired. */
+  int paired;
+  float *tail_w2, *skip_w2, *tail_b2;   /* [3][4 C][8], [5][6][8], [8] */
   int bands;
   int failed;
 } run_ctx;
@@ -411,7 +419,7 @@ typedef struct {
   const run_ctx *ctx;
   float *ring[GCN_SUPERRES_MAX_MID + 1];
   int next[GCN_SUPERRES_MAX_MID + 1];
-  float *zero_row;          /* (w+2) x C zeros: rows outside the image */
+  float *zero_row;          /* (w+3) x C zeros: rows outside the image */
   float *out;               /* tail output of one row: w x ct */
 } band_state;
 
@@ -421,7 +429,7 @@ ring_row (band_state *b, int l, int q)
   const run_ctx *x = b->ctx;
   if (q < 0 || q >= x->h)
     return b->zero_row;
-  size_t row = (size_t) x->n->channels * (x->w + 2);
+  size_t row = (size_t) x->n->channels * (x->w + 3);
   return b->ring[l] + (q % 3) * row;
 }
 
@@ -480,11 +488,12 @@ run_band (void *vctx, int begin, int end, int worker)
   gcn_superres *n = x->n;
   int w = x->w, c = n->channels, r = n->scale, ct = x->ct;
   int layers = n->n_mid + 1;
-  size_t row_floats = (size_t) c * (w + 2);
+  /* One zero pixel left, two right: the paired tail reads one past w + 1. */
+  size_t row_floats = (size_t) c * (w + 3);
   band_state b = { .ctx = x };
   /* calloc-like: the end pixels of every ring row stay zero. */
   float *mem = gc_alloc (sizeof (float) * (row_floats * (3 * layers + 1)
-          + (size_t) ct * w));
+          + (size_t) ct * (w + 1)));
   if (!mem) {
     x->failed = 1;
     return;
@@ -506,19 +515,31 @@ run_band (void *vctx, int begin, int end, int worker)
       const float *rows[5];
       for (int ky = 0; ky < 3; ky++)
         rows[ky] = ring_row (&b, layers - 1, y - 1 + ky);
-      conv_row_args tail = { rows, 3, c, ct, w, x->tail_w, x->tail_b, NULL,
-        b.out };
-      conv_row (&tail);
-      input_rows (x, y, 5, rows);
-      conv_row_args skip = { rows, 5, 1, ct, w, x->skip_w, NULL, NULL,
-        b.out };
-      conv_row (&skip);
+      int pairs = (w + 1) / 2, step = ct;
+      if (x->paired) {
+        conv_row_args tail = { rows, 3, c, 8, pairs, x->tail_w2, x->tail_b2,
+          NULL, b.out, 2 * c, 4 * c };
+        conv_row (&tail);
+        input_rows (x, y, 5, rows);
+        conv_row_args skip = { rows, 5, 1, 8, pairs, x->skip_w2, NULL, NULL,
+          b.out, 2, 6 };
+        conv_row (&skip);
+        step = 4;
+      } else {
+        conv_row_args tail = { rows, 3, c, ct, w, x->tail_w, x->tail_b, NULL,
+          b.out, 0, 0 };
+        conv_row (&tail);
+        input_rows (x, y, 5, rows);
+        conv_row_args skip = { rows, 5, 1, ct, w, x->skip_w, NULL, NULL,
+          b.out, 0, 0 };
+        conv_row (&skip);
+      }
       /* Pixel shuffle: phase (i, j) of pixel xx lands at (y r + i, xx r + j). */
       for (int i = 0; i < r; i++) {
         if (x->dst_u8) {
           uint8_t *dst = x->dst_u8 + (size_t) (y * r + i) * x->dst_stride;
           for (int xx = 0; xx < w; xx++) {
-            const float *src = b.out + (size_t) xx * ct + i * r;
+            const float *src = b.out + (size_t) xx * step + i * r;
             for (int j = 0; j < r; j++) {
               float v = src[j] * 255.f;
               dst[xx * r + j] = v <= 0.f ? 0 : v >= 255.f ? 255
@@ -529,7 +550,7 @@ run_band (void *vctx, int begin, int end, int worker)
         }
         float *dst = x->dst + (size_t) (y * r + i) * x->dst_stride;
         for (int xx = 0; xx < w; xx++) {
-          const float *src = b.out + (size_t) xx * ct + i * r;
+          const float *src = b.out + (size_t) xx * step + i * r;
           for (int j = 0; j < r; j++)
             dst[xx * r + j] = src[j];
         }
@@ -554,6 +575,30 @@ pack_weights (const gc_conv2d *l, int cp, float *dst)
               l->weight.w[((size_t) (co * cin + ci) * k + ky) * k + kx];
 }
 
+/* x2 has 4 output phases, half of an 8-lane vector. Two neighbouring
+ * pixels p, p+1 together read k+1 input columns, contiguous in the
+ * pixel-major rows, so one kernel pass with (k+1) cin taps fills lanes 0-3
+ * with pixel p (taps kx = 0..k-1) and lanes 4-7 with p+1 (kx = 1..k): 3/4
+ * of the multiply-adds are useful instead of 1/2. */
+static void
+pack_paired (const gc_conv2d *l, float *dst)
+{
+  int k = l->kh, cin = l->cin, kc = (k + 1) * cin;
+  memset (dst, 0, sizeof (float) * (size_t) k * kc * 8);
+  for (int ky = 0; ky < k; ky++)
+    for (int kx2 = 0; kx2 <= k; kx2++)
+      for (int ci = 0; ci < cin; ci++)
+        for (int ph = 0; ph < 4; ph++) {
+          float *d = dst + ((size_t) ky * kc + kx2 * cin + ci) * 8;
+          if (kx2 < k)
+            d[ph] = l->weight.w[((size_t) (ph * cin + ci) * k + ky) * k
+                + kx2];
+          if (kx2 >= 1)
+            d[4 + ph] = l->weight.w[((size_t) (ph * cin + ci) * k + ky) * k
+                + kx2 - 1];
+        }
+}
+
 static int
 superres_run (gcn_superres *n, const float *src, const uint8_t *src_u8,
     int w, int h, int src_stride, float *dst, uint8_t *dst_u8,
@@ -565,9 +610,11 @@ superres_run (gcn_superres *n, const float *src, const uint8_t *src_u8,
     return -1;
   }
   int c = n->channels, rr = n->scale * n->scale, ct = round_lanes (rr);
-  int pw = w + 4, ph = h + 4;
+  /* mirrored by 2 each side, plus one column the paired skip may read */
+  int pw = w + 5, ph = h + 4;
   size_t wfloats = (size_t) 9 * c + (size_t) n->n_mid * 9 * c * c
-      + (size_t) 9 * c * ct + 25 * ct + ct;
+      + (size_t) 9 * c * ct + 25 * ct + ct
+      + (size_t) 3 * 4 * c * 8 + 5 * 6 * 8 + 8;
   float *pad = gc_alloc (sizeof (float) * (size_t) pw * ph);
   float *wmem = gc_alloc (sizeof (float) * wfloats);
   if (!pad || !wmem) {
@@ -589,6 +636,7 @@ superres_run (gcn_superres *n, const float *src, const uint8_t *src_u8,
     out[1] = out[2 + mirror_index (-1, w)];
     out[w + 2] = out[2 + mirror_index (w, w)];
     out[w + 3] = out[2 + mirror_index (w + 1, w)];
+    out[w + 4] = out[w + 3];
   }
 
   run_ctx ctx = { .n = n, .pad = pad, .w = w, .h = h, .pw = pw, .dst = dst,
@@ -611,6 +659,19 @@ superres_run (gcn_superres *n, const float *src, const uint8_t *src_u8,
   ctx.tail_b = p;
   for (int o = 0; o < ct; o++)
     p[o] = o < rr ? n->tail.bias.w[o] + n->skip.bias.w[o] : 0.f;
+  p += ct;
+  ctx.paired = rr == 4;
+  if (ctx.paired) {
+    ctx.tail_w2 = p;
+    pack_paired (&n->tail, p);
+    p += (size_t) 3 * 4 * c * 8;
+    ctx.skip_w2 = p;
+    pack_paired (&n->skip, p);
+    p += 5 * 6 * 8;
+    ctx.tail_b2 = p;
+    for (int o = 0; o < 8; o++)
+      p[o] = n->tail.bias.w[o & 3] + n->skip.bias.w[o & 3];
+  }
 
   int threads = gc_current_threads ();
   /* One band per worker; more would only add halo rows. */
