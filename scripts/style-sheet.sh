@@ -3,7 +3,7 @@
 # and every style of the model (columns), into docs/style-sheet.png.
 #   scripts/style-sheet.sh [OUT.png]
 # Env: BUILD (build dir, default build), DATA (default ../shared/data),
-#      MODEL (default models/style-8.safetensors), CELL (default 192x144).
+#      MODEL (default models/style-8.safetensors), CELL (default 160x120).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$root/build}
@@ -13,7 +13,7 @@ out=${1:-$root/docs/style-sheet.png}
 tool="$build/bench/style/style-sheet"
 [ -x "$tool" ] || { echo "build $tool first (ninja -C $build)" >&2; exit 1; }
 mkdir -p "$(dirname "$out")"
-"$tool" --model "$model" --out "$out" --cell "${CELL:-192x144}" \
+"$tool" --model "$model" --out "$out" --cell "${CELL:-160x120}" \
   "$data/images/content/chicago.jpg" \
   "$data/images/content/golden_gate.jpg" \
   "$data/images/content/tubingen.jpg"
