@@ -142,8 +142,9 @@ done
 awk -F'\t' -v methods="$methods" '
   NR == 1 { next }
   $2 == "clean" { clean[$1] = $4; next }
-  { k = $1 SUBSEP $2; si[k, $3] = $4 - $5; st[k, $3] = $6; st0[k] = $7;
-    sum_si[$1, $3] += $4 - $5; sum_st[$1, $3] += $6; sum_st0[$1] += ($3 == "gandenoise") ? $7 : 0;
+  { k = $1 SUBSEP $2; si[k, $3] = $4 - $5; st[k, $3] = $6;
+    if (!(k in st0)) { st0[k] = $7; sum_st0[$1] += $7; n0[$1]++ }
+    sum_si[$1, $3] += $4 - $5; sum_st[$1, $3] += $6;
     n[$1, $3]++; rates[$1] = 1 }
   END {
     nm = split(methods, M, " ")
@@ -166,8 +167,10 @@ awk -F'\t' -v methods="$methods" '
       }
       printf "%6s", "mean"
       for (i = 1; i <= nm; i++) printf " %11.2f", sum_si[r, M[i]] / n[r, M[i]]
-      printf " | %6.3f", sum_st0[r] / n[r, "gandenoise"]
+      printf " | %6.3f", sum_st0[r] / n0[r]
       for (i = 1; i <= nm; i++) printf " %11.3f", sum_st[r, M[i]] / n[r, M[i]]
-      printf "\nclean speech through gandenoise: SI-SDR %.2f dB\n", clean[r]
+      printf "\n"
+      if (r in clean)
+        printf "clean speech through gandenoise: SI-SDR %.2f dB\n", clean[r]
     }
   }' "$res"

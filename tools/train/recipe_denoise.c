@@ -472,13 +472,13 @@ make_noise (dn_data *d, const clip_set *noise, gc_rng *r, float *n, float *tmp,
 
 /* One training mixture: x noisy, s target; returns the band limit in bins. */
 /* Mixture settings (--set speech_only=F, snr_max=DB). */
-static float opt_speech_only = 0.05f, opt_snr_max = 20.f;
+static float opt_speech_only = 0.05f, opt_snr_max = 20.f, opt_wide = 0.4f;
 
 static int
 make_item (dn_data *d, gc_rng *r, float *x, float *s, float *nz, float *tmp,
     long len)
 {
-  speech_excerpt (d->wide.n > 0 && gc_rng_uniform (r) < 0.4f ? &d->wide :
+  speech_excerpt (d->wide.n > 0 && gc_rng_uniform (r) < opt_wide ? &d->wide :
       &d->speech, r, s, len);
   /* recordings carry DC and rumble that is not speech: remove it from
    * the target, or "clean speech stays clean" cannot be learnt */
@@ -1096,6 +1096,7 @@ gt_recipe_denoise (gt_ctx *c)
   long export_every = gt_opt_int (c, "export_every", 0);
   opt_speech_only = (float) gt_opt_float (c, "speech_only", 0.05);
   opt_snr_max = (float) gt_opt_float (c, "snr_max", 20);
+  opt_wide = (float) gt_opt_float (c, "wide", 0.4);
   float lr_min = (float) gt_opt_float (c, "lr_min", lr * 0.05);
   long warmup = gt_opt_int (c, "warmup", 200);
   long steps = c->steps > 0 ? c->steps : 12000;
