@@ -19,8 +19,9 @@
  * Everything is synthesised at 48 kHz; a random band limit per item
  * (4, 8, 12, 16, 22.05 or 24 kHz) stands for the stream's rate, as the
  * network sees a lower rate as empty bands above its Nyquist frequency.
- * Mixtures: -5..20 dB SNR, random level and EQ, reverberation (target keeps
- * the first 50 ms of the room response), clipping.
+ * Mixtures: -5..snr_max dB SNR, random level and EQ, reverberation (target
+ * keeps the first 50 ms of the room response), clipping, speech high-passed
+ * at 30 Hz (DC and rumble are not speech).
  *
  * Losses: band/bin gain loss on square-rooted gains (RNNoise), compressed
  * magnitude loss |g X|^0.3 vs |S|^0.3, signal loss |g X - S|^2 / |S|^2 per
@@ -29,10 +30,12 @@
  * spectrogram (band log-energies + low-bin log-magnitudes) of the enhanced
  * speech vs the clean speech. --set adv=0 trains reconstruction only.
  *
- * Settings (--set): speech_extra, batch (24), frames (150), lr (1e-3),
- * adv (0.03), adv_start (800), d_lr (2e-4), export_every (0),
- * make_eval=DIR (write the held-out test set as WAV and exit),
- * eval_items (6), eval_seconds (4).
+ * Settings (--set): speech_extra, batch (16), frames (100), lr (1e-3),
+ * lr_min (lr / 20), warmup (200), adv (0.05), adv_start (800), d_lr (2e-4),
+ * speech_only (0.2: share of items without noise), snr_max (30 dB),
+ * wide (0.6: share of items from wideband speech), conv_ch, gru1, gru2,
+ * export_every (0), make_eval=DIR (write the held-out test set as WAV and
+ * exit), eval_items (6), eval_seconds (4). Default steps: 9000.
  */
 #include "recipes.h"
 #include "gcn_denoiser.h"
@@ -1087,19 +1090,19 @@ gt_recipe_denoise (gt_ctx *c)
   if (eval_dir && *eval_dir)
     return make_eval (c, eval_dir) < 0 ? -1 : 0;
 
-  int batch = (int) gt_opt_int (c, "batch", 24);
-  int frames = (int) gt_opt_int (c, "frames", 150);
+  int batch = (int) gt_opt_int (c, "batch", 16);
+  int frames = (int) gt_opt_int (c, "frames", 100);
   float lr = (float) gt_opt_float (c, "lr", 1e-3);
-  float adv = (float) gt_opt_float (c, "adv", 0.03);
+  float adv = (float) gt_opt_float (c, "adv", 0.05);
   long adv_start = gt_opt_int (c, "adv_start", 800);
   float d_lr = (float) gt_opt_float (c, "d_lr", 2e-4);
   long export_every = gt_opt_int (c, "export_every", 0);
-  opt_speech_only = (float) gt_opt_float (c, "speech_only", 0.05);
-  opt_snr_max = (float) gt_opt_float (c, "snr_max", 20);
-  opt_wide = (float) gt_opt_float (c, "wide", 0.4);
+  opt_speech_only = (float) gt_opt_float (c, "speech_only", 0.2);
+  opt_snr_max = (float) gt_opt_float (c, "snr_max", 30);
+  opt_wide = (float) gt_opt_float (c, "wide", 0.6);
   float lr_min = (float) gt_opt_float (c, "lr_min", lr * 0.05);
   long warmup = gt_opt_int (c, "warmup", 200);
-  long steps = c->steps > 0 ? c->steps : 12000;
+  long steps = c->steps > 0 ? c->steps : 9000;
   c->steps = steps;
   if (batch < 1 || frames < 8) {
     gc_set_error ("denoise: batch >= 1 and frames >= 8 please");
