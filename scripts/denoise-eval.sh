@@ -95,7 +95,7 @@ if [ "${1:-}" = "--score" ]; then
   read -r s0 t0 <<< "$(metrics "$clean" "$noisy" "$rate")"
   read -r s1 t1 <<< "$(metrics "$clean" "$tmp/out.wav" "$rate")"
   echo "noisy:      SI-SDR $s0 dB  STOI $t0"
-  echo "gandenoise: SI-SDR $s1 dB  STOI $t1  (improvement $(echo "$s1 - $s0" | bc -l | xargs printf '%.2f') dB)"
+  echo "gandenoise: SI-SDR $s1 dB  STOI $t1  (improvement $(awk -v a="$s1" -v b="$s0" 'BEGIN {printf "%.2f", a - b}') dB)"
   rm -rf "$tmp"
   exit 0
 fi
