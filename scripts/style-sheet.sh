@@ -1,5 +1,5 @@
 #!/bin/sh
-# Render the README's style sheet: three content photos (rows), the input
+# Render the README's style sheet: three content frames (rows), the input
 # and every style of the model (columns), into docs/style-sheet.png.
 #   scripts/style-sheet.sh [OUT.png]
 # Env: BUILD (build dir, default build), DATA (default ../shared/data),
@@ -10,10 +10,20 @@ build=${BUILD:-$root/build}
 data=${DATA:-$root/../shared/data}
 model=${MODEL:-$root/models/style-8.safetensors}
 out=${1:-$root/docs/style-sheet.png}
+[ $# -gt 0 ] && shift
+# Content: frames of Big Buck Bunny (CC BY 3.0, Blender Foundation), which may
+# be shown in the README; the photos in shared/data/images/content state no
+# licence. Pass other images after OUT.png to render those instead.
+if [ $# -eq 0 ]; then
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  gst-launch-1.0 -q filesrc location="$data/video/cutBunny.mp4" ! qtdemux ! \
+    h264parse ! avdec_h264 ! videorate ! video/x-raw,framerate=1/2 ! \
+    videoconvert ! pngenc ! multifilesink location="$tmp/frame%02d.png"
+  set -- "$tmp/frame01.png" "$tmp/frame02.png" "$tmp/frame04.png"
+fi
 tool="$build/bench/style/style-sheet"
 [ -x "$tool" ] || { echo "build $tool first (ninja -C $build)" >&2; exit 1; }
 mkdir -p "$(dirname "$out")"
 "$tool" --model "$model" --out "$out" --cell "${CELL:-160x120}" \
-  "$data/images/content/chicago.jpg" \
-  "$data/images/content/golden_gate.jpg" \
-  "$data/images/content/tubingen.jpg"
+  "$@"

@@ -10,8 +10,15 @@ outdir=${3:-docs}
 tool="$build/bench/superres/superres-eval"
 [ -x "$tool" ] || { echo "build $tool first (ninja -C $build)" >&2; exit 1; }
 mkdir -p "$outdir"
-# butterfly: sharp wing edges; comic: lines and texture (Set14)
+# A frame of Big Buck Bunny (CC BY 3.0, Blender Foundation), which may be
+# shown in the README (Set5/Set14 are research sets with no such licence):
+# fur, grass and the tree line show the difference between the methods.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+gst-launch-1.0 -q filesrc location="$data/video/cutBunny.mp4" ! qtdemux ! \
+  h264parse ! avdec_h264 ! videorate ! video/x-raw,framerate=1/1 ! \
+  videoconvert ! pngenc ! multifilesink location="$tmp/frame%02d.png"
 "$tool" --scale 4 --sheet "$outdir/superres-sheet-x4.png" \
-  --crop 40,60,160,160 "$data/images/eval/set5/butterfly.png"
+  --crop 200,40,200,200 "$tmp/frame05.png"
 "$tool" --scale 2 --sheet "$outdir/superres-sheet-x2.png" \
-  --crop 60,100,180,180 "$data/images/eval/set14/comic.png"
+  --crop 180,60,180,180 "$tmp/frame05.png"
