@@ -15,6 +15,7 @@
 
 #include "gancore.h"
 #include "gcn_style.h"
+#include "gan_check_model.h"
 
 static const char *formats[] = { "RGB", "BGR", "RGBA", "BGRA", "RGBx",
   "BGRx", "I420", "NV12"
@@ -489,26 +490,8 @@ static void
 expect_model_error (const gchar * path)
 {
   GstElement *el = gst_element_factory_make ("ganstyle", NULL);
-  GstBus *bus = gst_bus_new ();
-  fail_unless (el != NULL);
-  gst_element_set_bus (el, bus);
   g_object_set (el, "model", path, NULL);
-  fail_unless_equals_int (gst_element_set_state (el, GST_STATE_PAUSED),
-      GST_STATE_CHANGE_FAILURE);
-  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL, "no error message for %s", path);
-  GError *err = NULL;
-  gchar *dbg = NULL;
-  gst_message_parse_error (msg, &err, &dbg);
-  fail_unless (strstr (err->message, path) != NULL, "message \"%s\" does not "
-      "name %s", err->message, path);
-  fail_unless (err->domain == GST_RESOURCE_ERROR);
-  g_error_free (err);
-  g_free (dbg);
-  gst_message_unref (msg);
-  gst_element_set_state (el, GST_STATE_NULL);
-  gst_object_unref (el);
-  gst_object_unref (bus);
+  gan_check_model_error (el, path, NULL);
 }
 
 GST_START_TEST (test_model_errors)

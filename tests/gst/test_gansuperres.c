@@ -13,6 +13,7 @@
 
 #include "gancore.h"
 #include "gcn_superres.h"
+#include "gan_check_model.h"
 
 static const char *formats[] = { "I420", "NV12", "RGB", "BGR", "RGBA",
   "BGRA", "RGBx", "BGRx", "GRAY8"
@@ -405,28 +406,8 @@ static void
 expect_model_error (const char *path, int scale, const char *also)
 {
   GstElement *el = gst_element_factory_make ("gansuperres", NULL);
-  GstBus *bus = gst_bus_new ();
-  gst_element_set_bus (el, bus);
   g_object_set (el, "model", path, "scale", scale, NULL);
-  fail_unless_equals_int (gst_element_set_state (el, GST_STATE_PAUSED),
-      GST_STATE_CHANGE_FAILURE);
-  GstMessage *m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (m != NULL, "no error for %s", path);
-  GError *err = NULL;
-  gchar *dbg = NULL;
-  gst_message_parse_error (m, &err, &dbg);
-  fail_unless (strstr (err->message, path) != NULL,
-      "error \"%s\" does not name %s", err->message, path);
-  if (also)
-    fail_unless (strstr (err->message, also) != NULL,
-        "error \"%s\" does not say \"%s\"", err->message, also);
-  g_error_free (err);
-  g_free (dbg);
-  gst_message_unref (m);
-  gst_element_set_state (el, GST_STATE_NULL);
-  gst_element_set_bus (el, NULL);
-  gst_object_unref (bus);
-  gst_object_unref (el);
+  gan_check_model_error (el, path, also);
 }
 
 GST_START_TEST (test_model_errors)

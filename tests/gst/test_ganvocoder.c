@@ -11,6 +11,7 @@
 
 #include "gancore.h"
 #include "gcn_vocoder.h"
+#include "gan_check_model.h"
 
 static gchar *
 caps_str (const char *fmt, int rate, int ch)
@@ -429,26 +430,8 @@ static void
 expect_model_error (const char *path)
 {
   GstElement *el = gst_element_factory_make ("ganvocoder", NULL);
-  GstBus *bus = gst_bus_new ();
-  fail_unless (el != NULL);
-  gst_element_set_bus (el, bus);
   g_object_set (el, "model", path, NULL);
-  GstStateChangeReturn ret = gst_element_set_state (el, GST_STATE_PAUSED);
-  fail_unless_equals_int (ret, GST_STATE_CHANGE_FAILURE);
-  GstMessage *m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (m != NULL, "no error message for %s", path);
-  GError *err = NULL;
-  gchar *dbg = NULL;
-  gst_message_parse_error (m, &err, &dbg);
-  fail_unless (strstr (err->message, path) != NULL,
-      "error \"%s\" does not name %s", err->message, path);
-  g_error_free (err);
-  g_free (dbg);
-  gst_message_unref (m);
-  gst_element_set_state (el, GST_STATE_NULL);
-  gst_element_set_bus (el, NULL);
-  gst_object_unref (bus);
-  gst_object_unref (el);
+  gan_check_model_error (el, path, NULL);
 }
 
 GST_START_TEST (test_model_errors)
