@@ -576,20 +576,26 @@ blend_rows (const gc_instnorm *l, const float *mix, float *gamma, float *beta)
   }
 }
 
-/* Copy the frame into a padded tensor, replicating the last row/column:
- * edges then look like the picture continues, not like a black border. */
+/* Copy the frame into a padded tensor with GCN_STYLE_MARGIN replicated
+ * pixels on every side and the rest of the padding (up to the multiple)
+ * on the right and bottom: edges then look like the picture continues, not
+ * like a black border. */
 static void
 pad_input (const float *rgb, int w, int h, gc_tensor *x)
 {
+  const int m = GCN_STYLE_MARGIN;
   int pw = x->w, ph = x->h;
   for (int c = 0; c < 3; c++) {
     const float *src = rgb + (size_t) c * w * h;
     float *dst = x->data + (size_t) c * pw * ph;
     for (int y = 0; y < ph; y++) {
-      const float *row = src + (size_t) (y < h ? y : h - 1) * w;
+      int sy = y - m < 0 ? 0 : (y - m >= h ? h - 1 : y - m);
+      const float *row = src + (size_t) sy * w;
       float *out = dst + (size_t) y * pw;
-      memcpy (out, row, w * sizeof *out);
-      for (int i = w; i < pw; i++)
+      for (int i = 0; i < m; i++)
+        out[i] = row[0];
+      memcpy (out + m, row, w * sizeof *out);
+      for (int i = m + w; i < pw; i++)
         out[i] = row[w - 1];
     }
   }
@@ -637,19 +643,20 @@ final_rows (void *ctx, int begin, int end, int worker)
 {
   final_job *j = ctx;
   const gc_tensor *t = j->t;
+  const int m = GCN_STYLE_MARGIN;   /* even: the pixel-shuffle phase holds */
   size_t plane = (size_t) t->h * t->w;
-  float row[2][8192];
+  float row[2][8200];
   for (int r = begin; r < end; r++) {
-    int c = r / j->h, y = r % j->h, i = y & 1, hw = (j->w + 1) / 2;
+    int c = r / j->h, y = r % j->h, py = y + m, i = py & 1;
     float *dst = j->out + ((size_t) c * j->h + y) * j->w;
-    const float *in = j->x->data + ((size_t) c * j->x->h + y) * j->x->w;
+    const float *in = j->x->data + ((size_t) c * j->x->h + py) * j->x->w + m;
     for (int k = 0; k < 2; k++) {
       const float *src = t->data + (c * 4 + i * 2 + k) * plane
-          + (size_t) (y >> 1) * t->w;
-      memcpy (row[k], src, hw * sizeof (float));
+          + (size_t) (py >> 1) * t->w;
+      memcpy (row[k], src, t->w * sizeof (float));
     }
     for (int x = 0; x < j->w; x++)
-      dst[x] = row[x & 1][x >> 1] + j->gain * (in[x] - 0.5f);
+      dst[x] = row[x & 1][(x + m) >> 1] + j->gain * (in[x] - 0.5f);
     sigmoid_inplace (dst, j->w);
   }
 }
@@ -682,8 +689,8 @@ gcn_style_infer (gcn_style *net, const float *rgb, int w, int h,
     }
     ws->rows_cap = rows;
   }
-  if (gc_tensor_resize (&ws->x, 1, 3, (h + m - 1) / m * m,
-          (w + m - 1) / m * m) < 0)
+  if (gc_tensor_resize (&ws->x, 1, 3, (h + 2 * GCN_STYLE_MARGIN + m - 1) / m * m,
+          (w + 2 * GCN_STYLE_MARGIN + m - 1) / m * m) < 0)
     return -1;
   pad_input (rgb, w, h, &ws->x);
 

@@ -40,6 +40,11 @@ extern "C" {
 #define GCN_STYLE_MAX_BLOCKS 8
 #define GCN_STYLE_MAX_STYLES 64
 #define GCN_STYLE_MULTIPLE 4      /* frame sizes are padded to this */
+/* Inference pads every side by this many replicated pixels (a multiple of
+ * GCN_STYLE_MULTIPLE, so the stride-2 phase is kept) and crops them off:
+ * the stride-2 encoder sees zero padding only on the left and top, which
+ * otherwise leaves a coloured seam along those edges. */
+#define GCN_STYLE_MARGIN 8
 
 typedef struct gcn_style_config {
   int styles;               /* number of conditions (paintings) */

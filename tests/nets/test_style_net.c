@@ -225,14 +225,23 @@ test_generator_directional (void)
 
 /* ---- inference against the training forward -------------------------------- */
 
+/* What inference feeds the network: GCN_STYLE_MARGIN replicated pixels on
+ * every side, then replication up to the multiple on the right/bottom. */
+static int
+clampi (int v, int hi)
+{
+  return v < 0 ? 0 : (v > hi ? hi : v);
+}
+
 static void
 replicate_pad (const gc_tensor *src, int pw, int ph, gc_tensor *dst)
 {
+  const int m = GCN_STYLE_MARGIN;
   gc_tensor_resize (dst, 1, 3, ph, pw);
   for (int c = 0; c < 3; c++)
     for (int y = 0; y < ph; y++)
       for (int x = 0; x < pw; x++) {
-        int sy = y < src->h ? y : src->h - 1, sx = x < src->w ? x : src->w - 1;
+        int sy = clampi (y - m, src->h - 1), sx = clampi (x - m, src->w - 1);
         dst->data[((size_t) c * ph + y) * pw + x] =
             src->data[((size_t) c * src->h + sy) * src->w + sx];
       }
@@ -254,7 +263,8 @@ test_inference_matches_forward (void)
   memset (&a, 0, sizeof a);
   for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
     int w = sizes[si][0], h = sizes[si][1];
-    int pw = (w + 3) / 4 * 4, ph = (h + 3) / 4 * 4;
+    const int m = GCN_STYLE_MARGIN;
+    int pw = (w + 2 * m + 3) / 4 * 4, ph = (h + 2 * m + 3) / 4 * 4;
     gc_tensor x = GC_TENSOR_INIT, xp = GC_TENSOR_INIT;
     gc_tensor_resize (&x, 1, 3, h, w);
     gc_rng_fill_uniform (&r, x.data, gc_tensor_size (&x), 0.f, 1.f);
@@ -274,7 +284,7 @@ test_inference_matches_forward (void)
         for (int yy = 0; yy < h; yy++)
           for (int xx = 0; xx < w; xx++) {
             double d = fabs (out[((size_t) c * h + yy) * w + xx]
-                - y->data[((size_t) c * ph + yy) * pw + xx]);
+                - y->data[((size_t) c * ph + yy + m) * pw + xx + m]);
             if (d > worst)
               worst = d;
           }
