@@ -34,7 +34,8 @@
  * lr_min (lr / 20), warmup (200), adv (0.05), adv_start (800), d_lr (2e-4),
  * speech_only (0.2: share of items without noise), snr_max (30 dB),
  * wide (0.6: share of items from wideband speech), conv_ch, gru1, gru2,
- * export_every (0), make_eval=DIR (write the held-out test set as WAV and
+ * export_every (0), sched_from (0: step where the warm-up + cosine schedule
+ * starts, to continue a finished run with a warm restart), make_eval=DIR (write the held-out test set as WAV and
  * exit), eval_items (6), eval_seconds (4). Default steps: 9000.
  */
 #include "recipes.h"
@@ -1102,6 +1103,9 @@ gt_recipe_denoise (gt_ctx *c)
   opt_wide = (float) gt_opt_float (c, "wide", 0.6);
   float lr_min = (float) gt_opt_float (c, "lr_min", lr * 0.05);
   long warmup = gt_opt_int (c, "warmup", 200);
+  /* a warm restart: continue a finished run with a fresh warm-up + cosine
+   * that starts at this step (the checkpoint's) instead of step 0 */
+  long sched_from = gt_opt_int (c, "sched_from", 0);
   long steps = c->steps > 0 ? c->steps : 9000;
   c->steps = steps;
   if (batch < 1 || frames < 8) {
@@ -1140,8 +1144,12 @@ gt_recipe_denoise (gt_ctx *c)
     gc_set_error ("denoise: bad checkpoint: %s", gc_last_error ());
     return -1;
   }
-  gc_lr_schedule sched = { GC_LR_WARMUP_COSINE, lr, lr_min, steps, warmup,
-    0, 0.f };
+  if (sched_from < 0 || sched_from >= steps) {
+    gc_set_error ("denoise: sched_from must lie in [0, steps)");
+    return -1;
+  }
+  gc_lr_schedule sched = { GC_LR_WARMUP_COSINE, lr, lr_min,
+    steps - sched_from, warmup, 0, 0.f };
 
   dn_batch b;
   gcn_denoiser_train tr;
@@ -1170,7 +1178,7 @@ gt_recipe_denoise (gt_ctx *c)
 
   for (long step = start; step < steps; step++) {
     dn_loss L = { 0 };
-    og.lr = gc_lr_at (&sched, step);
+    og.lr = gc_lr_at (&sched, step < sched_from ? 0 : step - sched_from);
     batch_make (&d, &b, fft, win, &rng);
     gcn_denoiser_forward_train (&net, &tr, b.feat, batch, frames);
     recon_losses (&b, &tr, d_band, d_fine, d_vad, gbin, &L);
