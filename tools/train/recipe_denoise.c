@@ -34,9 +34,10 @@
  * lr_min (lr / 20), warmup (200), adv (0.05), adv_start (800), d_lr (2e-4),
  * speech_only (0.2: share of items without noise), snr_max (30 dB),
  * wide (0.6: share of items from wideband speech), conv_ch, gru1, gru2,
- * export_every (0), sched_from (0: step where the warm-up + cosine schedule
- * starts, to continue a finished run with a warm restart), make_eval=DIR (write the held-out test set as WAV and
- * exit), eval_items (6), eval_seconds (4). Default steps: 9000.
+ * export_every (0), sched_from (0: the step where the warm-up + cosine
+ * schedule starts, to continue a finished run with a warm restart),
+ * make_eval=DIR (write the held-out test set as WAV and exit), eval_items
+ * (6), eval_seconds (4). Default steps: 9000.
  */
 #include "recipes.h"
 #include "gcn_denoiser.h"
