@@ -1,7 +1,10 @@
 /* vocoder-eval: the issue's bars for the GAN vocoder, on held-out speech.
  *
  *   vocoder-eval [--data DIR] [--copy MODEL] [--nb2wb MODEL] [--png DIR]
- *                [--gl-iters N] [--max-seconds S]
+ *                [--gl-iters N] [--max-seconds S] [--refine L,I,M]
+ *
+ * --refine overrides the copy model's phase refinement (look-ahead frames,
+ * iterations, momentum; 0,0,0 turns it off), to measure the settings.
  *
  * Held out (no recipe reads them): speech/arctic and speech/librispeech.
  *  copy:  clean -> log-mel -> vocoder; STOI against the clean signal and
@@ -207,6 +210,7 @@ main (int argc, char **argv)
   const char *data = "../shared/data", *copy_path = NULL, *nb_path = NULL;
   const char *png_dir = NULL;
   int gl_iters = 32;
+  const char *refine = NULL;
   double max_s = 8;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -226,9 +230,12 @@ main (int argc, char **argv)
       gl_iters = atoi (val);
     else if (!strcmp (a, "--max-seconds"))
       max_s = atof (val);
+    else if (!strcmp (a, "--refine"))
+      refine = val;
     else {
       fprintf (stderr, "usage: vocoder-eval [--data DIR] [--copy MODEL] "
-          "[--nb2wb MODEL] [--png DIR] [--gl-iters N] [--max-seconds S]\n");
+          "[--nb2wb MODEL] [--png DIR] [--gl-iters N] [--max-seconds S] "
+          "[--refine L,I,M]\n");
       return 2;
     }
     i++;
@@ -242,6 +249,17 @@ main (int argc, char **argv)
       return 1;
     }
     have_c = 1;
+    int rl = 0, ri = 0;
+    float rm = 0;
+    if (refine && (sscanf (refine, "%d,%d,%f", &rl, &ri, &rm) != 3
+            || gcn_vocoder_set_refine (&vc, rl, ri, rm) < 0)) {
+      fprintf (stderr, "vocoder-eval: bad --refine '%s' %s\n", refine,
+          gc_last_error ());
+      return 2;
+    }
+    printf ("copy model: refinement look-ahead %d, iterations %d, momentum "
+        "%g; latency %d samples\n", vc.cfg.refine_lookahead,
+        vc.cfg.refine_iters, vc.cfg.refine_momentum, gcn_vocoder_latency (&vc));
   }
   if (nb_path) {
     if (gcn_vocoder_load_file (&vn, nb_path) < 0) {

@@ -49,6 +49,14 @@ config_check (const gcn_vocoder_config *c)
         c->sample_rate, c->n_fft, c->hop, c->n_mels, c->channels, c->task);
     return -1;
   }
+  if (c->refine_lookahead < 0 || c->refine_lookahead > 16
+      || c->refine_iters < 0 || c->refine_iters > 16
+      || !(c->refine_momentum >= 0 && c->refine_momentum <= 0.95f)) {
+    gc_set_error ("vocoder: refinement look-ahead %d, iterations %d, "
+        "momentum %g out of range (0..16, 0..16, 0..0.95)",
+        c->refine_lookahead, c->refine_iters, c->refine_momentum);
+    return -1;
+  }
   if (c->task == GCN_VOCODER_NB2WB && (c->lowband_hz <= c->fade_hz + 500.0f
           || c->lowband_hz >= c->sample_rate / 2.0f || c->fade_hz < 0)) {
     gc_set_error ("vocoder: bad low band %.0f Hz / fade %.0f Hz",
@@ -250,12 +258,35 @@ gcn_vocoder_free (gcn_vocoder *v)
   memset (v, 0, sizeof *v);
 }
 
+/* Refinement runs for COPY models with iterations set. */
+static int
+refine_on (const gcn_vocoder *v)
+{
+  return v->cfg.task == GCN_VOCODER_COPY && v->cfg.refine_iters > 0;
+}
+
 int
 gcn_vocoder_latency (const gcn_vocoder *v)
 {
-  /* COPY synthesises a frame once the next one is known (PGHI look-ahead) */
+  /* COPY synthesises a frame once the next one is known (PGHI look-ahead),
+   * and commits it after the refinement look-ahead */
   return v->cfg.n_fft - v->cfg.hop
-      + (v->cfg.task == GCN_VOCODER_COPY ? v->cfg.hop : 0);
+      + (v->cfg.task == GCN_VOCODER_COPY ? v->cfg.hop : 0)
+      + (refine_on (v) ? v->cfg.refine_lookahead * v->cfg.hop : 0);
+}
+
+int
+gcn_vocoder_set_refine (gcn_vocoder *v, int lookahead, int iters,
+    float momentum)
+{
+  gcn_vocoder_config c = v->cfg;
+  c.refine_lookahead = lookahead;
+  c.refine_iters = iters;
+  c.refine_momentum = momentum;
+  if (config_check (&c) < 0)
+    return -1;
+  v->cfg = c;
+  return 0;
 }
 
 /* ---- model files -------------------------------------------------------- */
@@ -269,6 +300,8 @@ gcn_vocoder_meta (const gcn_vocoder *v, const char **kv, int max_kv,
     { "arch", GCN_VOCODER_ARCH }, { "sample_rate", "" }, { "n_fft", "" },
     { "hop", "" }, { "n_mels", "" }, { "channels", "" }, { "task", "" },
     { "fmin", "" }, { "fmax", "" }, { "lowband_hz", "" }, { "fade_hz", "" },
+    { "refine_lookahead", "" }, { "refine_iters", "" },
+    { "refine_momentum", "" },
   };
   snprintf (items[1].val, 32, "%d", c->sample_rate);
   snprintf (items[2].val, 32, "%d", c->n_fft);
@@ -281,6 +314,9 @@ gcn_vocoder_meta (const gcn_vocoder *v, const char **kv, int max_kv,
   snprintf (items[8].val, 32, "%g", c->fmax);
   snprintf (items[9].val, 32, "%g", c->lowband_hz);
   snprintf (items[10].val, 32, "%g", c->fade_hz);
+  snprintf (items[11].val, 32, "%d", c->refine_lookahead);
+  snprintf (items[12].val, 32, "%d", c->refine_iters);
+  snprintf (items[13].val, 32, "%g", c->refine_momentum);
   int n = (int) (sizeof items / sizeof items[0]), used = 0;
   size_t off = 0;
   for (int i = 0; i < n && used + 3 <= max_kv; i++) {
@@ -320,6 +356,10 @@ gcn_vocoder_load (gcn_vocoder *v, const gc_model_file *m)
   cfg.fmax = gc_model_meta_get_float (m, "fmax", cfg.sample_rate / 2.0f);
   cfg.lowband_hz = gc_model_meta_get_float (m, "lowband_hz", cfg.lowband_hz);
   cfg.fade_hz = gc_model_meta_get_float (m, "fade_hz", cfg.fade_hz);
+  /* files from before the refinement have none: off */
+  cfg.refine_lookahead = gc_model_meta_get_int (m, "refine_lookahead", 0);
+  cfg.refine_iters = gc_model_meta_get_int (m, "refine_iters", 0);
+  cfg.refine_momentum = gc_model_meta_get_float (m, "refine_momentum", 0);
   if (gcn_vocoder_init (v, &cfg, 1) < 0) {
     char msg[256];
     snprintf (msg, sizeof msg, "%s", gc_last_error ());
@@ -692,6 +732,206 @@ synth_frame (gcn_vocoder *v, gc_stft *fft, const float *out, int stride,
     frame[n] *= v->window[n] * OLA_NORM;
 }
 
+
+/* ---- phase refinement toward the input mel (RTISI-LA) -------------------- */
+
+/* Measured on held-out speech (bench/vocoder/vocoder-diag): the vocoder's
+ * distance to its input mel is mostly inconsistency (magnitudes with a
+ * phase that no signal has, changed by re-analysis), not magnitude error;
+ * projecting the magnitudes onto the mel alone does not help, refining the
+ * phase with the mel as the constraint does. The frames of the look-ahead
+ * are refined newest first; slot 0 is the oldest, slot L the newest. */
+#define REFINE_PROJ_ITERS 4
+
+typedef struct {
+  const gcn_vocoder *v;
+  gc_stft *fft;             /* borrowed */
+  int L, iters;
+  float alpha;
+  float *tot;               /* n_fft + L hop: output, tot[0] is slot 0's
+                             * first sample */
+  float *c;                 /* [L+1][n_fft] each slot's contribution */
+  float *prev;              /* [L+1][2 bins] its last projection */
+  float *tgt;               /* [L+1][bins] sum_m W_mk T_m of its target
+                             * mel T (linear) */
+  unsigned char *live, *has_prev;
+  float *buf, *X, *mag, *amag, *den;
+  float *den0;              /* [bins]: 1 for bins in no band (kept), else 0 */
+} refiner;
+
+static void
+refiner_free (refiner *r)
+{
+  if (!r)
+    return;
+  free (r->tot);
+  free (r->live);
+  free (r);
+}
+
+static void
+refiner_reset (refiner *r)
+{
+  int N = r->v->cfg.n_fft, hop = r->v->cfg.hop, B = r->v->bins;
+  int S = r->L + 1;
+  memset (r->tot, 0, ((size_t) N + (size_t) r->L * hop + (size_t) S * N
+          + (size_t) S * 2 * B + (size_t) S * B) * sizeof (float));
+  memset (r->live, 0, 2 * S);
+}
+
+static refiner *
+refiner_new (const gcn_vocoder *v, gc_stft *fft)
+{
+  refiner *r = calloc (1, sizeof *r);
+  if (!r)
+    return NULL;
+  int N = v->cfg.n_fft, hop = v->cfg.hop, B = v->bins;
+  r->v = v;
+  r->fft = fft;
+  r->L = v->cfg.refine_lookahead;
+  r->iters = v->cfg.refine_iters;
+  r->alpha = v->cfg.refine_momentum;
+  int S = r->L + 1;
+  size_t n = (size_t) N + (size_t) r->L * hop + (size_t) S * N
+      + (size_t) S * 2 * B + (size_t) S * B + N + 2 * B + 4 * B;
+  r->tot = malloc (n * sizeof (float));
+  r->live = malloc (2 * S);
+  if (!r->tot || !r->live) {
+    refiner_free (r);
+    return NULL;
+  }
+  r->c = r->tot + N + (size_t) r->L * hop;
+  r->prev = r->c + (size_t) S * N;
+  r->tgt = r->prev + (size_t) S * 2 * B;
+  r->buf = r->tgt + (size_t) S * B;
+  r->X = r->buf + N;
+  r->mag = r->X + 2 * B;
+  r->amag = r->mag + B;
+  r->den = r->amag + B;
+  r->den0 = r->den + B;
+  for (int k = 0; k < B; k++)
+    r->den0[k] = 1.0f;
+  for (int m = 0; m < v->cfg.n_mels; m++)
+    for (int k = v->mel.first[m]; k <= v->mel.last[m]; k++)
+      r->den0[k] = 0.0f;
+  r->has_prev = r->live + S;
+  refiner_reset (r);
+  return r;
+}
+
+/* Rescale mag per bin so that its mel approaches the target: multiplicative
+ * updates s_k *= sum_m W_mk T_m / sum_m W_mk P_m (Lee & Seung). The
+ * numerator is fixed per frame (num, computed when it enters). */
+static void
+refiner_project (refiner *r, const float *num)
+{
+  const gcn_vocoder *v = r->v;
+  int B = v->bins, M = v->cfg.n_mels;
+  const float *W = v->mel.weights;
+  const int *first = v->mel.first, *last = v->mel.last;
+  float *den = r->den, *mag = r->mag;
+  for (int it = 0; it < REFINE_PROJ_ITERS; it++) {
+    /* bins in no band: num = den = 1, so they keep their value */
+    memcpy (den, r->den0, B * sizeof (float));
+    for (int m = 0; m < M; m++) {
+      const float *w = W + (size_t) m * B;
+      float p = 0;
+      for (int k = first[m]; k <= last[m]; k++)
+        p += w[k] * mag[k];
+      p = p > 1e-12f ? p : 1e-12f;
+      for (int k = first[m]; k <= last[m]; k++)
+        den[k] += w[k] * p;
+    }
+    for (int k = 0; k < B; k++)
+      mag[k] *= num[k] / den[k];
+  }
+}
+
+static void
+refiner_update (refiner *r, int slot)
+{
+  const gcn_vocoder *v = r->v;
+  int N = v->cfg.n_fft, hop = v->cfg.hop, B = v->bins;
+  float *seg = r->tot + (size_t) slot * hop, *c = r->c + (size_t) slot * N;
+  for (int n = 0; n < N; n++)
+    r->buf[n] = seg[n] * v->window[n];
+  gc_stft_rfft (r->fft, r->buf, r->X);
+  for (int k = 0; k < B; k++)
+    r->mag[k] = sqrtf (r->X[2 * k] * r->X[2 * k] + r->X[2 * k + 1]
+        * r->X[2 * k + 1]);
+  float *pv = r->prev + (size_t) slot * 2 * B;
+  memcpy (r->amag, r->mag, B * sizeof (float));
+  refiner_project (r, r->tgt + (size_t) slot * B);
+  for (int k = 0; k < B; k++) {
+    float re = r->X[2 * k], im = r->X[2 * k + 1], a = r->amag[k];
+    float pr = a > 1e-20f ? r->mag[k] * re / a : r->mag[k];
+    float pi = a > 1e-20f ? r->mag[k] * im / a : 0.0f;
+    /* fast Griffin-Lim: step past the projection, away from the last */
+    if (r->has_prev[slot]) {
+      r->X[2 * k] = pr + r->alpha * (pr - pv[2 * k]);
+      r->X[2 * k + 1] = pi + r->alpha * (pi - pv[2 * k + 1]);
+    } else {
+      r->X[2 * k] = pr;
+      r->X[2 * k + 1] = pi;
+    }
+    pv[2 * k] = pr;
+    pv[2 * k + 1] = pi;
+  }
+  r->has_prev[slot] = 1;
+  gc_stft_irfft (r->fft, r->X, r->buf);
+  for (int n = 0; n < N; n++) {
+    float nc = r->buf[n] * v->window[n] * OLA_NORM;
+    seg[n] += nc - c[n];
+    c[n] = nc;
+  }
+}
+
+/* One hop: frame `spec` (or none) enters as the newest with its input
+ * log-mel; the look-ahead is refined; the oldest frame's first hop of
+ * output is final and goes to out_hop. */
+static void
+refiner_push (refiner *r, const float *spec, const float *logmel,
+    float *out_hop)
+{
+  const gcn_vocoder *v = r->v;
+  int N = v->cfg.n_fft, hop = v->cfg.hop, B = v->bins, M = v->cfg.n_mels;
+  int L = r->L, S = L + 1;
+  if (spec) {
+    float *c = r->c + (size_t) L * N, *seg = r->tot + (size_t) L * hop;
+    gc_stft_irfft (r->fft, spec, r->buf);
+    for (int n = 0; n < N; n++) {
+      c[n] = r->buf[n] * v->window[n] * OLA_NORM;
+      seg[n] += c[n];
+    }
+    float *num = r->tgt + (size_t) L * B;
+    const float *W = v->mel.weights;
+    memcpy (num, r->den0, B * sizeof (float));
+    for (int m = 0; m < M; m++) {
+      float tm = expf (logmel[m]);
+      for (int k = v->mel.first[m]; k <= v->mel.last[m]; k++)
+        num[k] += W[(size_t) m * B + k] * tm;
+    }
+    r->live[L] = 1;
+  }
+  for (int it = 0; it < r->iters; it++)
+    for (int slot = L; slot >= 0; slot--)
+      if (r->live[slot])
+        refiner_update (r, slot);
+  memcpy (out_hop, r->tot, hop * sizeof (float));
+  /* shift by one hop / one slot */
+  int span = N + L * hop;
+  memmove (r->tot, r->tot + hop, (span - hop) * sizeof (float));
+  memset (r->tot + span - hop, 0, hop * sizeof (float));
+  memmove (r->c, r->c + N, (size_t) L * N * sizeof (float));
+  memset (r->c + (size_t) L * N, 0, N * sizeof (float));
+  memmove (r->prev, r->prev + 2 * B, (size_t) L * 2 * B * sizeof (float));
+  memmove (r->tgt, r->tgt + B, (size_t) L * B * sizeof (float));
+  memmove (r->live, r->live + 1, L);
+  memmove (r->has_prev, r->has_prev + 1, L);
+  r->live[S - 1] = 0;
+  r->has_prev[S - 1] = 0;
+}
+
 /* ---- training forward / backward ---------------------------------------- */
 
 void
@@ -712,6 +952,7 @@ gcn_vocoder_acts_free (gcn_vocoder_acts *a)
   free (a->d_out);
   free (a->d_logmag);
   free (a->frame);
+  free (a->logmel);
   memset (a, 0, sizeof *a);
 }
 
@@ -732,6 +973,7 @@ acts_reserve (gcn_vocoder *v, gcn_vocoder_acts *a, int batch, int T)
   free (a->d_out);
   free (a->d_logmag);
   free (a->frame);
+  free (a->logmel);
   a->spec_in = malloc (bt * 2 * sizeof (float));
   a->base = malloc (bt * sizeof (float));
   a->logmag = malloc (bt * sizeof (float));
@@ -741,8 +983,9 @@ acts_reserve (gcn_vocoder *v, gcn_vocoder_acts *a, int batch, int T)
   a->d_logmag = malloc (bt * sizeof (float));
   a->frame = malloc ((v->cfg.n_fft + 4 * v->bins + v->cfg.n_mels)
       * sizeof (float));
+  a->logmel = malloc ((size_t) batch * T * v->cfg.n_mels * sizeof (float));
   if (!a->spec_in || !a->base || !a->logmag || !a->phase || !a->spec_out
-      || !a->d_out || !a->d_logmag || !a->frame) {
+      || !a->d_out || !a->d_logmag || !a->frame || !a->logmel) {
     gc_set_error ("vocoder: out of memory for %d x %d frames", batch, T);
     return -1;
   }
@@ -798,6 +1041,7 @@ gcn_vocoder_forward (gcn_vocoder *v, const float *x, int batch, int len,
       float *sp = a->spec_in + ((size_t) b * T + t) * 2 * B;
       analyze_frame (v, v->fft, xb, len, (t + 1) * hop, a->frame, sp);
       spec_to_logmel (v, sp, mag, lm);
+      memcpy (a->logmel + ((size_t) b * T + t) * nm, lm, nm * sizeof (float));
       logmel_to_base (v, lm, a->base + ((size_t) b * T + t) * B);
       for (int m = 0; m < nm; m++)
         a->feat.data[((size_t) b * nm + m) * T + t] =
@@ -814,10 +1058,18 @@ gcn_vocoder_forward (gcn_vocoder *v, const float *x, int batch, int len,
       return -1;
     }
   }
+  refiner *rf = NULL;
+  if (refine_on (v) && !(rf = refiner_new (v, v->fft))) {
+    gcn_pghi_free (pghi);
+    gc_set_error ("vocoder: out of memory");
+    return -1;
+  }
   memset (y, 0, (size_t) batch * len * sizeof (float));
   for (int b = 0; b < batch; b++) {
     if (pghi)
       gcn_pghi_reset (pghi);
+    if (rf)
+      refiner_reset (rf);
     float *yb = y + (size_t) b * len;
     for (int t = 0; t < T; t++) {
       size_t ft = (size_t) b * T + t;
@@ -830,13 +1082,30 @@ gcn_vocoder_forward (gcn_vocoder *v, const float *x, int batch, int len,
           a->logmag + ft * B, t + 1 < T ? a->logmag + (ft + 1) * B : NULL,
           a->spec_in + ft * 2 * B, pghi, a->phase + ft * B,
           a->spec_out + ft * 2 * B, a->frame);
+      if (rf)
+        continue;
       int start = (t + 1) * hop - N;
       for (int n = 0; n < N; n++)
         if (start + n >= 0)
           yb[start + n] += a->frame[n];
     }
+    if (!rf)
+      continue;
+    /* the same refinement as a stream, then flushed: frame t's first hop
+     * is final once frame t + L has entered */
+    int L = rf->L, flush = L + N / hop - 1;
+    for (int t = 0; t < T + flush; t++) {
+      size_t ft = (size_t) b * T + t;
+      refiner_push (rf, t < T ? a->spec_out + ft * 2 * B : NULL,
+          t < T ? a->logmel + ft * nm : NULL, a->frame);
+      int start = (t - L + 1) * hop - N;
+      for (int n = 0; n < hop; n++)
+        if (start + n >= 0 && start + n < len)
+          yb[start + n] = a->frame[n];
+    }
   }
   gcn_pghi_free (pghi);
+  refiner_free (rf);
   return 0;
 }
 
@@ -958,6 +1227,8 @@ struct gcn_vocoder_stream {
   float *ola;               /* n_fft */
   float *spec_in, *spec, *frame, *mag, *logmel, *base, *logmag, *phase;
   float *held_out, *held_logmag;  /* COPY: the frame waiting for its next */
+  float *held_logmel;       /* ... and its input features */
+  refiner *refine;          /* COPY with refinement, else NULL */
   int held;
 };
 
@@ -966,6 +1237,8 @@ gcn_vocoder_stream_free (gcn_vocoder_stream *s)
 {
   if (!s)
     return;
+  refiner_free (s->refine);
+  free (s->held_logmel);
   gc_conv1d_state_free (&s->st_in);
   gc_conv1d_state_free (&s->st_a[0]);
   gc_conv1d_state_free (&s->st_a[1]);
@@ -1015,7 +1288,10 @@ gcn_vocoder_stream_new (gcn_vocoder *v)
   s->held_logmag = s->held_out + 3 * B;
   if (v->cfg.task == GCN_VOCODER_COPY) {
     s->pghi = gcn_pghi_new (N, v->cfg.hop, v->pghi_lambda);
-    if (!s->pghi) {
+    s->held_logmel = calloc (v->cfg.n_mels, sizeof (float));
+    if (refine_on (v))
+      s->refine = refiner_new (v, s->fft);
+    if (!s->pghi || !s->held_logmel || (refine_on (v) && !s->refine)) {
       gcn_vocoder_stream_free (s);
       return NULL;
     }
@@ -1038,6 +1314,8 @@ gcn_vocoder_stream_reset (gcn_vocoder_stream *s)
   s->held = 0;
   if (s->pghi)
     gcn_pghi_reset (s->pghi);
+  if (s->refine)
+    refiner_reset (s->refine);
 }
 
 /* One frame through the network (same layers as net_forward, T = 1, with
@@ -1075,9 +1353,19 @@ stream_frame (gcn_vocoder_stream *s, const float *spec_in, float *out_hop)
           s->pghi, s->phase, s->spec, s->frame);
     else
       memset (s->frame, 0, N * sizeof (float));
+    int had = s->held;
     memcpy (s->held_out, s->out.data, 3 * B * sizeof (float));
     memcpy (s->held_logmag, s->logmag, B * sizeof (float));
     s->held = 1;
+    if (s->refine) {
+      /* the synthesised frame (if any) enters the look-ahead with its
+       * features; the oldest frame's hop comes out */
+      refiner_push (s->refine, had ? s->spec : NULL, s->held_logmel,
+          out_hop);
+      memcpy (s->held_logmel, s->logmel, nm * sizeof (float));
+      return;
+    }
+    memcpy (s->held_logmel, s->logmel, nm * sizeof (float));
   } else {
     synth_frame (v, s->fft, s->out.data, 1, s->logmag, NULL, spec_in, NULL,
         s->phase, s->spec, s->frame);

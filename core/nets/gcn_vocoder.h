@@ -48,6 +48,12 @@ typedef struct gcn_vocoder_config {
   float fmin, fmax;         /* mel range: 0 .. sample_rate / 2 */
   float lowband_hz;         /* NB2WB: input passed through below this ... */
   float fade_hz;            /* ... with a linear cross-fade this wide */
+  /* COPY: streaming phase refinement (RTISI-LA toward the input mel, see
+   * gcn_vocoder_set_refine). 0 iterations: off (the default, and what
+   * training uses). */
+  int refine_lookahead;     /* frames of look-ahead: latency + hop each */
+  int refine_iters;         /* passes over the look-ahead frames per hop */
+  float refine_momentum;    /* fast Griffin-Lim momentum, 0 .. 0.95 */
 } gcn_vocoder_config;
 
 void gcn_vocoder_config_default (gcn_vocoder_config *cfg, int task);
@@ -87,8 +93,25 @@ int gcn_vocoder_load_mem (gcn_vocoder *v, const void *data, size_t size,
 void gcn_vocoder_meta (const gcn_vocoder *v, const char **kv, int max_kv,
     char *store, size_t store_size);
 
-/* Algorithmic latency of the streaming vocoder, samples at the model rate. */
+/* Algorithmic latency of the streaming vocoder, samples at the model rate
+ * (includes the refinement look-ahead). */
 int gcn_vocoder_latency (const gcn_vocoder *v);
+
+/* Copy synthesis: refine the phase of the synthesised frames while they are
+ * still in a look-ahead of `lookahead` frames, `iters` passes per hop (each
+ * frame: re-analyse the output being built, rescale the magnitudes so their
+ * mel equals the input features, keep the phase, resynthesise; with fast
+ * Griffin-Lim momentum), then commit the oldest. The output's own re-analysed
+ * mel then follows the features much more closely, at lookahead * hop more
+ * latency and about (lookahead + 1) * iters FFT pairs per hop. Model files
+ * carry the setting (refine_lookahead, refine_iters, refine_momentum);
+ * this overrides it. iters 0 turns it off. Applies to streams created
+ * afterwards and to gcn_vocoder_forward (train with it off: the backward
+ * pass does not differentiate it). Ignored by NB2WB models. Returns 0, or
+ * -1 for values out of range (lookahead 0..16, iters 0..16, momentum
+ * 0..0.95). */
+int gcn_vocoder_set_refine (gcn_vocoder *v, int lookahead, int iters,
+    float momentum);
 
 /* ---- features ----------------------------------------------------------- */
 /* Log-mel of one frame's magnitudes (bins) -> n_mels values. Use it to feed
@@ -119,6 +142,7 @@ typedef struct gcn_vocoder_acts {
   /* scratch */
   gc_tensor dtmp, dtmp2, dtmp3;
   float *frame;             /* n_fft + 2 * bins */
+  float *logmel;            /* [B][T][n_mels] input features (refinement) */
 } gcn_vocoder_acts;
 
 void gcn_vocoder_acts_free (gcn_vocoder_acts *a);

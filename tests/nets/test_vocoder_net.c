@@ -122,10 +122,16 @@ gradcheck_vocoder (int task, const char *label, int rotation_only)
 }
 
 static void
-streaming_equals_whole (int task)
+streaming_equals_whole (int task, int refine)
 {
   gcn_vocoder_config cfg;
   gcn_vocoder_config_default (&cfg, task);
+  if (refine) {
+    /* the phase refinement's look-ahead (ignored by NB2WB) */
+    cfg.refine_lookahead = 3;
+    cfg.refine_iters = 2;
+    cfg.refine_momentum = 0.6f;
+  }
   gcn_vocoder v;
   CHECK (gcn_vocoder_init (&v, &cfg, 5) == 0, "init: %s", gc_last_error ());
   int hop = cfg.hop, len = hop * 100;
@@ -141,15 +147,16 @@ streaming_equals_whole (int task)
     gcn_vocoder_stream_process (st, x + t * hop, s + t * hop);
   int lat = gcn_vocoder_latency (&v);
   /* COPY holds a frame back for the PGHI look-ahead */
-  int want = cfg.n_fft - (task == GCN_VOCODER_COPY ? 0 : cfg.hop);
+  int want = cfg.n_fft - (task == GCN_VOCODER_COPY ? 0 : cfg.hop)
+      + (task == GCN_VOCODER_COPY ? cfg.refine_lookahead * hop : 0);
   CHECK (lat == want, "latency %d, want %d", lat, want);
   double e = 0, p = 0;
   for (int i = lat; i < len; i++) {
     e += (s[i] - y[i - lat]) * (double) (s[i] - y[i - lat]);
     p += (double) y[i - lat] * y[i - lat];
   }
-  CHECK (p > 0 && e <= 1e-8 * p, "task %d: stream vs whole error %g of %g",
-      task, e, p);
+  CHECK (p > 0 && e <= 1e-8 * p, "task %d refine %d: stream vs whole error "
+      "%g of %g", task, refine, e, p);
   /* resetting gives the same output again */
   gcn_vocoder_stream_reset (st);
   float first[512];
@@ -175,6 +182,84 @@ streaming_equals_whole (int task)
   free (x);
   free (y);
   free (s);
+}
+
+
+/* Mean |log mel (input) - log mel (output)| of a whole-signal run. */
+static double
+mel_distance (gcn_vocoder *v, const float *x, int len)
+{
+  float *y = malloc (len * sizeof (float));
+  int T = gcn_vocoder_frames (v, len), M = v->cfg.n_mels;
+  float *a = malloc ((size_t) T * M * sizeof (float));
+  float *b = malloc ((size_t) T * M * sizeof (float));
+  gcn_vocoder_acts acts;
+  memset (&acts, 0, sizeof acts);
+  double d = NAN;
+  if (gcn_vocoder_forward (v, x, 1, len, y, &acts) == 0) {
+    gcn_vocoder_analyze (v, x, len, a, NULL);
+    gcn_vocoder_analyze (v, y, len, b, NULL);
+    d = 0;
+    /* skip the edges, where frames see zeros */
+    for (int t = 8; t < T - 8; t++)
+      for (int m = 0; m < M; m++)
+        d += fabs (a[(size_t) t * M + m] - b[(size_t) t * M + m]);
+    d /= (double) (T - 16) * M;
+  }
+  gcn_vocoder_acts_free (&acts);
+  free (y);
+  free (a);
+  free (b);
+  return d;
+}
+
+/* The phase refinement: the output's re-analysed mel follows the input
+ * features much more closely (an untrained network: PGHI phase on the
+ * mel spread over bins), the setting round-trips through a model file and
+ * out-of-range settings are refused. */
+static void
+test_refine (void)
+{
+  gcn_vocoder_config cfg;
+  gcn_vocoder_config_default (&cfg, GCN_VOCODER_COPY);
+  gcn_vocoder v;
+  CHECK (gcn_vocoder_init (&v, &cfg, 3) == 0, "init");
+  int len = cfg.hop * 120;
+  float *x = malloc (len * sizeof (float));
+  make_signal (x, len, cfg.sample_rate, 4);
+  double d0 = mel_distance (&v, x, len);
+  int lat0 = gcn_vocoder_latency (&v);
+  CHECK (gcn_vocoder_set_refine (&v, 4, 3, 0.6f) == 0, "set_refine");
+  double d1 = mel_distance (&v, x, len);
+  CHECK (d1 < 0.7 * d0, "refinement: mel distance %g, without %g", d1, d0);
+  CHECK (gcn_vocoder_latency (&v) == lat0 + 4 * cfg.hop, "refine latency");
+  CHECK (gcn_vocoder_set_refine (&v, 17, 1, 0.5f) < 0, "look-ahead 17");
+  CHECK (gcn_vocoder_set_refine (&v, 2, -1, 0.5f) < 0, "iterations -1");
+  CHECK (gcn_vocoder_set_refine (&v, 2, 1, 1.5f) < 0, "momentum 1.5");
+  CHECK (gcn_vocoder_set_refine (&v, 2, 1, NAN) < 0, "momentum NaN");
+  CHECK (v.cfg.refine_lookahead == 4 && v.cfg.refine_iters == 3,
+      "a refused setting changed the model");
+  /* the setting travels in the model file; files without it run as
+   * before */
+  const char *kv[40];
+  char store[1024];
+  gcn_vocoder_meta (&v, kv, 40, store, sizeof store);
+  void *buf = NULL;
+  size_t size = 0;
+  gcn_vocoder w;
+  CHECK (gc_model_save_mem (&buf, &size, &v.params, kv) == 0, "save");
+  CHECK (gcn_vocoder_load_mem (&w, buf, size, "mem") == 0, "load: %s",
+      gc_last_error ());
+  CHECK (w.cfg.refine_lookahead == 4 && w.cfg.refine_iters == 3
+      && fabsf (w.cfg.refine_momentum - 0.6f) < 1e-6f,
+      "refinement from metadata: %d %d %g", w.cfg.refine_lookahead,
+      w.cfg.refine_iters, w.cfg.refine_momentum);
+  CHECK (gcn_vocoder_latency (&w) == gcn_vocoder_latency (&v),
+      "loaded latency");
+  gcn_vocoder_free (&w);
+  free (buf);
+  gcn_vocoder_free (&v);
+  free (x);
 }
 
 /* Spectral convergence of the re-analysed signal against magnitudes. */
@@ -499,8 +584,11 @@ main (void)
   gc_set_default_threads (1);
   gradcheck_vocoder (GCN_VOCODER_NB2WB, "nb2wb", 0);
   gradcheck_vocoder (GCN_VOCODER_COPY, "copy-phase", 1);
-  streaming_equals_whole (GCN_VOCODER_COPY);
-  streaming_equals_whole (GCN_VOCODER_NB2WB);
+  streaming_equals_whole (GCN_VOCODER_COPY, 0);
+  streaming_equals_whole (GCN_VOCODER_COPY, 1);
+  streaming_equals_whole (GCN_VOCODER_NB2WB, 0);
+  streaming_equals_whole (GCN_VOCODER_NB2WB, 1);
+  test_refine ();
   test_pghi ();
   test_resampler ();
   test_model_files ();

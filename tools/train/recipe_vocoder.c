@@ -18,7 +18,10 @@
  * --set keys: task, frames, batch, lr_g, lr_d, w_mel, w_stft, w_mag,
  *   w_adv, w_fm, adv_start (fraction of the steps), disc_ch, channels, gan,
  *   gain_db, noise_db (noise floor 45..75 dB below the peak; 0: none),
- *   export_only (1: load the checkpoint and export it). */
+ *   export_only (1: load the checkpoint and export it),
+ *   refine_lookahead, refine_iters, refine_momentum (copy: the streaming
+ *   phase refinement written into the exported model, 5, 4, 0.6 by
+ *   default; training itself always runs without it). */
 #include "gt.h"
 #include "gcn_vocoder.h"
 #include "gcn_vocoder_disc.h"
@@ -289,6 +292,12 @@ gt_recipe_vocoder (gt_ctx *c)
   float gain_db = (float) gt_opt_float (c, "gain_db", 10);
   float noise_db = (float) gt_opt_float (c, "noise_db", 45);
   int export_only = (int) gt_opt_int (c, "export_only", 0);
+  int refine_la = (int) gt_opt_int (c, "refine_lookahead",
+      task == GCN_VOCODER_COPY ? 5 : 0);
+  int refine_it = (int) gt_opt_int (c, "refine_iters",
+      task == GCN_VOCODER_COPY ? 4 : 0);
+  float refine_mo = (float) gt_opt_float (c, "refine_momentum",
+      task == GCN_VOCODER_COPY ? 0.6 : 0);
   int gan = gc_gan_loss_from_name (gt_opt_str (c, "gan", "lsgan"));
   long steps = gt_steps (c, 6000);
   if (gan < 0 || frames < 16 || batch < 1 || channels < 4) {
@@ -465,6 +474,13 @@ gt_recipe_vocoder (gt_ctx *c)
   {
     const char *kv[40];
     char store[1024], bs[32], fs[32];
+    /* trained without the refinement (its backward is not modelled);
+     * the file says how to run it */
+    if (gcn_vocoder_set_refine (&v, refine_la, refine_it, refine_mo) < 0) {
+      fprintf (stderr, "vocoder: %s\n", gc_last_error ());
+      rc = -1;
+      goto out;
+    }
     gcn_vocoder_meta (&v, kv, 32, store, sizeof store);
     int k = 0;
     while (kv[k])
