@@ -32,13 +32,18 @@
 
 #include "gancore.h"
 #include "gcn_denoiser.h"
+#include "gcn_resynth.h"
+#include "gcn_vocoder.h"
 #include "gan_models.h"
 
-/* The shipped model; weak so the plugin still links (and reports a clear
+/* The shipped models; weak so the plugin still links (and reports a clear
  * error) in a build that has no model file. */
 GAN_MODEL_DECLARE (gan_model_denoise_48k);
 #pragma weak gan_model_denoise_48k
 #pragma weak gan_model_denoise_48k_size
+GAN_MODEL_DECLARE (gan_model_vocoder_16k);
+#pragma weak gan_model_vocoder_16k
+#pragma weak gan_model_vocoder_16k_size
 
 GST_DEBUG_CATEGORY_STATIC (gan_denoise_debug);
 #define GST_CAT_DEFAULT gan_denoise_debug
@@ -49,6 +54,12 @@ GST_DEBUG_CATEGORY_STATIC (gan_denoise_debug);
 #define DEFAULT_VAD_HANGOVER 300
 #define DEFAULT_NUM_THREADS 1
 #define DEFAULT_MODE GST_GAN_DENOISE_MODE_MASK
+/* Raw input kept, in hops: the bypass path reads it at the mode's delay,
+ * and a mode switch warms the new mode up on it (WARMUP_HOPS of it) so
+ * the switch neither repeats nor skips a sample and starts from a settled
+ * network rather than from silence. */
+#define HIST_HOPS 40
+#define WARMUP_HOPS 20
 
 enum {
   PROP_0,
@@ -70,21 +81,28 @@ struct _GstGanDenoise {
   guint vad_hangover_ms;
   gint num_threads;
   GstGanDenoiseMode mode;
+  GstClockTime latency;         /* of the mode running now */
 
   /* streaming state (streaming thread) */
   gcn_denoiser net;
   gboolean net_ready;
+  gcn_vocoder voc;
+  gboolean voc_ready;
   GstAdapter *adapter;
-  gcn_dn_stream *chan[MAX_CHANNELS];
-  float *delay[MAX_CHANNELS];   /* raw input one hop back: passthrough */
-  float *in_f, *out_f, *raw_f;  /* one hop, one channel */
+  gcn_dn_stream *chan[MAX_CHANNELS];    /* mask mode */
+  gcn_rs_stream *rs[MAX_CHANNELS];      /* resynth mode (made on demand) */
+  float *hist[MAX_CHANNELS];    /* HIST_HOPS hops of raw input, a ring */
+  float *out_f[MAX_CHANNELS];   /* one hop of output */
+  float *in_f;                  /* one hop, one channel */
   guint8 *zeros;                /* one hop of silence, for draining */
   gint rate, channels, hop, bpf;
   GstAudioFormat format;
+  GstGanDenoiseMode cur_mode;   /* the mode the streams run */
+  gint lag;                     /* its delay in samples (whole hops) */
 
   GstClockTime base_pts;        /* pts of the first sample since reset */
   guint64 in_count, out_count;  /* samples since reset */
-  guint64 skip_left;            /* lead-in samples still to drop */
+  gint64 proc_hops;             /* hops run through the network */
   gboolean need_discont;
 
   gboolean voice;
@@ -102,6 +120,10 @@ gst_gan_denoise_mode_get_type (void)
   static const GEnumValue values[] = {
     {GST_GAN_DENOISE_MODE_MASK,
         "Apply predicted spectral gains to the input (10 ms latency)", "mask"},
+    {GST_GAN_DENOISE_MODE_RESYNTH,
+          "Regenerate the speech band (below 7.5 kHz) with the vocoder from "
+          "the denoised features; mask output above (about 40 ms latency)",
+        "resynth"},
     {0, NULL, NULL}
   };
   if (g_once_init_enter (&type)) {
@@ -125,15 +147,28 @@ free_streams (GstGanDenoise * self)
   for (int c = 0; c < MAX_CHANNELS; c++) {
     gcn_dn_stream_free (self->chan[c]);
     self->chan[c] = NULL;
-    g_free (self->delay[c]);
-    self->delay[c] = NULL;
+    gcn_rs_stream_free (self->rs[c]);
+    self->rs[c] = NULL;
+    g_free (self->hist[c]);
+    self->hist[c] = NULL;
+    g_free (self->out_f[c]);
+    self->out_f[c] = NULL;
   }
   g_free (self->in_f);
-  g_free (self->out_f);
-  g_free (self->raw_f);
   g_free (self->zeros);
-  self->in_f = self->out_f = self->raw_f = NULL;
+  self->in_f = NULL;
   self->zeros = NULL;
+}
+
+static void
+reset_processors (GstGanDenoise * self)
+{
+  for (int c = 0; c < self->channels && c < MAX_CHANNELS; c++) {
+    if (self->chan[c])
+      gcn_dn_stream_reset (self->chan[c]);
+    if (self->rs[c])
+      gcn_rs_stream_reset (self->rs[c]);
+  }
 }
 
 /* Forget everything of the stream so far (DISCONT, flush, new caps). */
@@ -141,21 +176,19 @@ static void
 reset_stream (GstGanDenoise * self)
 {
   gst_adapter_clear (self->adapter);
-  for (int c = 0; c < self->channels && c < MAX_CHANNELS; c++) {
-    if (self->chan[c])
-      gcn_dn_stream_reset (self->chan[c]);
-    if (self->delay[c])
-      memset (self->delay[c], 0, self->hop * sizeof (float));
-  }
+  reset_processors (self);
+  for (int c = 0; c < self->channels && c < MAX_CHANNELS; c++)
+    if (self->hist[c])
+      memset (self->hist[c], 0, (gsize) HIST_HOPS * self->hop * sizeof (float));
   self->base_pts = GST_CLOCK_TIME_NONE;
   self->in_count = self->out_count = 0;
-  self->skip_left = self->hop;
+  self->proc_hops = 0;
   self->need_discont = TRUE;
   self->voice = FALSE;
   self->last_voice = 0;
 }
 
-/* ---- model ---------------------------------------------------------------*/
+/* ---- models --------------------------------------------------------------*/
 
 static gboolean
 load_model (GstGanDenoise * self)
@@ -216,11 +249,102 @@ load_model (GstGanDenoise * self)
   return TRUE;
 }
 
+/* The vocoder of mode=resynth (the embedded copy-synthesis model). Loaded
+ * with the denoiser when the build has it; without it mode=resynth fails
+ * with a clear error. */
+static gboolean
+load_vocoder (GstGanDenoise * self, gboolean post_error)
+{
+  if (self->voc_ready)
+    return TRUE;
+  if (&gan_model_vocoder_16k_size == NULL || gan_model_vocoder_16k == NULL) {
+    if (post_error)
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+          ("This build has no embedded vocoder-16k model, which mode=resynth "
+              "needs."), (NULL));
+    return FALSE;
+  }
+  if (gcn_vocoder_load_mem (&self->voc, gan_model_vocoder_16k,
+          gan_model_vocoder_16k_size, "embedded vocoder-16k") < 0) {
+    if (post_error)
+      GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+          ("The embedded vocoder-16k model is unusable: %s", gc_last_error ()),
+          (NULL));
+    return FALSE;
+  }
+  self->voc_ready = TRUE;
+  return TRUE;
+}
+
+static GstGanDenoiseMode
+get_mode (GstGanDenoise * self)
+{
+  GST_OBJECT_LOCK (self);
+  GstGanDenoiseMode m = self->mode;
+  GST_OBJECT_UNLOCK (self);
+  return m;
+}
+
+/* Make the streams of `mode` for the current format (resynth ones are made
+ * on first use: they cost a latency search). */
+static gboolean
+ensure_mode_streams (GstGanDenoise * self, GstGanDenoiseMode mode)
+{
+  if (mode != GST_GAN_DENOISE_MODE_RESYNTH || self->rs[0])
+    return TRUE;
+  if (!load_vocoder (self, TRUE))
+    return FALSE;
+  for (int c = 0; c < self->channels; c++) {
+    self->rs[c] = gcn_rs_stream_new (&self->net, &self->voc, self->rate);
+    if (!self->rs[c]) {
+      GST_ELEMENT_ERROR (self, LIBRARY, INIT,
+          ("Cannot set up resynthesis: %s", gc_last_error ()), (NULL));
+      for (int k = 0; k < c; k++) {
+        gcn_rs_stream_free (self->rs[k]);
+        self->rs[k] = NULL;
+      }
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gint
+mode_lag (GstGanDenoise * self, GstGanDenoiseMode mode)
+{
+  if (mode == GST_GAN_DENOISE_MODE_RESYNTH && self->rs[0])
+    return gcn_rs_stream_latency (self->rs[0]);
+  return self->hop;
+}
+
+/* Make `mode` the running one; its latency becomes the one reported. */
+static void
+set_running_mode (GstGanDenoise * self, GstGanDenoiseMode mode)
+{
+  gint lag = mode_lag (self, mode);
+  GstClockTime lat = gst_util_uint64_scale_int (lag, GST_SECOND, self->rate);
+  gboolean changed;
+
+  self->cur_mode = mode;
+  self->lag = lag;
+  GST_OBJECT_LOCK (self);
+  changed = self->latency != lat;
+  self->latency = lat;
+  GST_OBJECT_UNLOCK (self);
+  GST_INFO_OBJECT (self, "mode %d, latency %d samples", mode, lag);
+  if (changed)
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_latency (GST_OBJECT (self)));
+}
+
 static gboolean
 gst_gan_denoise_start (GstBaseTransform * trans)
 {
   GstGanDenoise *self = GST_GAN_DENOISE (trans);
   if (!self->net_ready && !load_model (self))
+    return FALSE;
+  if (get_mode (self) == GST_GAN_DENOISE_MODE_RESYNTH
+      && !load_vocoder (self, TRUE))
     return FALSE;
   return TRUE;
 }
@@ -234,6 +358,10 @@ gst_gan_denoise_stop (GstBaseTransform * trans)
   if (self->net_ready) {
     gcn_denoiser_free (&self->net);
     self->net_ready = FALSE;
+  }
+  if (self->voc_ready) {
+    gcn_vocoder_free (&self->voc);
+    self->voc_ready = FALSE;
   }
   self->channels = 0;
   return TRUE;
@@ -264,14 +392,20 @@ gst_gan_denoise_setup (GstAudioFilter * filter, const GstAudioInfo * info)
       free_streams (self);
       return FALSE;
     }
-    self->delay[c] = g_new0 (float, self->hop);
+    self->hist[c] = g_new0 (float, (gsize) HIST_HOPS * self->hop);
+    self->out_f[c] = g_new0 (float, self->hop);
   }
   self->in_f = g_new0 (float, self->hop);
-  self->out_f = g_new0 (float, self->hop);
-  self->raw_f = g_new0 (float, self->hop);
   self->zeros = g_malloc0 ((gsize) self->hop * self->bpf);
+  GstGanDenoiseMode mode = get_mode (self);
+  if (!ensure_mode_streams (self, mode)) {
+    free_streams (self);
+    return FALSE;
+  }
+  set_running_mode (self, mode);
   reset_stream (self);
-  GST_INFO_OBJECT (self, "%d Hz, %d channel(s), hop %d", rate, ch, self->hop);
+  GST_INFO_OBJECT (self, "%d Hz, %d channel(s), hop %d, latency %d", rate, ch,
+      self->hop, self->lag);
   return TRUE;
 }
 
@@ -305,134 +439,225 @@ post_vad (GstGanDenoise * self, gboolean voice, float prob, guint64 sample)
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
-/* One hop of interleaved input (hop frames) -> one hop of output. */
-static void
-process_hop (GstGanDenoise * self, const guint8 * in, guint8 * out,
-    float min_gain, gboolean bypass, float *vad)
+/* Raw input of hop `hi` (zeros outside what the ring holds). */
+static const float *
+hist_hop (GstGanDenoise * self, int c, gint64 hi)
 {
-  int hop = self->hop, ch = self->channels;
-  float best = 0.f;
-
-  for (int c = 0; c < ch; c++) {
-    if (self->format == GST_AUDIO_FORMAT_S16LE) {
-      const gint16 *s = (const gint16 *) in;
-      for (int i = 0; i < hop; i++)
-        self->in_f[i] = GINT16_FROM_LE (s[i * ch + c]) * (1.f / 32768.f);
-    } else {
-      const float *s = (const float *) in;
-      for (int i = 0; i < hop; i++)
-        self->in_f[i] = sanitize (s[i * ch + c]);
-    }
-    float p = gcn_dn_stream_process (self->chan[c], self->in_f, self->out_f,
-        min_gain);
-    best = p > best ? p : best;
-    /* the raw path is delayed by the same hop as the processed one */
-    memcpy (self->raw_f, self->delay[c], hop * sizeof (float));
-    memcpy (self->delay[c], self->in_f, hop * sizeof (float));
-    const float *src = bypass ? self->raw_f : self->out_f;
-
-    if (self->format == GST_AUDIO_FORMAT_S16LE) {
-      gint16 *d = (gint16 *) out;
-      for (int i = 0; i < hop; i++) {
-        float v = src[i] * 32768.f;
-        v = v > 32767.f ? 32767.f : (v < -32768.f ? -32768.f : v);
-        d[i * ch + c] = GINT16_TO_LE ((gint16) lrintf (v));
-      }
-    } else {
-      float *d = (float *) out;
-      for (int i = 0; i < hop; i++)
-        d[i * ch + c] = isfinite (src[i]) ? src[i] : 0.f;
-    }
-  }
-  *vad = best;
+  if (hi < 0 || hi < self->proc_hops - HIST_HOPS || hi >= self->proc_hops)
+    return NULL;
+  return self->hist[c] + (gsize) (hi % HIST_HOPS) * self->hop;
 }
 
-/* Run n_hops hops from in (NULL: silence) and return the output samples
- * that are due (after the lead-in and at most `limit`) as a buffer. */
-static GstBuffer *
-run_hops (GstGanDenoise * self, const guint8 * in, int n_hops, guint64 limit)
-{
-  gfloat limit_db;
+/* Per-run settings read once under the lock. */
+typedef struct {
+  float min_gain, feed_gain;
+  gboolean bypass;
   gdouble thr;
-  guint hang_ms;
-  gint threads;
-  gsize hop_bytes = (gsize) self->hop * self->bpf;
-  guint8 *tmp = g_malloc ((gsize) n_hops * hop_bytes);
-  guint64 first_out = self->out_count, produced = 0;
-  guint64 skip = 0;
+  guint64 hang;
+} RunParams;
 
-  GST_OBJECT_LOCK (self);
-  limit_db = self->attenuation_limit;
-  thr = self->vad_threshold;
-  hang_ms = self->vad_hangover_ms;
-  threads = self->num_threads;
-  GST_OBJECT_UNLOCK (self);
-  gc_set_thread_limit (threads);
+/* Hop `hi` of raw input (already in the ring) through the running mode;
+ * out_f[c] gets the output for samples [hi hop - lag, + hop). */
+static float
+process_hop (GstGanDenoise * self, gint64 hi, const RunParams * p)
+{
+  int hop = self->hop;
+  float best = 0.f;
+  for (int c = 0; c < self->channels; c++) {
+    const float *x = hist_hop (self, c, hi);
+    if (!x) {
+      memset (self->in_f, 0, hop * sizeof (float));
+      x = self->in_f;
+    }
+    float v;
+    if (self->cur_mode == GST_GAN_DENOISE_MODE_RESYNTH)
+      v = gcn_rs_stream_process (self->rs[c], x, self->out_f[c], p->min_gain,
+          p->feed_gain);
+    else
+      v = gcn_dn_stream_process (self->chan[c], x, self->out_f[c],
+          p->min_gain);
+    best = v > best ? v : best;
+    if (p->bypass) {
+      /* the raw path is delayed exactly as the processed one */
+      const float *r = hist_hop (self, c, hi - self->lag / hop);
+      if (r)
+        memcpy (self->out_f[c], r, hop * sizeof (float));
+      else
+        memset (self->out_f[c], 0, hop * sizeof (float));
+    }
+  }
+  return best;
+}
 
-#ifdef HAVE_MXCSR
-  /* flush denormals to zero while we run; restore the caller's mode */
-  unsigned int csr = _mm_getcsr ();
-  _mm_setcsr (csr | 0x8040);
-#endif
-  float min_gain = limit_db <= 0.f ? 1.f : powf (10.f, -limit_db / 20.f);
-  gboolean bypass = limit_db <= 0.f;
-  guint64 hang = gst_util_uint64_scale_int (hang_ms, self->rate, 1000);
+/* Append the part of out_f due for output (index >= out_count, < limit)
+ * to `acc`; VAD bookkeeping on the output timeline. */
+static void
+emit_hop (GstGanDenoise * self, gint64 out_start, float vad,
+    const RunParams * p, GByteArray * acc, guint64 limit)
+{
+  int hop = self->hop, ch = self->channels;
+  gint64 from = MAX (out_start, (gint64) self->out_count);
+  gint64 lim = limit > (guint64) G_MAXINT64 ? G_MAXINT64 : (gint64) limit;
+  gint64 to = MIN (out_start + hop, lim);
 
-  for (int h = 0; h < n_hops; h++) {
-    float vad;
-    process_hop (self, in ? in + h * hop_bytes : self->zeros,
-        tmp + h * hop_bytes, min_gain, bypass, &vad);
-    /* VAD on the output timeline: this hop's output starts at
-     * out_count + (h * hop) - lead-in */
-    guint64 pos = first_out + (guint64) h * self->hop;
-    if (vad >= thr) {
+  if (out_start + hop > 0 && out_start + hop > (gint64) self->out_count) {
+    guint64 pos = MAX (out_start, 0);
+    if (vad >= p->thr) {
       self->last_voice = pos;
       if (!self->voice) {
         self->voice = TRUE;
         post_vad (self, TRUE, vad, pos);
       }
-    } else if (self->voice && pos > self->last_voice + hang) {
+    } else if (self->voice && pos > self->last_voice + p->hang) {
       self->voice = FALSE;
       post_vad (self, FALSE, vad, pos);
     }
+  }
+  if (to <= from)
+    return;
+  int i0 = (int) (from - out_start), n = (int) (to - from);
+  guint old = acc->len;
+  g_byte_array_set_size (acc, old + (guint) n * self->bpf);
+  guint8 *dst = acc->data + old;
+  for (int c = 0; c < ch; c++) {
+    const float *src = self->out_f[c] + i0;
+    if (self->format == GST_AUDIO_FORMAT_S16LE) {
+      gint16 *d = (gint16 *) dst;
+      for (int i = 0; i < n; i++) {
+        float v = src[i] * 32768.f;
+        v = isfinite (v) ? v : 0.f;
+        v = v > 32767.f ? 32767.f : (v < -32768.f ? -32768.f : v);
+        d[i * ch + c] = GINT16_TO_LE ((gint16) lrintf (v));
+      }
+    } else {
+      float *d = (float *) dst;
+      for (int i = 0; i < n; i++)
+        d[i * ch + c] = isfinite (src[i]) ? src[i] : 0.f;
+    }
+  }
+  self->out_count += n;
+}
+
+/* A mode change, between hops: the new mode restarts, warmed up on the
+ * raw input it missed, and continues the output exactly where the old one
+ * stopped (it re-makes the samples the old mode still held when the new
+ * one is faster; it holds back for a while when it is slower). */
+static gboolean
+switch_mode (GstGanDenoise * self, GstGanDenoiseMode mode,
+    const RunParams * p, GByteArray * acc)
+{
+  if (!ensure_mode_streams (self, mode)) {
+    /* keep running the old mode; the error is posted */
+    GST_OBJECT_LOCK (self);
+    self->mode = self->cur_mode;
+    GST_OBJECT_UNLOCK (self);
+    return FALSE;
+  }
+  reset_processors (self);
+  set_running_mode (self, mode);
+  gint64 now = self->proc_hops;
+  gint64 first = ((gint64) self->out_count + self->lag) / self->hop -
+      WARMUP_HOPS;
+  first = MAX (first, now - HIST_HOPS + 1);
+  for (gint64 hi = first; hi < now; hi++) {
+    float vad = process_hop (self, hi, p);
+    emit_hop (self, hi * self->hop - self->lag, vad, p, acc, self->in_count);
+  }
+  return TRUE;
+}
+
+static void
+read_params (GstGanDenoise * self, RunParams * p, GstGanDenoiseMode * mode)
+{
+  gfloat limit_db;
+  guint hang_ms;
+  gint threads;
+
+  GST_OBJECT_LOCK (self);
+  limit_db = self->attenuation_limit;
+  p->thr = self->vad_threshold;
+  hang_ms = self->vad_hangover_ms;
+  threads = self->num_threads;
+  *mode = self->mode;
+  GST_OBJECT_UNLOCK (self);
+  gc_set_thread_limit (threads);
+  p->min_gain = limit_db <= 0.f ? 1.f : powf (10.f, -limit_db / 20.f);
+  p->feed_gain = p->min_gain;
+  p->bypass = limit_db <= 0.f;
+  p->hang = gst_util_uint64_scale_int (hang_ms, self->rate, 1000);
+}
+
+/* Run n_hops hops from in (NULL: silence) and return the output samples
+ * that are due (after the lead-in and below `limit`) as a buffer. */
+static GstBuffer *
+run_hops (GstGanDenoise * self, const guint8 * in, int n_hops, guint64 limit)
+{
+  RunParams p;
+  GstGanDenoiseMode mode;
+  gsize hop_bytes = (gsize) self->hop * self->bpf;
+  int hop = self->hop, ch = self->channels;
+  guint64 first_out = self->out_count;
+  GByteArray *acc = g_byte_array_sized_new ((guint) (n_hops * hop_bytes));
+
+  read_params (self, &p, &mode);
+#ifdef HAVE_MXCSR
+  /* flush denormals to zero while we run; restore the caller's mode */
+  unsigned int csr = _mm_getcsr ();
+  _mm_setcsr (csr | 0x8040);
+#endif
+  if (mode != self->cur_mode)
+    switch_mode (self, mode, &p, acc);
+
+  for (int h = 0; h < n_hops; h++) {
+    const guint8 *src = in ? in + h * hop_bytes : self->zeros;
+    gint64 hi = self->proc_hops;
+    for (int c = 0; c < ch; c++) {
+      float *dst = self->hist[c] + (gsize) (hi % HIST_HOPS) * hop;
+      if (self->format == GST_AUDIO_FORMAT_S16LE) {
+        const gint16 *s = (const gint16 *) src;
+        for (int i = 0; i < hop; i++)
+          dst[i] = GINT16_FROM_LE (s[i * ch + c]) * (1.f / 32768.f);
+      } else {
+        const float *s = (const float *) src;
+        for (int i = 0; i < hop; i++)
+          dst[i] = sanitize (s[i * ch + c]);
+      }
+    }
+    self->proc_hops++;
+    float vad = process_hop (self, hi, &p);
+    emit_hop (self, hi * hop - self->lag, vad, &p, acc, limit);
   }
 #ifdef HAVE_MXCSR
   _mm_setcsr (csr);
 #endif
 
-  produced = (guint64) n_hops * self->hop;
-  skip = MIN (self->skip_left, produced);
-  self->skip_left -= skip;
-  guint64 emit = MIN (produced - skip, limit);
+  guint64 emit = self->out_count - first_out;
   if (emit == 0) {
-    g_free (tmp);
+    g_byte_array_unref (acc);
     return NULL;
   }
-  GstBuffer *buf = gst_buffer_new_allocate (NULL, emit * self->bpf, NULL);
-  gst_buffer_fill (buf, 0, tmp + skip * self->bpf, emit * self->bpf);
-  g_free (tmp);
+  GstBuffer *buf = gst_buffer_new_wrapped (acc->data, acc->len);
+  g_byte_array_free (acc, FALSE);
 
   if (GST_CLOCK_TIME_IS_VALID (self->base_pts)) {
     GstClockTime t0 = self->base_pts +
-        gst_util_uint64_scale_int (self->out_count, GST_SECOND, self->rate);
+        gst_util_uint64_scale_int (first_out, GST_SECOND, self->rate);
     GstClockTime t1 = self->base_pts +
-        gst_util_uint64_scale_int (self->out_count + emit, GST_SECOND,
-        self->rate);
+        gst_util_uint64_scale_int (first_out + emit, GST_SECOND, self->rate);
     GST_BUFFER_PTS (buf) = t0;
     GST_BUFFER_DURATION (buf) = t1 - t0;
   }
-  GST_BUFFER_OFFSET (buf) = self->out_count;
-  GST_BUFFER_OFFSET_END (buf) = self->out_count + emit;
+  GST_BUFFER_OFFSET (buf) = first_out;
+  GST_BUFFER_OFFSET_END (buf) = first_out + emit;
   if (self->need_discont) {
     GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
     self->need_discont = FALSE;
   }
-  self->out_count += emit;
   return buf;
 }
 
 /* Push out everything still inside: the adapter's partial hop and the
- * one-hop lag, padded with silence, so samples out == samples in. */
+ * mode's lag, padded with silence, so samples out == samples in. */
 static GstFlowReturn
 drain (GstGanDenoise * self)
 {
@@ -448,7 +673,7 @@ drain (GstGanDenoise * self)
       gst_adapter_copy (self->adapter, hop, 0, take);
       gst_adapter_flush (self->adapter, take);
     }
-    GstBuffer *buf = run_hops (self, hop, 1, self->in_count - self->out_count);
+    GstBuffer *buf = run_hops (self, hop, 1, self->in_count);
     g_free (hop);
     if (buf)
       ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
@@ -502,6 +727,30 @@ gst_gan_denoise_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
   return GST_FLOW_OK;
 }
 
+/* New caps that change the format: what the old format still holds is
+ * pushed out in the old format first (as at EOS); setup then starts the
+ * new one from scratch. */
+static void
+drain_before_caps (GstGanDenoise * self, GstEvent * event)
+{
+  GstCaps *caps;
+  GstAudioInfo info;
+
+  if (!self->chan[0] || self->in_count == 0)
+    return;
+  gst_event_parse_caps (event, &caps);
+  if (!gst_audio_info_from_caps (&info, caps))
+    return;
+  if (GST_AUDIO_INFO_RATE (&info) == self->rate
+      && GST_AUDIO_INFO_CHANNELS (&info) == self->channels
+      && GST_AUDIO_INFO_FORMAT (&info) == self->format)
+    return;
+  GST_DEBUG_OBJECT (self, "caps change: draining %" G_GUINT64_FORMAT
+      " samples in the old format", self->in_count - self->out_count);
+  drain (self);
+  reset_stream (self);
+}
+
 static gboolean
 gst_gan_denoise_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
@@ -510,6 +759,9 @@ gst_gan_denoise_sink_event (GstBaseTransform * trans, GstEvent * event)
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
       drain (self);
+      break;
+    case GST_EVENT_CAPS:
+      drain_before_caps (self, event);
       break;
     case GST_EVENT_FLUSH_STOP:
       reset_stream (self);
@@ -521,15 +773,6 @@ gst_gan_denoise_sink_event (GstBaseTransform * trans, GstEvent * event)
       (trans, event);
 }
 
-static GstClockTime
-our_latency (GstGanDenoise * self)
-{
-  /* one hop: 10 ms at every rate; exact in nanoseconds for each */
-  if (self->rate > 0)
-    return gst_util_uint64_scale_int (self->hop, GST_SECOND, self->rate);
-  return 10 * GST_MSECOND;
-}
-
 static gboolean
 gst_gan_denoise_src_query (GstBaseTransform * trans, GstPadDirection dir,
     GstQuery * query)
@@ -538,11 +781,13 @@ gst_gan_denoise_src_query (GstBaseTransform * trans, GstPadDirection dir,
 
   if (dir == GST_PAD_SRC && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
     gboolean live;
-    GstClockTime min, max;
+    GstClockTime min, max, ours;
     if (!gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (trans), query))
       return FALSE;
     gst_query_parse_latency (query, &live, &min, &max);
-    GstClockTime ours = our_latency (self);
+    GST_OBJECT_LOCK (self);
+    ours = self->latency;
+    GST_OBJECT_UNLOCK (self);
     min += ours;
     if (GST_CLOCK_TIME_IS_VALID (max))
       max += ours;
@@ -636,6 +881,8 @@ gst_gan_denoise_finalize (GObject * object)
   free_streams (self);
   if (self->net_ready)
     gcn_denoiser_free (&self->net);
+  if (self->voc_ready)
+    gcn_vocoder_free (&self->voc);
   g_object_unref (self->adapter);
   g_free (self->model_path);
   G_OBJECT_CLASS (gst_gan_denoise_parent_class)->finalize (object);
@@ -650,6 +897,8 @@ gst_gan_denoise_init (GstGanDenoise * self)
   self->vad_hangover_ms = DEFAULT_VAD_HANGOVER;
   self->num_threads = DEFAULT_NUM_THREADS;
   self->mode = DEFAULT_MODE;
+  self->cur_mode = DEFAULT_MODE;
+  self->latency = 10 * GST_MSECOND;
   self->base_pts = GST_CLOCK_TIME_NONE;
 }
 
@@ -700,10 +949,12 @@ gst_gan_denoise_class_init (GstGanDenoiseClass * klass)
           DEFAULT_NUM_THREADS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_MODE,
-      g_param_spec_enum ("mode", "Mode", "How clean speech is produced",
+      g_param_spec_enum ("mode", "Mode", "How clean speech is produced; "
+          "may change while playing (the latency changes with it and a "
+          "latency message is posted)",
           GST_TYPE_GAN_DENOISE_MODE, DEFAULT_MODE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
+          GST_PARAM_MUTABLE_PLAYING));
 
   gst_element_class_set_static_metadata (element_class,
       "GAN speech denoiser", "Filter/Effect/Audio",
