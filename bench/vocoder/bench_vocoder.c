@@ -1,6 +1,9 @@
 /* bench-vocoder: CPU cost of the streaming vocoder at 16 kHz output.
  *
- *   bench-vocoder [MODEL.safetensors ...] [--seconds S]
+ *   bench-vocoder [MODEL.safetensors ...] [--seconds S] [--refine L,I,M]
+ *
+ * --refine overrides copy models' phase refinement (look-ahead frames,
+ * passes, momentum; 0,0,0: off) to price its settings.
  *
  * For each model: stream S seconds of a speech-like signal hop by hop
  * (with the 8 -> 16 kHz resampler in front for band-extension models, as
@@ -62,11 +65,20 @@ bench_stft (const float *x, long n, int n_fft, int hop)
 }
 
 static int
-bench_model (const char *path, double seconds)
+bench_model (const char *path, double seconds, const char *refine)
 {
   gcn_vocoder v;
   if (gcn_vocoder_load_file (&v, path) < 0) {
     fprintf (stderr, "bench-vocoder: %s\n", gc_last_error ());
+    return -1;
+  }
+  int rl, ri;
+  float rm;
+  if (refine && v.cfg.task == GCN_VOCODER_COPY && (sscanf (refine,
+              "%d,%d,%f", &rl, &ri, &rm) != 3
+          || gcn_vocoder_set_refine (&v, rl, ri, rm) < 0)) {
+    fprintf (stderr, "bench-vocoder: bad --refine '%s'\n", refine);
+    gcn_vocoder_free (&v);
     return -1;
   }
   int rate = v.cfg.sample_rate, hop = v.cfg.hop;
@@ -106,6 +118,10 @@ bench_model (const char *path, double seconds)
   size_t params = gc_param_list_count_floats (&v.params, 1);
   printf ("%-40s %s  %zu params\n", path, nb ? "nb2wb (8 -> 16 kHz)"
       : "copy (16 kHz)", params);
+  if (!nb)
+    printf ("  phase refinement: look-ahead %d, passes %d, momentum %g; "
+        "latency %.1f ms\n", v.cfg.refine_lookahead, v.cfg.refine_iters,
+        v.cfg.refine_momentum, 1000.0 * gcn_vocoder_latency (&v) / rate);
   printf ("  vocoder: %.3f s CPU for %.1f s audio = %.2f %% of one core "
       "(real-time factor %.4f)\n", dt, audio, 100 * dt / audio, dt / audio);
   printf ("  baseline STFT analysis+synthesis: %.3f s = %.2f %% of one core; "
@@ -128,6 +144,7 @@ int
 main (int argc, char **argv)
 {
   double seconds = 20;
+  const char *refine = NULL;
   const char *defaults[] = { "models/vocoder-16k.safetensors",
     "models/vocoder-nb2wb.safetensors" };
   const char *paths[16];
@@ -135,6 +152,8 @@ main (int argc, char **argv)
   for (int i = 1; i < argc; i++) {
     if (!strcmp (argv[i], "--seconds") && i + 1 < argc)
       seconds = atof (argv[++i]);
+    else if (!strcmp (argv[i], "--refine") && i + 1 < argc)
+      refine = argv[++i];
     else if (n < 16)
       paths[n++] = argv[i];
   }
@@ -147,6 +166,6 @@ main (int argc, char **argv)
   gc_set_thread_limit (1);
   int rc = 0;
   for (int i = 0; i < n; i++)
-    rc |= bench_model (paths[i], seconds) != 0;
+    rc |= bench_model (paths[i], seconds, refine) != 0;
   return rc;
 }

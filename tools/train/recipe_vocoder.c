@@ -20,7 +20,7 @@
  *   gain_db, noise_db (noise floor 45..75 dB below the peak; 0: none),
  *   export_only (1: load the checkpoint and export it),
  *   refine_lookahead, refine_iters, refine_momentum (copy: the streaming
- *   phase refinement written into the exported model, 5, 4, 0.6 by
+ *   phase refinement written into the exported model, 6, 4, 0.6 by
  *   default; training itself always runs without it). */
 #include "gt.h"
 #include "gcn_vocoder.h"
@@ -293,7 +293,7 @@ gt_recipe_vocoder (gt_ctx *c)
   float noise_db = (float) gt_opt_float (c, "noise_db", 45);
   int export_only = (int) gt_opt_int (c, "export_only", 0);
   int refine_la = (int) gt_opt_int (c, "refine_lookahead",
-      task == GCN_VOCODER_COPY ? 5 : 0);
+      task == GCN_VOCODER_COPY ? 6 : 0);
   int refine_it = (int) gt_opt_int (c, "refine_iters",
       task == GCN_VOCODER_COPY ? 4 : 0);
   float refine_mo = (float) gt_opt_float (c, "refine_momentum",
