@@ -10,16 +10,10 @@
  *   weight grad  = the convolution's weight gradient with the roles of
  *                  input and output gradient exchanged. */
 #include "gc_layers.h"
+#include "gc_conv2d_internal.h"   /* the convolution's own kernels */
 
 #include <stdio.h>
 #include <string.h>
-
-/* Shared with gc_conv2d.c (internal, not public API). */
-void gc_conv2d_grad_input_ (const gc_conv2d *l, const gc_tensor *dy, int h,
-    int w, gc_tensor *dx);
-void gc_conv2d_grad_weight_ (gc_conv2d *l, const gc_tensor *x,
-    const gc_tensor *dy);
-double gc_conv2d_sum_ (const float *p, size_t n);
 
 static int
 check_layer (const gc_deconv2d *l)
