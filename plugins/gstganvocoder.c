@@ -15,8 +15,10 @@
  * Timing: output sample n lines up with input time n / 16000 (the lead-in of
  * the algorithmic delay is dropped and the tail drained at EOS), so
  * out samples = in samples * 16000 / rate. The LATENCY query adds the true
- * delay: the vocoder's (24 ms, 32 ms for copy synthesis, which looks one
- * frame ahead), one 8 ms hop of block buffering and the resampler's filter.
+ * delay: the vocoder's (gcn_vocoder_latency: 24 ms for band extension;
+ * 80 ms for the shipped copy-synthesis model, which looks one frame ahead
+ * for its phase and refines it over 6 more), one 8 ms hop of block
+ * buffering and the resampler's filter.
  *
  * Example:
  *   gst-launch-1.0 filesrc location=call-8k.wav ! wavparse ! audioconvert ! \
