@@ -907,7 +907,9 @@ refiner_push (refiner *r, const float *spec, const float *logmel,
     const float *W = v->mel.weights;
     memcpy (num, r->den0, B * sizeof (float));
     for (int m = 0; m < M; m++) {
-      float tm = expf (logmel[m]);
+      /* features from callers may be anything finite: keep the target
+       * where squares of magnitudes stay finite */
+      float tm = expf (fminf (fmaxf (logmel[m], -20.0f), 20.0f));
       for (int k = v->mel.first[m]; k <= v->mel.last[m]; k++)
         num[k] += W[(size_t) m * B + k] * tm;
     }

@@ -233,6 +233,23 @@ test_refine (void)
   double d1 = mel_distance (&v, x, len);
   CHECK (d1 < 0.7 * d0, "refinement: mel distance %g, without %g", d1, d0);
   CHECK (gcn_vocoder_latency (&v) == lat0 + 4 * cfg.hop, "refine latency");
+  /* absurd features do not make the refined stream blow up */
+  {
+    gcn_vocoder_stream *st = gcn_vocoder_stream_new (&v);
+    CHECK (st != NULL, "stream");
+    float mel[128], o[512];
+    int finite = 1;
+    for (int t = 0; t < 40; t++) {
+      for (int m = 0; m < cfg.n_mels; m++)
+        mel[m] = t % 4 == 0 ? 1e30f : t % 4 == 1 ? -1e30f : t % 4 == 2
+            ? NAN : 3.0f;
+      gcn_vocoder_stream_push_features (st, mel, o);
+      for (int n = 0; n < cfg.hop; n++)
+        finite &= isfinite (o[n]);
+    }
+    CHECK (finite, "refined stream output not finite on absurd features");
+    gcn_vocoder_stream_free (st);
+  }
   CHECK (gcn_vocoder_set_refine (&v, 17, 1, 0.5f) < 0, "look-ahead 17");
   CHECK (gcn_vocoder_set_refine (&v, 2, -1, 0.5f) < 0, "iterations -1");
   CHECK (gcn_vocoder_set_refine (&v, 2, 1, 1.5f) < 0, "momentum 1.5");
