@@ -437,6 +437,333 @@ GST_START_TEST (test_vad_messages)
 
 GST_END_TEST;
 
+/* ---- mode=resynth ---------------------------------------------------------*/
+
+static GstHarness *
+harness_resynth (const char *fmt, int rate, int ch)
+{
+  GstHarness *h = gst_harness_new ("gandenoise");
+  g_object_set (h->element, "mode", 1, NULL);    /* resynth */
+  gchar *c = caps_str (fmt, rate, ch);
+  gst_harness_set_src_caps_str (h, c);
+  gst_harness_set_sink_caps_str (h, c);
+  g_free (c);
+  return h;
+}
+
+/* Every rate, format and channel count: samples out == samples in, finite,
+ * timestamps aligned, speech-like input not wiped out. */
+GST_START_TEST (test_resynth_rates_formats_channels)
+{
+  const char *fmts[] = { "F32LE", "S16LE" };
+  for (unsigned ri = 0; ri < G_N_ELEMENTS (rates); ri++)
+    for (int fi = 0; fi < 2; fi++)
+      for (int ch = 1; ch <= 2; ch++) {
+        int rate = rates[ri];
+        gc_rng r;
+        gc_rng_seed (&r, 11);
+        GstHarness *h = harness_resynth (fmts[fi], rate, ch);
+        long n = rate / 4 + 17, pushed = 0;
+        float *out = NULL;
+        long cap = 0;
+        while (pushed < n) {
+          int len = MIN (n - pushed, rate / 50 + 3);
+          fail_unless_equals_int (gst_harness_push (h, make_buffer (fmts[fi],
+                      rate, ch, pushed, len, &r, NULL)), GST_FLOW_OK);
+          pushed += len;
+        }
+        push_eos (h);
+        long got = pull_all (h, fmts[fi], rate, ch, &out, &cap, GST_SECOND);
+        fail_unless_equals_int64 (got, n);
+        double e = 0;
+        for (long i = 0; i < got * ch; i++) {
+          fail_unless (isfinite (out[i]));
+          e += out[i] * out[i];
+        }
+        fail_unless (e > 0, "%s %d Hz %d ch: silent output", fmts[fi], rate,
+            ch);
+        g_free (out);
+        gst_harness_teardown (h);
+      }
+}
+
+GST_END_TEST;
+
+/* The LATENCY answer is the real delay: samples still held after a push
+ * (input minus output, at hop boundaries) equal it, and a click comes out
+ * at its own timestamp (so it leaves the element exactly that late). */
+GST_START_TEST (test_resynth_latency_is_real)
+{
+  for (unsigned ri = 0; ri < G_N_ELEMENTS (rates); ri++) {
+    int rate = rates[ri], hop = rate / 100, n = rate;
+    GstHarness *h = harness_resynth ("F32LE", rate, 1);
+    float *x = g_new0 (float, n), *out = NULL;
+    long got = 0, click = rate / 2 + 7;
+    gc_rng r;
+    gc_rng_seed (&r, 12);
+    x[click] = 0.9f;
+    x[click + 1] = -0.6f;
+    float *part = NULL, *all = g_new0 (float, n);
+    long pcap = 0;
+    for (long i = 0; i < n; i += hop) {
+      gst_harness_push (h, make_buffer ("F32LE", rate, 1, i, hop, &r, x + i));
+      long k = pull_all (h, "F32LE", rate, 1, &part, &pcap, GST_SECOND +
+          gst_util_uint64_scale_int (got, GST_SECOND, rate));
+      fail_unless (got + k <= n);
+      memcpy (all + got, part, k * sizeof (float));
+      got += k;
+    }
+    g_free (part);
+    out = all;
+    GstClockTime lat = gst_harness_query_latency (h);
+    fail_unless (lat > 10 * GST_MSECOND && lat < 200 * GST_MSECOND);
+    long held = n - got;
+    fail_unless_equals_uint64 (gst_util_uint64_scale_int (held, GST_SECOND,
+            rate), lat);
+    /* the click's energy peak (1 ms windows) is at its own position */
+    int w = rate / 1000;
+    long best = -1;
+    double be = 0;
+    for (long i = 0; i + w <= got; i++) {
+      double e = 0;
+      for (int k = 0; k < w; k++)
+        e += out[i + k] * out[i + k];
+      if (e > be)
+        be = e, best = i + w / 2;
+    }
+    fail_unless (labs (best - click) <= w,
+        "%d Hz: click at %ld found at %ld (latency %" GST_TIME_FORMAT ")",
+        rate, click, best, GST_TIME_ARGS (lat));
+    push_eos (h);
+    got += pull_all (h, "F32LE", rate, 1, NULL, NULL, GST_SECOND +
+        gst_util_uint64_scale_int (got, GST_SECOND, rate));
+    fail_unless_equals_int64 (got, n);
+    g_free (out);
+    g_free (x);
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
+static void
+run_resynth_odd (const char *fmt, int rate, int ch, gboolean passthrough)
+{
+  static const int sizes[] = { 1, 7, 13, 479, 481, 1000, 3, 2, 997, 4410, 5,
+    2047, 9000
+  };
+  GstHarness *h = harness_resynth (fmt, rate, ch);
+  gc_rng r;
+  long pushed = 0;
+  float *in = NULL, *out = NULL;
+  long in_cap = 0, out_cap = 0;
+
+  if (passthrough)
+    g_object_set (h->element, "attenuation-limit", 0.0, NULL);
+  gc_rng_seed (&r, 13);
+  for (unsigned i = 0; i < G_N_ELEMENTS (sizes); i++) {
+    GstBuffer *b = make_buffer (fmt, rate, ch, pushed, sizes[i], &r, NULL);
+    GstMapInfo m;
+    gst_buffer_map (b, &m, GST_MAP_READ);
+    if ((pushed + sizes[i]) * ch > in_cap) {
+      in_cap = (pushed + sizes[i]) * ch * 2;
+      in = g_realloc (in, in_cap * sizeof (float));
+    }
+    for (long k = 0; k < (long) sizes[i] * ch; k++)
+      in[pushed * ch + k] = !strcmp (fmt, "S16LE") ?
+          ((gint16 *) m.data)[k] / 32768.f : ((float *) m.data)[k];
+    gst_buffer_unmap (b, &m);
+    fail_unless_equals_int (gst_harness_push (h, b), GST_FLOW_OK);
+    pushed += sizes[i];
+  }
+  push_eos (h);
+  long got = pull_all (h, fmt, rate, ch, &out, &out_cap, GST_SECOND);
+  fail_unless_equals_int64 (got, pushed);
+  for (long k = 0; k < got * ch; k++) {
+    fail_unless (isfinite (out[k]));
+    if (passthrough)
+      fail_unless (out[k] == in[k], "sample %ld: %g != %g", k, out[k], in[k]);
+  }
+  g_free (in);
+  g_free (out);
+  gst_harness_teardown (h);
+}
+
+GST_START_TEST (test_resynth_conservation_odd_buffers)
+{
+  run_resynth_odd ("F32LE", 44100, 2, FALSE);
+  run_resynth_odd ("S16LE", 16000, 1, FALSE);
+  run_resynth_odd ("F32LE", 8000, 1, FALSE);
+  /* attenuation-limit=0: the input, sample for sample */
+  run_resynth_odd ("F32LE", 48000, 1, TRUE);
+  run_resynth_odd ("S16LE", 24000, 2, TRUE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_resynth_hostile_and_silence)
+{
+  int rate = 48000, n = 4800;
+  GstHarness *h = harness_resynth ("F32LE", rate, 1);
+  float *x = g_new (float, n);
+  gc_rng r;
+  gc_rng_seed (&r, 14);
+  for (int i = 0; i < n; i++) {
+    switch (i % 6) {
+      case 0: x[i] = NAN; break;
+      case 1: x[i] = INFINITY; break;
+      case 2: x[i] = -INFINITY; break;
+      case 3: x[i] = 1e-40f; break;
+      case 4: x[i] = 3e38f; break;
+      default: x[i] = (i / 100) % 2 ? 1.f : -1.f; break;
+    }
+  }
+  gst_harness_push (h, make_buffer ("F32LE", rate, 1, 0, n, &r, x));
+  gst_harness_push (h, make_buffer ("F32LE", rate, 1, n, 3 * n, &r, NULL));
+  push_eos (h);
+  float *out = NULL;
+  long cap = 0;
+  long got = pull_all (h, "F32LE", rate, 1, &out, &cap, GST_SECOND);
+  fail_unless_equals_int64 (got, 4 * n);
+  double tail = 0;
+  for (long i = 0; i < got; i++) {
+    fail_unless (isfinite (out[i]) && fabsf (out[i]) < 1e7f, "sample %ld", i);
+    if (i > 2 * n)
+      tail += out[i] * out[i];
+  }
+  fail_unless (tail > 0, "no output after hostile input");
+  g_free (out);
+  g_free (x);
+  gst_harness_teardown (h);
+
+  /* silence in, silence out, every rate */
+  for (unsigned ri = 0; ri < G_N_ELEMENTS (rates); ri++) {
+    int rate = rates[ri], m = rate / 4;
+    GstHarness *h = harness_resynth ("S16LE", rate, 2);
+    float *z = g_new0 (float, 2 * m);
+    gst_harness_push (h, make_buffer ("S16LE", rate, 2, 0, m, &r, z));
+    push_eos (h);
+    float *o = NULL;
+    long c = 0;
+    long g = pull_all (h, "S16LE", rate, 2, &o, &c, GST_SECOND);
+    fail_unless_equals_int64 (g, m);
+    for (long i = 0; i < 2 * g; i++)
+      fail_unless (o[i] == 0.f, "%d Hz: sample %ld = %g", rate, i, o[i]);
+    g_free (o);
+    g_free (z);
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
+/* Mode switches while playing: with attenuation-limit=0 the output must be
+ * the input exactly (no sample lost, repeated or moved) across every switch;
+ * with processing, samples are conserved, timestamps continuous, and each
+ * latency change is announced. */
+static void
+run_mode_switches (int rate, int ch, gboolean passthrough)
+{
+  GstHarness *h = harness_for ("F32LE", rate, ch);
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (h->element, bus);
+  gc_rng r;
+  long pushed = 0;
+  float *in = NULL, *out = NULL;
+  long in_cap = 0, out_cap = 0;
+  gc_rng_seed (&r, 15);
+  if (passthrough)
+    g_object_set (h->element, "attenuation-limit", 0.0, NULL);
+  for (int i = 0; i < 30; i++) {
+    if (i % 3 == 2)
+      g_object_set (h->element, "mode", (i / 3) % 2 ? 0 : 1, NULL);
+    int len = 211 + i * 97;
+    GstBuffer *b = make_buffer ("F32LE", rate, ch, pushed, len, &r, NULL);
+    GstMapInfo m;
+    gst_buffer_map (b, &m, GST_MAP_READ);
+    if ((pushed + len) * ch > in_cap) {
+      in_cap = (pushed + len) * ch * 2;
+      in = g_realloc (in, in_cap * sizeof (float));
+    }
+    memcpy (in + pushed * ch, m.data, (gsize) len * ch * sizeof (float));
+    gst_buffer_unmap (b, &m);
+    fail_unless_equals_int (gst_harness_push (h, b), GST_FLOW_OK);
+    pushed += len;
+  }
+  push_eos (h);
+  long got = pull_all (h, "F32LE", rate, ch, &out, &out_cap, GST_SECOND);
+  fail_unless_equals_int64 (got, pushed);
+  for (long k = 0; k < got * ch; k++) {
+    fail_unless (isfinite (out[k]));
+    if (passthrough)
+      fail_unless (out[k] == in[k], "sample %ld: %g != %g", k, out[k], in[k]);
+  }
+  int latency_msgs = 0;
+  GstMessage *msg;
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_LATENCY))) {
+    latency_msgs++;
+    gst_message_unref (msg);
+  }
+  fail_unless (latency_msgs >= 9, "%d latency messages", latency_msgs);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  g_free (in);
+  g_free (out);
+  gst_harness_teardown (h);
+}
+
+GST_START_TEST (test_mode_switch_while_playing)
+{
+  run_mode_switches (48000, 1, TRUE);
+  run_mode_switches (16000, 2, TRUE);
+  run_mode_switches (44100, 2, FALSE);
+}
+
+GST_END_TEST;
+
+/* New caps mid-stream: what the old format still holds comes out in the
+ * old format (samples out == samples in for each part), then the new
+ * format runs; both modes. */
+static void
+run_caps_change (int mode)
+{
+  GstHarness *h = gst_harness_new ("gandenoise");
+  g_object_set (h->element, "mode", mode, NULL);
+  gchar *c1 = caps_str ("F32LE", 48000, 2), *c2 = caps_str ("S16LE", 16000, 1);
+  gst_harness_set_src_caps_str (h, c1);
+  gst_harness_set_sink_caps_str (h, c1);
+  gc_rng r;
+  gc_rng_seed (&r, 16);
+  long n1 = 0;
+  for (int i = 0; i < 5; i++) {
+    gst_harness_push (h, make_buffer ("F32LE", 48000, 2, n1, 1111, &r, NULL));
+    n1 += 1111;
+  }
+  gst_harness_set_sink_caps_str (h, c2);
+  gst_harness_set_src_caps_str (h, c2);
+  long got1 = pull_all (h, "F32LE", 48000, 2, NULL, NULL, GST_SECOND);
+  fail_unless_equals_int64 (got1, n1);
+  long n2 = 0;
+  for (int i = 0; i < 4; i++) {
+    gst_harness_push (h, make_buffer ("S16LE", 16000, 1, n2, 333, &r, NULL));
+    n2 += 333;
+  }
+  push_eos (h);
+  long got2 = pull_all (h, "S16LE", 16000, 1, NULL, NULL, GST_SECOND);
+  fail_unless_equals_int64 (got2, n2);
+  g_free (c1);
+  g_free (c2);
+  gst_harness_teardown (h);
+}
+
+GST_START_TEST (test_caps_change_drains)
+{
+  run_caps_change (0);
+  run_caps_change (1);
+}
+
+GST_END_TEST;
+
 /* ---- model errors -----------------------------------------------------------*/
 
 /* Setting the element to PAUSED must fail with an error naming the file. */
@@ -648,6 +975,12 @@ gandenoise_suite (void)
   tcase_add_test (tc, test_property_changes_while_playing);
   tcase_add_test (tc, test_vad_messages);
   tcase_add_test (tc, test_model_errors);
+  tcase_add_test (tc, test_resynth_rates_formats_channels);
+  tcase_add_test (tc, test_resynth_latency_is_real);
+  tcase_add_test (tc, test_resynth_conservation_odd_buffers);
+  tcase_add_test (tc, test_resynth_hostile_and_silence);
+  tcase_add_test (tc, test_mode_switch_while_playing);
+  tcase_add_test (tc, test_caps_change_drains);
   return s;
 }
 
