@@ -11,6 +11,15 @@
  * samples (same count, same timestamps) and the LATENCY query reports the
  * 10 ms (peer latency plus ours).
  *
+ * mode=resynth (gcn_resynth): the same gains, applied to the vocoder's own
+ * 16 kHz spectrum; the vocoder regenerates the band below ~7.5 kHz and the
+ * mask output is kept above it. Its delay (about 100 ms with the shipped
+ * vocoder's phase refinement) is a whole number of hops, handled exactly
+ * like the mask's one hop and reported the same way. The mode may change
+ * while playing: the new mode is warmed up on the last 200 ms of input and
+ * continues the output at the next sample not yet pushed; a latency
+ * message is posted. New caps drain the old format first.
+ *
  * Example:
  *   gst-launch-1.0 pulsesrc ! audioconvert ! audioresample ! gandenoise ! \
  *     audioconvert ! autoaudiosink

@@ -18,12 +18,14 @@
  *      At 16 kHz this is the vocoder output alone.
  *
  * Timing: the resamplers are zero-phase (their lag is buffering only); the
- * content delay is the vocoder's (32 ms for vocoder-16k). Output is read
+ * content delay is the vocoder's (80 ms for vocoder-16k with its phase
+ * refinement, 32 ms without). Output is read
  * from a FIFO primed so that it never runs dry for any hop pattern: the
  * total latency is a whole number of denoiser hops, found at creation by
  * running the same bookkeeping on silence (gcn_rs_stream_latency).
- * At 44.1 kHz the vocoder delay is 1411.2 samples: the content is 0.2
- * sample (4.5 us) late relative to the reported latency.
+ * When the vocoder delay is not a whole number of stream samples (32 ms at
+ * 44.1 kHz is 1411.2) the content is up to half a sample off the reported
+ * latency; the shipped vocoder's 80 ms is whole at every rate.
  */
 #ifndef GCN_RESYNTH_H
 #define GCN_RESYNTH_H
