@@ -134,7 +134,7 @@ gst_gan_denoise_mode_get_type (void)
         "Apply predicted spectral gains to the input (10 ms latency)", "mask"},
     {GST_GAN_DENOISE_MODE_RESYNTH,
           "Regenerate the speech band (below 7.5 kHz) with the vocoder from "
-          "the denoised features; mask output above (about 40 ms latency)",
+          "the denoised features; mask output above (about 100 ms latency)",
         "resynth"},
     {0, NULL, NULL}
   };

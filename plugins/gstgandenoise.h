@@ -10,8 +10,8 @@ G_BEGIN_DECLS
 
 /* How the clean speech is produced. MASK applies the predicted gains to
  * the noisy spectrum (10 ms latency); RESYNTH regenerates the speech band
- * with the vocoder from the masked features (latency reported; about
- * 40 ms). */
+ * with the vocoder from the masked features (latency reported: about
+ * 100 ms with the shipped vocoder's phase refinement). */
 typedef enum {
   GST_GAN_DENOISE_MODE_MASK = 0,
   GST_GAN_DENOISE_MODE_RESYNTH = 1,
