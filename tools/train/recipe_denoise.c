@@ -33,13 +33,13 @@
  * Settings (--set): speech_extra, batch (16), frames (100), lr (1e-3),
  * lr_min (lr / 20), warmup (200), adv (0.05), adv_start (800), d_lr (2e-4),
  * speech_only (0.2: share of items without noise), snr_max (30 dB),
- * wide (0.6: share of items from wideband speech), asym (1: weight of
+ * wide (0.6: share of items from wideband speech), asym (6: weight of
  * errors that remove speech relative to ones that leave noise), conv_ch,
  * gru1, gru2,
  * export_every (0), sched_from (0: the step where the warm-up + cosine
  * schedule starts, to continue a finished run with a warm restart),
  * make_eval=DIR (write the held-out test set as WAV and exit), eval_items
- * (6), eval_seconds (4). Default steps: 9000.
+ * (16), eval_seconds (4). Default steps: 38000.
  */
 #include "recipes.h"
 #include "gcn_denoiser.h"
@@ -956,7 +956,7 @@ make_eval (gt_ctx *c, const char *dir)
 {
   static const int rates[] = { 48000, 16000 };
   static const int snrs[] = { -5, 0, 5, 10, 15 };
-  int items = (int) gt_opt_int (c, "eval_items", 6);
+  int items = (int) gt_opt_int (c, "eval_items", 16);
   double secs = gt_opt_float (c, "eval_seconds", 4.0);
 
   for (int ri = 0; ri < 2; ri++) {
@@ -1112,13 +1112,13 @@ gt_recipe_denoise (gt_ctx *c)
   opt_speech_only = (float) gt_opt_float (c, "speech_only", 0.2);
   opt_snr_max = (float) gt_opt_float (c, "snr_max", 30);
   opt_wide = (float) gt_opt_float (c, "wide", 0.6);
-  opt_asym = (float) gt_opt_float (c, "asym", 1.0);
+  opt_asym = (float) gt_opt_float (c, "asym", 6.0);
   float lr_min = (float) gt_opt_float (c, "lr_min", lr * 0.05);
   long warmup = gt_opt_int (c, "warmup", 200);
   /* a warm restart: continue a finished run with a fresh warm-up + cosine
    * that starts at this step (the checkpoint's) instead of step 0 */
   long sched_from = gt_opt_int (c, "sched_from", 0);
-  long steps = c->steps > 0 ? c->steps : 9000;
+  long steps = c->steps > 0 ? c->steps : 38000;
   c->steps = steps;
   if (batch < 1 || frames < 8) {
     gc_set_error ("denoise: batch >= 1 and frames >= 8 please");
