@@ -217,6 +217,7 @@ gcn_denoiser_config_default (gcn_denoiser_config *cfg)
   cfg->kernel = 3;
   cfg->gru1 = 80;
   cfg->gru2 = 80;
+  cfg->df_order = 0;
 }
 
 static int
@@ -224,7 +225,8 @@ config_ok (const gcn_denoiser_config *cfg)
 {
   return cfg->conv_ch >= 1 && cfg->conv_ch <= 1024 && cfg->kernel >= 1 &&
       cfg->kernel <= 16 && cfg->gru1 >= 1 && cfg->gru1 <= 1024 &&
-      cfg->gru2 >= 1 && cfg->gru2 <= 1024;
+      cfg->gru2 >= 1 && cfg->gru2 <= 1024 && cfg->df_order >= 0 &&
+      cfg->df_order <= GCN_DN_DF_MAX;
 }
 
 int
@@ -233,8 +235,9 @@ gcn_denoiser_init (gcn_denoiser *net, const gcn_denoiser_config *cfg,
 {
   memset (net, 0, sizeof (*net));
   if (!config_ok (cfg)) {
-    gc_set_error ("denoiser: bad configuration (conv_ch %d kernel %d gru %d/%d)",
-        cfg->conv_ch, cfg->kernel, cfg->gru1, cfg->gru2);
+    gc_set_error ("denoiser: bad configuration (conv_ch %d kernel %d gru %d/%d "
+        "df_order %d)", cfg->conv_ch, cfg->kernel, cfg->gru1, cfg->gru2,
+        cfg->df_order);
     return -1;
   }
   net->cfg = *cfg;
@@ -245,7 +248,9 @@ gcn_denoiser_init (gcn_denoiser *net, const gcn_denoiser_config *cfg,
       gc_gru_init (&net->gru2, "gru2", cfg->gru1, cfg->gru2, r) ||
       gc_dense_init (&net->band_head, "band", hc, GCN_DN_BANDS, r) ||
       gc_dense_init (&net->fine_head, "fine", hc, GCN_DN_FINE, r) ||
-      gc_dense_init (&net->vad_head, "vad", hc, 1, r)) {
+      gc_dense_init (&net->vad_head, "vad", hc, 1, r) ||
+      (cfg->df_order > 0 && gc_dense_init (&net->df_head, "df", hc,
+              gcn_dn_df_size (net), r))) {
     gcn_denoiser_free (net);
     return -1;
   }
@@ -255,6 +260,12 @@ gcn_denoiser_init (gcn_denoiser *net, const gcn_denoiser_config *cfg,
   gc_dense_params (&net->band_head, &net->params);
   gc_dense_params (&net->fine_head, &net->params);
   gc_dense_params (&net->vad_head, &net->params);
+  if (cfg->df_order > 0) {
+    gc_dense_params (&net->df_head, &net->params);
+    /* a fresh deep filter adds nothing: the gains alone at first */
+    memset (net->df_head.weight.w, 0, net->df_head.weight.n * sizeof (float));
+    memset (net->df_head.bias.w, 0, net->df_head.bias.n * sizeof (float));
+  }
   /* Start near "pass speech through": gains begin around sigmoid(2). */
   for (int i = 0; i < GCN_DN_BANDS; i++)
     net->band_head.bias.w[i] = 2.f;
@@ -272,6 +283,8 @@ gcn_denoiser_free (gcn_denoiser *net)
   gc_dense_free (&net->band_head);
   gc_dense_free (&net->fine_head);
   gc_dense_free (&net->vad_head);
+  if (net->cfg.df_order > 0)
+    gc_dense_free (&net->df_head);
   gc_param_list_free (&net->params);
   memset (net, 0, sizeof (*net));
 }
@@ -296,6 +309,7 @@ gcn_denoiser_load (gcn_denoiser *net, const gc_model_file *m)
   cfg.kernel = gc_model_meta_get_int (m, "kernel", cfg.kernel);
   cfg.gru1 = gc_model_meta_get_int (m, "gru1", cfg.gru1);
   cfg.gru2 = gc_model_meta_get_int (m, "gru2", cfg.gru2);
+  cfg.df_order = gc_model_meta_get_int (m, "df_order", 0);
   if (!config_ok (&cfg)) {
     gc_set_error ("%s: bad denoiser sizes in metadata", m->source);
     return -1;
@@ -314,7 +328,7 @@ const char **
 gcn_denoiser_meta (const gcn_denoiser *net, char **storage)
 {
   static const char *keys[] = { "arch", "conv_ch", "kernel", "gru1", "gru2",
-    "bands", "fine", "win_ms", "hop_ms", "latency_ms", "rates" };
+    "bands", "fine", "win_ms", "hop_ms", "latency_ms", "rates", "df_order" };
   enum { NK = sizeof (keys) / sizeof (keys[0]) };
   const char **kv = calloc (2 * NK + 1, sizeof (char *));
   char *buf = calloc (NK, 64);
@@ -336,6 +350,7 @@ gcn_denoiser_meta (const gcn_denoiser *net, char **storage)
   snprintf (buf + 8 * 64, 64, "10");
   snprintf (buf + 9 * 64, 64, "10");
   snprintf (buf + 10 * 64, 64, "8000-48000");
+  snprintf (buf + 11 * 64, 64, "%d", c->df_order);
   for (int i = 0; i < NK; i++) {
     kv[2 * i] = keys[i];
     kv[2 * i + 1] = buf + i * 64;
@@ -366,7 +381,10 @@ gcn_denoiser_state_init (gcn_denoiser_state *s, const gcn_denoiser *net)
   s->h1 = gc_alloc (net->cfg.gru1 * sizeof (float));
   s->h2 = gc_alloc (net->cfg.gru2 * sizeof (float));
   s->scratch = gc_alloc (6 * (size_t) hmax * sizeof (float) + 64);
+  if (net->cfg.df_order > 0)
+    s->df = gc_alloc ((size_t) gcn_dn_df_size (net) * sizeof (float));
   if (!s->h1 || !s->h2 || !s->scratch ||
+      (net->cfg.df_order > 0 && !s->df) ||
       gc_conv1d_state_init (&s->conv, &net->conv, 1) ||
       gc_tensor_resize (&s->x, 1, GCN_DN_FEATS, 1, 1) ||
       gc_tensor_resize (&s->cat, 1, net->cfg.gru1 + net->cfg.gru2, 1, 1)) {
@@ -391,6 +409,7 @@ gcn_denoiser_state_free (gcn_denoiser_state *s)
   gc_free (s->h1);
   gc_free (s->h2);
   gc_free (s->scratch);
+  gc_free (s->df);
   if (s->conv.hist)
     gc_conv1d_state_free (&s->conv);
   gc_tensor_free (&s->x);
@@ -424,6 +443,54 @@ gcn_denoiser_step (gcn_denoiser_state *s, const float *feat,
     fine_gain[i] = sigmoidf (s->o.data[i]);
   gc_dense_forward (&net->vad_head, &s->cat, &s->o);
   *vad = sigmoidf (s->o.data[0]);
+  if (net->cfg.df_order > 0) {
+    gc_dense_forward (&net->df_head, &s->cat, &s->o);
+    for (int i = 0; i < gcn_dn_df_size (net); i++)
+      s->df[i] = tanhf (s->o.data[i]);
+  }
+}
+
+void
+gcn_dn_apply (float *spec, int bins, const float *bin_gain, const float *df,
+    int df_order, const float *hist, float min_gain)
+{
+  if (!(min_gain > 0.f))
+    min_gain = 0.f;
+  /* attenuation limit 0 dB is a bit-exact pass-through */
+  int nd = (df && df_order > 0 && min_gain < 1.f) ?
+      (bins < GCN_DN_FINE ? bins : GCN_DN_FINE) : 0;
+  for (int k = 0; k < nd; k++) {
+    float xr = spec[2 * k], xi = spec[2 * k + 1];
+    float yr = bin_gain[k] * xr, yi = bin_gain[k] * xi;
+    const float *c = df + (size_t) k * df_order * 2;
+    for (int i = 0; i < df_order; i++) {
+      float pr = i == 0 ? xr : hist[((size_t) (i - 1) * GCN_DN_FINE + k) * 2];
+      float pi = i == 0 ? xi :
+          hist[((size_t) (i - 1) * GCN_DN_FINE + k) * 2 + 1];
+      yr += c[2 * i] * pr - c[2 * i + 1] * pi;
+      yi += c[2 * i] * pi + c[2 * i + 1] * pr;
+    }
+    if (min_gain > 0.f) {
+      float py = yr * yr + yi * yi, px = xr * xr + xi * xi;
+      float floor2 = min_gain * min_gain * px;
+      if (py < floor2) {
+        /* too much taken out: back to the floor, the filter's phase kept */
+        float sc = py > 1e-30f ? sqrtf (floor2 / py) : 0.f;
+        if (sc > 0.f)
+          yr *= sc, yi *= sc;
+        else
+          yr = min_gain * xr, yi = min_gain * xi;
+      }
+    }
+    spec[2 * k] = yr;
+    spec[2 * k + 1] = yi;
+  }
+  for (int k = nd; k < bins; k++) {
+    float g = bin_gain[k];
+    g = g < min_gain ? min_gain : g;
+    spec[2 * k] *= g;
+    spec[2 * k + 1] *= g;
+  }
 }
 
 struct gcn_dn_stream {
@@ -431,6 +498,7 @@ struct gcn_dn_stream {
   int rate, hop, n_fft, bins;
   gc_stft *fft;
   float *win, *inbuf, *frame, *spec, *ola, *bin_gain;
+  float *hist, *xcur;           /* deep filter: past low bins, this frame's */
   float feat[GCN_DN_FEATS], band_gain[GCN_DN_BANDS], fine_gain[GCN_DN_FINE];
   gcn_denoiser_state st;
 };
@@ -457,8 +525,14 @@ gcn_dn_stream_new (const gcn_denoiser *net, int rate)
   s->ola = gc_alloc (s->n_fft * sizeof (float));
   s->spec = gc_alloc (2 * (size_t) s->bins * sizeof (float));
   s->bin_gain = gc_alloc ((size_t) s->bins * sizeof (float));
+  int taps = net->cfg.df_order;
+  if (taps > 0) {
+    s->hist = gc_alloc ((size_t) (taps > 1 ? taps - 1 : 1) * GCN_DN_FINE * 2 *
+        sizeof (float));
+    s->xcur = gc_alloc ((size_t) GCN_DN_FINE * 2 * sizeof (float));
+  }
   if (!s->fft || !s->win || !s->inbuf || !s->frame || !s->ola || !s->spec ||
-      !s->bin_gain || gcn_denoiser_state_init (&s->st, net)) {
+      !s->bin_gain || (taps > 0 && (!s->hist || !s->xcur)) || gcn_denoiser_state_init (&s->st, net)) {
     gcn_dn_stream_free (s);
     gc_set_error ("denoiser: out of memory");
     return NULL;
@@ -480,6 +554,8 @@ gcn_dn_stream_free (gcn_dn_stream *s)
   gc_free (s->ola);
   gc_free (s->spec);
   gc_free (s->bin_gain);
+  gc_free (s->hist);
+  gc_free (s->xcur);
   if (s->st.net)
     gcn_denoiser_state_free (&s->st);
   free (s);
@@ -490,6 +566,11 @@ gcn_dn_stream_reset (gcn_dn_stream *s)
 {
   memset (s->inbuf, 0, s->n_fft * sizeof (float));
   memset (s->ola, 0, s->n_fft * sizeof (float));
+  if (s->hist) {
+    int taps = s->net->cfg.df_order;
+    memset (s->hist, 0, (size_t) (taps > 1 ? taps - 1 : 1) * GCN_DN_FINE * 2 *
+        sizeof (float));
+  }
   gcn_denoiser_state_reset (&s->st);
 }
 
@@ -515,13 +596,19 @@ gcn_dn_stream_process (gcn_dn_stream *s, const float *in, float *out,
   gcn_dn_features (s->spec, s->bins, s->feat, NULL);
   gcn_denoiser_step (&s->st, s->feat, s->band_gain, s->fine_gain, &vad);
   gcn_dn_bin_gains (s->band_gain, s->fine_gain, s->bins, s->bin_gain);
-  if (!(min_gain > 0.f))
-    min_gain = 0.f;
-  for (int k = 0; k < s->bins; k++) {
-    float g = s->bin_gain[k];
-    g = g < min_gain ? min_gain : g;
-    s->spec[2 * k] *= g;
-    s->spec[2 * k + 1] *= g;
+  int taps = s->net->cfg.df_order;
+  int nlow = s->bins < GCN_DN_FINE ? s->bins : GCN_DN_FINE;
+  if (taps > 0) {
+    memset (s->xcur, 0, GCN_DN_FINE * 2 * sizeof (float));
+    memcpy (s->xcur, s->spec, (size_t) nlow * 2 * sizeof (float));
+  }
+  gcn_dn_apply (s->spec, s->bins, s->bin_gain, s->st.df, taps, s->hist,
+      min_gain);
+  if (taps > 1) {
+    /* the noisy low bins of this frame become the newest history */
+    memmove (s->hist + GCN_DN_FINE * 2, s->hist,
+        (size_t) (taps - 2) * GCN_DN_FINE * 2 * sizeof (float));
+    memcpy (s->hist, s->xcur, GCN_DN_FINE * 2 * sizeof (float));
   }
   gc_stft_irfft (s->fft, s->spec, s->frame);
   for (int i = 0; i < n; i++)
@@ -567,7 +654,7 @@ gcn_denoiser_train_init (gcn_denoiser_train *tr)
 {
   gc_tensor *all[] = { &tr->x, &tr->conv_y, &tr->act_y, &tr->g1, &tr->g2,
     &tr->cat, &tr->cat_rows, &tr->band_pre, &tr->fine_pre, &tr->vad_pre,
-    &tr->band, &tr->fine, &tr->vad, &tr->d_rows, &tr->d_cat, &tr->d_g1,
+    &tr->df_pre, &tr->band, &tr->fine, &tr->vad, &tr->df, &tr->d_rows, &tr->d_cat, &tr->d_g1,
     &tr->d_g2, &tr->d_g1_in, &tr->d_act, &tr->dtmp, &tr->dtmp2 };
   memset (tr, 0, sizeof (*tr));
   for (size_t i = 0; i < sizeof (all) / sizeof (all[0]); i++)
@@ -579,7 +666,7 @@ gcn_denoiser_train_free (gcn_denoiser_train *tr)
 {
   gc_tensor *all[] = { &tr->x, &tr->conv_y, &tr->act_y, &tr->g1, &tr->g2,
     &tr->cat, &tr->cat_rows, &tr->band_pre, &tr->fine_pre, &tr->vad_pre,
-    &tr->band, &tr->fine, &tr->vad, &tr->d_rows, &tr->d_cat, &tr->d_g1,
+    &tr->df_pre, &tr->band, &tr->fine, &tr->vad, &tr->df, &tr->d_rows, &tr->d_cat, &tr->d_g1,
     &tr->d_g2, &tr->d_g1_in, &tr->d_act, &tr->dtmp, &tr->dtmp2 };
   for (size_t i = 0; i < sizeof (all) / sizeof (all[0]); i++)
     gc_tensor_free (all[i]);
@@ -589,11 +676,12 @@ gcn_denoiser_train_free (gcn_denoiser_train *tr)
 }
 
 static void
-head_forward (gc_dense *l, const gc_tensor *x, gc_tensor *pre, gc_tensor *out)
+head_forward (gc_dense *l, const gc_tensor *x, gc_tensor *pre, gc_tensor *out,
+    int act)
 {
   gc_dense_forward (l, x, pre);
   gc_tensor_resize (out, pre->n, pre->c, pre->h, pre->w);
-  gc_act_forward (GC_ACT_SIGMOID, 0.f, pre, out);
+  gc_act_forward (act, 0.f, pre, out);
 }
 
 int
@@ -613,20 +701,26 @@ gcn_denoiser_forward_train (gcn_denoiser *net, gcn_denoiser_train *tr,
   gc_concat_forward (&tr->g1, &tr->g2, &tr->cat);
   if (seq_to_rows (&tr->cat, &tr->cat_rows))
     return -1;
-  head_forward (&net->band_head, &tr->cat_rows, &tr->band_pre, &tr->band);
-  head_forward (&net->fine_head, &tr->cat_rows, &tr->fine_pre, &tr->fine);
-  head_forward (&net->vad_head, &tr->cat_rows, &tr->vad_pre, &tr->vad);
+  head_forward (&net->band_head, &tr->cat_rows, &tr->band_pre, &tr->band,
+      GC_ACT_SIGMOID);
+  head_forward (&net->fine_head, &tr->cat_rows, &tr->fine_pre, &tr->fine,
+      GC_ACT_SIGMOID);
+  head_forward (&net->vad_head, &tr->cat_rows, &tr->vad_pre, &tr->vad,
+      GC_ACT_SIGMOID);
+  if (net->cfg.df_order > 0)
+    head_forward (&net->df_head, &tr->cat_rows, &tr->df_pre, &tr->df,
+        GC_ACT_TANH);
   return 0;
 }
 
-/* d(head input rows) += dense^T (sigmoid' * d_out). */
+/* d(head input rows) += dense^T (act' * d_out). */
 static void
 head_backward (gcn_denoiser_train *tr, gc_dense *l, const gc_tensor *pre,
-    const gc_tensor *out, const float *d_out)
+    const gc_tensor *out, const float *d_out, int act)
 {
   gc_tensor_resize (&tr->dtmp, out->n, out->c, 1, 1);
   memcpy (tr->dtmp.data, d_out, gc_tensor_size (out) * sizeof (float));
-  gc_act_backward (GC_ACT_SIGMOID, 0.f, pre, out, &tr->dtmp, &tr->dtmp);
+  gc_act_backward (act, 0.f, pre, out, &tr->dtmp, &tr->dtmp);
   gc_tensor_resize (&tr->dtmp2, tr->cat_rows.n, tr->cat_rows.c, 1, 1);
   gc_dense_backward (l, &tr->cat_rows, &tr->dtmp, &tr->dtmp2);
   size_t sz = gc_tensor_size (&tr->d_rows);
@@ -636,18 +730,25 @@ head_backward (gcn_denoiser_train *tr, gc_dense *l, const gc_tensor *pre,
 
 void
 gcn_denoiser_backward_train (gcn_denoiser *net, gcn_denoiser_train *tr,
-    const float *d_band, const float *d_fine, const float *d_vad)
+    const float *d_band, const float *d_fine, const float *d_vad,
+    const float *d_df)
 {
   int n = tr->n, t = tr->t;
 
   gc_tensor_resize (&tr->d_rows, tr->cat_rows.n, tr->cat_rows.c, 1, 1);
   gc_tensor_zero (&tr->d_rows);
   if (d_band)
-    head_backward (tr, &net->band_head, &tr->band_pre, &tr->band, d_band);
+    head_backward (tr, &net->band_head, &tr->band_pre, &tr->band, d_band,
+        GC_ACT_SIGMOID);
   if (d_fine)
-    head_backward (tr, &net->fine_head, &tr->fine_pre, &tr->fine, d_fine);
+    head_backward (tr, &net->fine_head, &tr->fine_pre, &tr->fine, d_fine,
+        GC_ACT_SIGMOID);
   if (d_vad)
-    head_backward (tr, &net->vad_head, &tr->vad_pre, &tr->vad, d_vad);
+    head_backward (tr, &net->vad_head, &tr->vad_pre, &tr->vad, d_vad,
+        GC_ACT_SIGMOID);
+  if (d_df && net->cfg.df_order > 0)
+    head_backward (tr, &net->df_head, &tr->df_pre, &tr->df, d_df,
+        GC_ACT_TANH);
 
   rows_to_seq (tr->d_rows.data, n, t, tr->cat.c, &tr->d_cat);
   gc_tensor_resize (&tr->d_g1, n, net->cfg.gru1, 1, t);

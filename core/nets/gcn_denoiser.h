@@ -18,9 +18,17 @@
  *   conv1d causal k=3 (feats -> conv_ch), tanh
  *   GRU gru1, GRU gru2 (stacked)
  *   heads on [gru1; gru2]: 32 band gains (sigmoid), 64 low-bin gains
- *   (sigmoid), 1 voice-activity probability (sigmoid).
+ *   (sigmoid), 1 voice-activity probability (sigmoid), and, when
+ *   df_order > 0, a deep-filter head (tanh): df_order complex taps for each
+ *   of the 64 low bins.
  * Gains: bins < 64 use their own gain, higher bins the band gains
  * interpolated with the same triangles (they sum to 1 on every bin).
+ * Deep filter (DeepFilterNet's idea, causal): on the low bins the output is
+ *   Y[k,t] = g[k,t] X[k,t] + sum_{i<df_order} c_i[k,t] X[k,t-i]
+ * a complex correction over the current and past frames that can follow a
+ * harmonic's phase inside its 50 Hz bin, which a real gain cannot. Zero
+ * coefficients give the plain gain; only past frames are used, so the
+ * latency does not change.
  * Algorithmic latency: one hop (10 ms).
  */
 #ifndef GCN_DENOISER_H
@@ -38,6 +46,7 @@ extern "C" {
 #define GCN_DN_FEATS (GCN_DN_BANDS + GCN_DN_FINE)
 #define GCN_DN_MAX_BINS 481         /* 24 kHz / 50 Hz + 1 */
 #define GCN_DN_BIN_HZ 50
+#define GCN_DN_DF_MAX 8             /* most deep-filter taps */
 
 /* ---- framing on the 50 Hz grid ----------------------------------------- */
 /* 1 when rate is supported: a multiple of 100 within 8000 .. 48000. */
@@ -83,9 +92,10 @@ void gcn_dn_bin_gains_backward (const float *dbin, int bins, float *dband,
 /* ---- the network ---------------------------------------------------------*/
 typedef struct gcn_denoiser_config {
   int conv_ch, kernel, gru1, gru2;
+  int df_order;                 /* deep-filter taps; 0: gains only */
 } gcn_denoiser_config;
 
-/* Defaults: conv_ch 64, kernel 3, gru1 80, gru2 80. */
+/* Defaults: conv_ch 64, kernel 3, gru1 80, gru2 80, df_order 0. */
 void gcn_denoiser_config_default (gcn_denoiser_config *cfg);
 
 typedef struct gcn_denoiser {
@@ -93,10 +103,19 @@ typedef struct gcn_denoiser {
   gc_conv1d conv;
   gc_gru gru1, gru2;
   gc_dense band_head, fine_head, vad_head;
+  gc_dense df_head;             /* only when cfg.df_order > 0 */
   gc_param_list params;
 } gcn_denoiser;
 
-/* Random weights from r (r must not be NULL). Returns 0 or -1. */
+/* Coefficient layout of the deep-filter head, per frame:
+ * [bin k < 64][tap i < df_order][re, im]. */
+static inline int gcn_dn_df_size (const gcn_denoiser *net)
+{
+  return GCN_DN_FINE * net->cfg.df_order * 2;
+}
+
+/* Random weights from r (r must not be NULL); the deep-filter head starts at
+ * zero, so a fresh head leaves the gains' output unchanged. Returns 0 or -1. */
 int gcn_denoiser_init (gcn_denoiser *net, const gcn_denoiser_config *cfg,
     gc_rng *r);
 void gcn_denoiser_free (gcn_denoiser *net);
@@ -112,15 +131,26 @@ typedef struct gcn_denoiser_state {
   const gcn_denoiser *net;
   gc_conv1d_state conv;
   float *h1, *h2, *scratch;
+  float *df;                    /* last frame's deep-filter taps, or NULL */
   gc_tensor x, y, cat, o;
 } gcn_denoiser_state;
 
 int gcn_denoiser_state_init (gcn_denoiser_state *s, const gcn_denoiser *net);
 void gcn_denoiser_state_reset (gcn_denoiser_state *s);
 void gcn_denoiser_state_free (gcn_denoiser_state *s);
-/* One frame: feat[GCN_DN_FEATS] -> band_gain[32], fine_gain[64], *vad. */
+/* One frame: feat[GCN_DN_FEATS] -> band_gain[32], fine_gain[64], *vad;
+ * the deep-filter taps of the frame are left in s->df. */
 void gcn_denoiser_step (gcn_denoiser_state *s, const float *feat,
     float *band_gain, float *fine_gain, float *vad);
+
+/* Apply gains and deep-filter taps to one frame's spectrum, in place.
+ * spec: `bins` interleaved complex bins of frame t; hist: the low bins of
+ * frames t-1 .. t-(df_order-1), most recent first, GCN_DN_FINE complex bins
+ * each (zeros before the stream starts); df: taps (NULL or df_order 0:
+ * gains only). min_gain: the attenuation limit, a floor on |Y| / |X| per
+ * bin (0: none). The training loss uses the same formula. */
+void gcn_dn_apply (float *spec, int bins, const float *bin_gain,
+    const float *df, int df_order, const float *hist, float min_gain);
 
 /* A whole per-channel processor: framing, features, network, gains and
  * overlap-add. Push `hop` samples, get `hop` samples that lag the input by
@@ -142,8 +172,8 @@ typedef struct gcn_denoiser_train {
   int n, t;
   gc_tensor x, conv_y, act_y, g1, g2, cat, cat_rows;
   gc_gru_cache c1, c2;
-  gc_tensor band_pre, fine_pre, vad_pre;   /* head outputs before sigmoid */
-  gc_tensor band, fine, vad;               /* after sigmoid */
+  gc_tensor band_pre, fine_pre, vad_pre, df_pre;  /* before activation */
+  gc_tensor band, fine, vad, df;  /* sigmoid (tanh for df: [N*T][df size]) */
   /* backward scratch */
   gc_tensor d_rows, d_cat, d_g1, d_g2, d_g1_in, d_act, dtmp, dtmp2;
 } gcn_denoiser_train;
@@ -152,10 +182,11 @@ void gcn_denoiser_train_init (gcn_denoiser_train *tr);
 void gcn_denoiser_train_free (gcn_denoiser_train *tr);
 int gcn_denoiser_forward_train (gcn_denoiser *net, gcn_denoiser_train *tr,
     const float *feat, int n, int t);
-/* Gradients w.r.t. the sigmoid outputs (any may be NULL = zero);
- * accumulates parameter gradients. */
+/* Gradients w.r.t. the head outputs (any may be NULL = zero; d_df is
+ * ignored without a deep filter); accumulates parameter gradients. */
 void gcn_denoiser_backward_train (gcn_denoiser *net, gcn_denoiser_train *tr,
-    const float *d_band, const float *d_fine, const float *d_vad);
+    const float *d_band, const float *d_fine, const float *d_vad,
+    const float *d_df);
 
 #ifdef __cplusplus
 }

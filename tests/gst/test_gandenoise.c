@@ -6,6 +6,7 @@
 #include <gst/check/gstharness.h>
 #include <gst/audio/audio.h>
 #include <glib/gstdio.h>
+#include <complex.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -852,15 +853,19 @@ GST_END_TEST;
 
 /* ---- the network and its features ------------------------------------------*/
 
-/* Streaming one frame at a time gives the same gains as the batch
- * (training) forward pass over whole sequences. */
-GST_START_TEST (test_net_stream_matches_batch)
+/* Streaming one frame at a time gives the same gains (and deep-filter taps)
+ * as the batch (training) forward pass over whole sequences. */
+static void
+check_stream_matches_batch (int df_order)
 {
   gcn_denoiser net;
-  gcn_denoiser_config cfg = { 16, 3, 12, 10 };
+  gcn_denoiser_config cfg = { 16, 3, 12, 10, df_order };
   gc_rng r;
   gc_rng_seed (&r, 10);
   fail_unless (gcn_denoiser_init (&net, &cfg, &r) == 0);
+  if (df_order > 0)             /* a fresh head is zero: make it say something */
+    gc_rng_fill_normal (&r, net.df_head.weight.w, net.df_head.weight.n, 0.f,
+        0.3f);
   int n = 2, t = 13;
   float *feat = g_new (float, n * t * GCN_DN_FEATS);
   gc_rng_fill_normal (&r, feat, (size_t) n * t * GCN_DN_FEATS, 0.f, 1.f);
@@ -881,12 +886,134 @@ GST_START_TEST (test_net_stream_matches_batch)
         fail_unless (fabsf (f[k] - tr.fine.data[row * GCN_DN_FINE + k]) <
             1e-5f);
       fail_unless (fabsf (v - tr.vad.data[row]) < 1e-5f);
+      for (int k = 0; k < gcn_dn_df_size (&net); k++)
+        fail_unless (fabsf (st.df[k] -
+                tr.df.data[(size_t) row * gcn_dn_df_size (&net) + k]) < 1e-5f);
     }
     gcn_denoiser_state_free (&st);
   }
   gcn_denoiser_train_free (&tr);
   gcn_denoiser_free (&net);
   g_free (feat);
+}
+
+GST_START_TEST (test_net_stream_matches_batch)
+{
+  check_stream_matches_batch (0);
+  check_stream_matches_batch (3);
+}
+
+GST_END_TEST;
+
+/* gcn_dn_apply against a naive complex reference: taps on the current and
+ * past frames of the low bins, gains elsewhere; zero taps are the plain
+ * gains; the attenuation floor holds per bin; a 0 dB limit passes the
+ * spectrum through bit for bit. */
+GST_START_TEST (test_deep_filter_apply)
+{
+  enum { ORDER = 3 };
+  gc_rng r;
+  gc_rng_seed (&r, 12);
+  for (unsigned ri = 0; ri < G_N_ELEMENTS (rates); ri++) {
+    int bins = gcn_dn_bins (rates[ri]), nd = MIN (bins, GCN_DN_FINE);
+    float x[2 * GCN_DN_MAX_BINS], y[2 * GCN_DN_MAX_BINS], g[GCN_DN_MAX_BINS];
+    float hist[(ORDER - 1) * GCN_DN_FINE * 2], taps[GCN_DN_FINE * ORDER * 2];
+    gc_rng_fill_normal (&r, x, 2 * bins, 0.f, 1.f);
+    gc_rng_fill_normal (&r, hist, G_N_ELEMENTS (hist), 0.f, 1.f);
+    gc_rng_fill_normal (&r, taps, G_N_ELEMENTS (taps), 0.f, 0.5f);
+    for (int k = 0; k < bins; k++)
+      g[k] = gc_rng_uniform (&r);
+
+    memcpy (y, x, sizeof (float) * 2 * bins);
+    gcn_dn_apply (y, bins, g, taps, ORDER, hist, 0.f);
+    for (int k = 0; k < bins; k++) {
+      double complex want = g[k] * (x[2 * k] + I * x[2 * k + 1]);
+      for (int i = 0; k < nd && i < ORDER; i++) {
+        const float *p = i == 0 ? x + 2 * k :
+            hist + ((i - 1) * GCN_DN_FINE + k) * 2;
+        want += (taps[(k * ORDER + i) * 2] + I * taps[(k * ORDER + i) * 2 + 1])
+            * (p[0] + I * p[1]);
+      }
+      fail_unless (cabs (want - (y[2 * k] + I * y[2 * k + 1])) < 1e-5,
+          "%d Hz bin %d", rates[ri], k);
+    }
+
+    /* zero taps: exactly the gains */
+    float zero[G_N_ELEMENTS (taps)] = { 0 };
+    memcpy (y, x, sizeof (float) * 2 * bins);
+    gcn_dn_apply (y, bins, g, zero, ORDER, hist, 0.f);
+    for (int k = 0; k < 2 * bins; k++)
+      fail_unless (y[k] == g[k / 2] * x[k]);
+
+    /* taps that cancel the gain leave exactly the floor (-20 dB) */
+    float cancel[G_N_ELEMENTS (taps)] = { 0 };
+    for (int k = 0; k < GCN_DN_FINE; k++)
+      cancel[k * ORDER * 2] = k < nd ? -g[k] : 0.f;
+    memcpy (y, x, sizeof (float) * 2 * bins);
+    gcn_dn_apply (y, bins, g, cancel, ORDER, hist, 0.1f);
+    for (int k = 0; k < bins; k++) {
+      float px = hypotf (x[2 * k], x[2 * k + 1]);
+      float py = hypotf (y[2 * k], y[2 * k + 1]);
+      fail_unless (py >= 0.1f * px * (1 - 1e-5f), "bin %d below the floor", k);
+    }
+
+    memcpy (y, x, sizeof (float) * 2 * bins);
+    gcn_dn_apply (y, bins, g, taps, ORDER, hist, 1.f);
+    fail_unless (memcmp (x, y, sizeof (float) * 2 * bins) == 0);
+  }
+}
+
+GST_END_TEST;
+
+/* The stream feeds the filter its own past frames: with unit gains and a
+ * fixed tap of 0.5 on the previous frame, a steady sine whose phase turns by
+ * a whole number of cycles per 10 ms hop (1000 Hz) comes out 1.5 times as
+ * loud, one that turns by half a cycle (1050 Hz) half as loud, and one above
+ * the deep-filtered bins (5000 Hz) unchanged, at every rate. */
+GST_START_TEST (test_stream_deep_filter_history)
+{
+  gcn_denoiser net;
+  gcn_denoiser_config cfg = { 8, 3, 8, 8, 3 };
+  gc_rng r;
+  gc_rng_seed (&r, 13);
+  fail_unless (gcn_denoiser_init (&net, &cfg, &r) == 0);
+  gc_dense *heads[] = { &net.band_head, &net.fine_head, &net.df_head };
+  for (unsigned h = 0; h < G_N_ELEMENTS (heads); h++) {
+    memset (heads[h]->weight.w, 0, heads[h]->weight.n * sizeof (float));
+    for (size_t i = 0; i < heads[h]->bias.n; i++)
+      heads[h]->bias.w[i] = h < 2 ? 40.f : 0.f;   /* gains of exactly 1 */
+  }
+  for (int k = 0; k < GCN_DN_FINE; k++)
+    net.df_head.bias.w[(k * 3 + 1) * 2] = atanhf (0.5f);
+  static const float freq[] = { 1000, 1050, 5000 }, want[] = { 1.5f, 0.5f, 1 };
+  for (unsigned ri = 0; ri < G_N_ELEMENTS (rates); ri++) {
+    int rate = rates[ri], hop = gcn_dn_hop (rate), frames = 30;
+    for (unsigned fi = 0; fi < G_N_ELEMENTS (freq); fi++) {
+      if (freq[fi] >= rate / 2)
+        continue;
+      gcn_dn_stream *s = gcn_dn_stream_new (&net, rate);
+      fail_unless (s != NULL);
+      float *x = g_new (float, frames * hop), *y = g_new (float, frames * hop);
+      for (int i = 0; i < frames * hop; i++)
+        x[i] = 0.1f * sinf (2.f * (float) G_PI * freq[fi] * i / rate);
+      for (int m = 0; m < frames; m++)
+        gcn_dn_stream_process (s, x + m * hop, y + m * hop, 0.01f);
+      /* steady state, output lagging the input by one hop */
+      double ex = 0, ey = 0;
+      for (int i = 10 * hop; i < frames * hop; i++) {
+        ex += (double) x[i - hop] * x[i - hop];
+        ey += (double) y[i] * y[i];
+      }
+      float ratio = (float) sqrt (ey / ex);
+      fail_unless (fabsf (ratio - want[fi]) < 0.02f,
+          "%d Hz, %.0f Hz sine: gain %.3f, want %.2f", rate, freq[fi], ratio,
+          want[fi]);
+      g_free (x);
+      g_free (y);
+      gcn_dn_stream_free (s);
+    }
+  }
+  gcn_denoiser_free (&net);
 }
 
 GST_END_TEST;
@@ -964,6 +1091,8 @@ gandenoise_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_net_stream_matches_batch);
   tcase_add_test (tc, test_band_partition);
+  tcase_add_test (tc, test_deep_filter_apply);
+  tcase_add_test (tc, test_stream_deep_filter_history);
   tcase_add_test (tc, test_stream_reconstruction);
   tcase_add_test (tc, test_rates_formats_channels);
   tcase_add_test (tc, test_latency_query);

@@ -35,8 +35,9 @@
  * speech_only (0.2: share of items without noise), snr_max (30 dB),
  * wide (0.6: share of items from wideband speech), asym (6: weight of
  * errors that remove speech relative to ones that leave noise), conv_ch,
- * gru1, gru2,
- * export_every (0), sched_from (0: the step where the warm-up + cosine
+ * gru1, gru2, df (3: deep-filter taps on the low bins, 0 for gains only),
+ * init=MODEL (start from a trained model's weights; tensors it lacks, such
+ * as a new deep filter, keep their fresh values), export_every (0), sched_from (0: the step where the warm-up + cosine
  * schedule starts, to continue a finished run with a warm restart),
  * make_eval=DIR (write the held-out test set as WAV and exit), eval_items
  * (16), eval_seconds (4). Default steps: 38000.
@@ -628,6 +629,7 @@ typedef struct dn_batch {
   int n, t;
   float *x, *s, *nz, *tmp;        /* time signals, one item */
   float *X, *S;                   /* spectra [n][t][BINS][2] */
+  float *Y;                       /* the enhanced spectra, same layout */
   int *bins;                      /* band limit per item */
   float *feat;                    /* [n*t][FEATS] */
 } dn_batch;
@@ -644,9 +646,10 @@ batch_alloc (dn_batch *b, int n, int t)
   b->tmp = malloc (len * sizeof (float));
   b->X = malloc ((size_t) n * t * BINS * 2 * sizeof (float));
   b->S = malloc ((size_t) n * t * BINS * 2 * sizeof (float));
+  b->Y = malloc ((size_t) n * t * BINS * 2 * sizeof (float));
   b->bins = malloc (n * sizeof (int));
   b->feat = malloc ((size_t) n * t * GCN_DN_FEATS * sizeof (float));
-  return (b->x && b->s && b->nz && b->tmp && b->X && b->S && b->bins &&
+  return (b->x && b->s && b->nz && b->tmp && b->X && b->S && b->Y && b->bins &&
       b->feat) ? 0 : -1;
 }
 
@@ -659,6 +662,7 @@ batch_free (dn_batch *b)
   free (b->tmp);
   free (b->X);
   free (b->S);
+  free (b->Y);
   free (b->bins);
   free (b->feat);
 }
@@ -694,6 +698,56 @@ batch_make (dn_data *d, dn_batch *b, gc_stft *fft, const float *win,
   }
 }
 
+/* ---- the enhanced spectrum (gains and deep filter) ------------------------*/
+
+/* Y = what a stream would output for every frame of the batch (no
+ * attenuation limit): gcn_dn_apply with the item's own past frames. Also
+ * writes the per-bin gains into gbin. */
+static void
+enhance (dn_batch *b, const gcn_denoiser_train *tr, int order, float *gbin)
+{
+  float hist[GCN_DN_DF_MAX * GCN_DN_FINE * 2];
+  for (int i = 0; i < b->n; i++) {
+    int bins = b->bins[i];
+    for (int t = 0; t < b->t; t++) {
+      int row = i * b->t + t;
+      float *g = gbin + (size_t) row * BINS;
+      float *Y = b->Y + (size_t) row * BINS * 2;
+      gcn_dn_bin_gains (tr->band.data + (size_t) row * GCN_DN_BANDS,
+          tr->fine.data + (size_t) row * GCN_DN_FINE, bins, g);
+      memcpy (Y, b->X + (size_t) row * BINS * 2, (size_t) bins * 2 *
+          sizeof (float));
+      for (int j = 1; j < order; j++) {
+        float *h = hist + (size_t) (j - 1) * GCN_DN_FINE * 2;
+        if (t - j >= 0)
+          memcpy (h, b->X + (size_t) (row - j) * BINS * 2,
+              GCN_DN_FINE * 2 * sizeof (float));
+        else
+          memset (h, 0, GCN_DN_FINE * 2 * sizeof (float));
+      }
+      gcn_dn_apply (Y, bins, g, order > 0 ?
+          tr->df.data + (size_t) row * GCN_DN_FINE * order * 2 : NULL,
+          order, hist, 0.f);
+    }
+  }
+}
+
+/* d(loss)/dY of one deep-filtered bin -> d(bin gain) and d(taps). */
+static inline float
+df_backward_bin (const dn_batch *b, int row, int t, int k, int order,
+    float dyr, float dyi, float *d_df_row)
+{
+  const float *X = b->X + (size_t) row * BINS * 2;
+  float *dc = d_df_row + (size_t) k * order * 2;
+  for (int j = 0; j < order && t - j >= 0; j++) {
+    const float *P = X - (size_t) j * BINS * 2;
+    float pr = P[2 * k], pi = P[2 * k + 1];
+    dc[2 * j] += dyr * pr + dyi * pi;
+    dc[2 * j + 1] += -dyr * pi + dyi * pr;
+  }
+  return dyr * X[2 * k] + dyi * X[2 * k + 1];
+}
+
 /* ---- losses ----------------------------------------------------------------*/
 typedef struct dn_loss {
   float gain, spec, sig, vad, adv, d;
@@ -712,11 +766,13 @@ static float opt_asym = 1.f;
 
 /* Gain loss (square-rooted gains, RNNoise), compressed magnitude loss,
  * signal loss (|g X - S|^2 over the item's clean energy: the output SNR with
- * the noisy phase, what SI-SDR measures) and voice-activity BCE. Writes gradients w.r.t. the sigmoid outputs of the
- * three heads, and the per-bin gains of every frame into gbin. */
+ * the noisy phase, what SI-SDR measures) and voice-activity BCE, all on the
+ * enhanced spectrum b->Y (enhance () first). Writes gradients w.r.t. the
+ * outputs of the heads (d_df: of the deep-filter taps, when order > 0). */
 static void
-recon_losses (const dn_batch *b, const gcn_denoiser_train *tr, float *d_band,
-    float *d_fine, float *d_vad, float *gbin, dn_loss *L)
+recon_losses (const dn_batch *b, const gcn_denoiser_train *tr, int order,
+    float *d_band, float *d_fine, float *d_vad, float *d_df,
+    const float *gbin, dn_loss *L)
 {
   int rows = b->n * b->t;
   double lg = 0, ls = 0, lv = 0;
@@ -763,7 +819,11 @@ recon_losses (const dn_batch *b, const gcn_denoiser_train *tr, float *d_band,
       const float *gf = tr->fine.data + (size_t) row * GCN_DN_FINE;
       float *db = d_band + (size_t) row * GCN_DN_BANDS;
       float *df = d_fine + (size_t) row * GCN_DN_FINE;
-      float *g = gbin + (size_t) row * BINS;
+      const float *g = gbin + (size_t) row * BINS;
+      const float *Y = b->Y + (size_t) row * BINS * 2;
+      float *ddf = order > 0 ? d_df + (size_t) row * GCN_DN_FINE * order * 2 :
+          NULL;
+      int nd = order > 0 ? nf : 0;    /* deep-filtered bins */
       float px[BINS], ps[BINS], ex[GCN_DN_BANDS], es[GCN_DN_BANDS];
       float dbin[BINS], dband_s[GCN_DN_BANDS], dfine_s[GCN_DN_FINE];
       float fe = 0;
@@ -793,8 +853,23 @@ recon_losses (const dn_batch *b, const gcn_denoiser_train *tr, float *d_band,
         df[k] = w * kg * e / sqrtf (gv);
       }
 
-      gcn_dn_bin_gains (gb, gf, bins, g);
-      for (int k = 0; k < bins; k++) {
+      if (ddf)
+        memset (ddf, 0, (size_t) GCN_DN_FINE * order * 2 * sizeof (float));
+      for (int k = 0; k < nd; k++) {
+        /* the same losses on the deep-filtered output Y */
+        float yr = Y[2 * k], yi = Y[2 * k + 1], py = yr * yr + yi * yi;
+        float eps = 1e-6f * px[k] + 1e-20f;
+        float ms = powf (ps[k] + 1e-20f, COMP / 2);
+        float e = powf (py + eps, COMP / 2) - ms;
+        float w = e < 0 ? opt_asym : 1.f;
+        ls += w * e * e;
+        float a = w * ks * 2.f * e * COMP * powf (py + eps, COMP / 2 - 1.f);
+        float er = yr - S[2 * k], ei = yi - S[2 * k + 1];
+        lsig += (double) (er * er + ei * ei) * ksig / W_SIG;
+        float dyr = a * yr + ksig * 2.f * er, dyi = a * yi + ksig * 2.f * ei;
+        dbin[k] = df_backward_bin (b, row, t, k, order, dyr, dyi, ddf);
+      }
+      for (int k = nd; k < bins; k++) {
         float gv = fmaxf (g[k], 1e-6f);
         float mx = powf (px[k] + 1e-20f, COMP / 2);
         float ms = powf (ps[k] + 1e-20f, COMP / 2);
@@ -827,20 +902,18 @@ recon_losses (const dn_batch *b, const gcn_denoiser_train *tr, float *d_band,
 
 /* Features of the enhanced spectrum g X, as a stream would compute them. */
 static void
-fake_features (const dn_batch *b, const float *gbin, float *feat)
+fake_features (const dn_batch *b, float *feat)
 {
   const float norm = 1.f / ((float) NFFT * NFFT);
   for (int i = 0; i < b->n; i++) {
     int bins = b->bins[i];
     for (int t = 0; t < b->t; t++) {
       int row = i * b->t + t;
-      const float *X = b->X + (size_t) row * BINS * 2;
-      const float *g = gbin + (size_t) row * BINS;
+      const float *Y = b->Y + (size_t) row * BINS * 2;
       float *f = feat + (size_t) row * GCN_DN_FEATS;
       float pw[BINS], band[GCN_DN_BANDS];
       for (int k = 0; k < bins; k++)
-        pw[k] = g[k] * g[k] * (X[2 * k] * X[2 * k] + X[2 * k + 1] * X[2 * k + 1])
-            * norm;
+        pw[k] = (Y[2 * k] * Y[2 * k] + Y[2 * k + 1] * Y[2 * k + 1]) * norm;
       gcn_dn_band_energy (pw, bins, band);
       for (int k = 0; k < GCN_DN_BANDS; k++)
         f[k] = gcn_dn_log_feature (band[k]);
@@ -850,10 +923,11 @@ fake_features (const dn_batch *b, const float *gbin, float *feat)
   }
 }
 
-/* d(fake features) [rows][FEATS] -> += d(band gains), d(fine gains). */
+/* d(fake features) [rows][FEATS] -> += d(band gains), d(fine gains),
+ * d(deep-filter taps). */
 static void
-fake_backward (const dn_batch *b, const float *gbin, const float *dfeat,
-    float *d_band, float *d_fine)
+fake_backward (const dn_batch *b, const float *gbin, int order,
+    const float *dfeat, float *d_band, float *d_fine, float *d_df)
 {
   const float norm = 1.f / ((float) NFFT * NFFT);
   for (int i = 0; i < b->n; i++) {
@@ -861,13 +935,15 @@ fake_backward (const dn_batch *b, const float *gbin, const float *dfeat,
     for (int t = 0; t < b->t; t++) {
       int row = i * b->t + t;
       const float *X = b->X + (size_t) row * BINS * 2;
+      const float *Y = b->Y + (size_t) row * BINS * 2;
       const float *g = gbin + (size_t) row * BINS;
       const float *df = dfeat + (size_t) row * GCN_DN_FEATS;
       float px[BINS], pw[BINS], band[GCN_DN_BANDS], dE[GCN_DN_BANDS];
       float dpw[BINS], dg[BINS], dband[GCN_DN_BANDS], dfine[GCN_DN_FINE];
+      int nd = order > 0 ? (bins < GCN_DN_FINE ? bins : GCN_DN_FINE) : 0;
       for (int k = 0; k < bins; k++) {
         px[k] = (X[2 * k] * X[2 * k] + X[2 * k + 1] * X[2 * k + 1]) * norm;
-        pw[k] = g[k] * g[k] * px[k];
+        pw[k] = (Y[2 * k] * Y[2 * k] + Y[2 * k + 1] * Y[2 * k + 1]) * norm;
       }
       gcn_dn_band_energy (pw, bins, band);
       for (int k = 0; k < GCN_DN_BANDS; k++)
@@ -875,7 +951,11 @@ fake_backward (const dn_batch *b, const float *gbin, const float *dfeat,
       gcn_dn_band_energy_backward (dE, bins, dpw);
       for (int k = 0; k < bins && k < GCN_DN_FINE; k++)
         dpw[k] += df[GCN_DN_BANDS + k] / (3.f * LN10 * (pw[k] + 1e-12f));
-      for (int k = 0; k < bins; k++)
+      for (int k = 0; k < nd; k++)
+        dg[k] = df_backward_bin (b, row, t, k, order,
+            dpw[k] * norm * 2.f * Y[2 * k], dpw[k] * norm * 2.f * Y[2 * k + 1],
+            d_df + (size_t) row * GCN_DN_FINE * order * 2);
+      for (int k = nd; k < bins; k++)
         dg[k] = dpw[k] * 2.f * g[k] * px[k];
       gcn_dn_bin_gains_backward (dg, bins, dband, dfine);
       for (int k = 0; k < GCN_DN_BANDS; k++)
@@ -1080,6 +1160,37 @@ load_ckpt (gt_ctx *c, gcn_denoiser *net, dn_disc *D, gc_adam *og,
   return step;
 }
 
+/* Warm start (--set init=MODEL): copy every tensor the model file shares
+ * with this network (a deep filter added to a gains-only model starts at
+ * zero, so the run begins exactly where that model ended). */
+static int
+init_from_model (gcn_denoiser *net, const char *path)
+{
+  gc_model_file m;
+  if (gc_model_load (&m, path) < 0)
+    return -1;
+  int copied = 0, fresh = 0;
+  for (int i = 0; i < net->params.count; i++) {
+    gc_param *p = net->params.items[i];
+    const gc_model_tensor *t = gc_model_find (&m, p->name);
+    if (t && t->n == p->n) {
+      memcpy (p->w, t->data, p->n * sizeof (float));
+      copied++;
+    } else if (t) {
+      gc_set_error ("%s: tensor %s has %zu values, this network %zu",
+          path, p->name, t->n, p->n);
+      gc_model_free (&m);
+      return -1;
+    } else {
+      fresh++;
+    }
+  }
+  fprintf (stderr, "denoise: %d tensors from %s, %d new\n", copied, path,
+      fresh);
+  gc_model_free (&m);
+  return 0;
+}
+
 static int
 export_model (gt_ctx *c, gcn_denoiser *net, const char *path)
 {
@@ -1139,6 +1250,8 @@ gt_recipe_denoise (gt_ctx *c)
   cfg.conv_ch = (int) gt_opt_int (c, "conv_ch", cfg.conv_ch);
   cfg.gru1 = (int) gt_opt_int (c, "gru1", cfg.gru1);
   cfg.gru2 = (int) gt_opt_int (c, "gru2", cfg.gru2);
+  cfg.df_order = (int) gt_opt_int (c, "df", 3);
+  const char *init = gt_opt_str (c, "init", NULL);
   dn_disc D;
   if (gcn_denoiser_init (&net, &cfg, &rng) < 0 || disc_init (&D, &rng) < 0) {
     data_free (&d);
@@ -1156,6 +1269,9 @@ gt_recipe_denoise (gt_ctx *c)
     gc_set_error ("denoise: bad checkpoint: %s", gc_last_error ());
     return -1;
   }
+  if (start == 0 && init && *init && init_from_model (&net, init) < 0)
+    return -1;
+  int order = cfg.df_order;
   if (sched_from < 0 || sched_from >= steps) {
     gc_set_error ("denoise: sched_from must lie in [0, steps)");
     return -1;
@@ -1170,6 +1286,8 @@ gt_recipe_denoise (gt_ctx *c)
   float *d_band = malloc ((size_t) rows * GCN_DN_BANDS * sizeof (float));
   float *d_fine = malloc ((size_t) rows * GCN_DN_FINE * sizeof (float));
   float *d_vad = malloc ((size_t) rows * sizeof (float));
+  float *d_df = calloc ((size_t) rows * GCN_DN_FINE * (order > 0 ? order : 1) * 2,
+      sizeof (float));
   float *gbin = calloc ((size_t) rows * BINS, sizeof (float));
   float *ffake = malloc ((size_t) rows * GCN_DN_FEATS * sizeof (float));
   float *freal = malloc ((size_t) rows * GCN_DN_FEATS * sizeof (float));
@@ -1181,7 +1299,7 @@ gt_recipe_denoise (gt_ctx *c)
   float win[NFFT];
   gcn_dn_window (win, NFFT);
   if (batch_alloc (&b, batch, frames) < 0 || !d_band || !d_fine || !d_vad
-      || !gbin || !ffake || !freal || !dfeat || !fft) {
+      || !d_df || !gbin || !ffake || !freal || !dfeat || !fft) {
     gc_set_error ("denoise: out of memory");
     return -1;
   }
@@ -1193,7 +1311,8 @@ gt_recipe_denoise (gt_ctx *c)
     og.lr = gc_lr_at (&sched, step < sched_from ? 0 : step - sched_from);
     batch_make (&d, &b, fft, win, &rng);
     gcn_denoiser_forward_train (&net, &tr, b.feat, batch, frames);
-    recon_losses (&b, &tr, d_band, d_fine, d_vad, gbin, &L);
+    enhance (&b, &tr, order, gbin);
+    recon_losses (&b, &tr, order, d_band, d_fine, d_vad, d_df, gbin, &L);
 
     if (adv > 0 && step >= adv_start) {
       for (int i = 0; i < batch; i++)
@@ -1202,7 +1321,7 @@ gt_recipe_denoise (gt_ctx *c)
           limited_features (b.S + (size_t) row * BINS * 2, b.bins[i],
               freal + (size_t) row * GCN_DN_FEATS, scratch);
         }
-      fake_features (&b, gbin, ffake);
+      fake_features (&b, ffake);
       to_seq (freal, batch, frames, GCN_DN_FEATS, &xr);
       to_seq (ffake, batch, frames, GCN_DN_FEATS, &xf);
 
@@ -1233,9 +1352,9 @@ gt_recipe_denoise (gt_ctx *c)
       disc_backward (&D, &xf, gf, 1);
       gc_param_list_zero_grad (&D.params);
       to_rows (&D.dx, dfeat);
-      fake_backward (&b, gbin, dfeat, d_band, d_fine);
+      fake_backward (&b, gbin, order, dfeat, d_band, d_fine, d_df);
     }
-    gcn_denoiser_backward_train (&net, &tr, d_band, d_fine, d_vad);
+    gcn_denoiser_backward_train (&net, &tr, d_band, d_fine, d_vad, d_df);
     gc_clip_grad_norm (&net.params, 1.f);
     gc_adam_step (&og);
 
@@ -1263,6 +1382,7 @@ gt_recipe_denoise (gt_ctx *c)
   free (d_band);
   free (d_fine);
   free (d_vad);
+  free (d_df);
   free (gbin);
   free (ffake);
   free (freal);
