@@ -182,6 +182,26 @@ gcn_dn_features (const float *spec, int bins, float *feat, float *band_energy)
 }
 
 void
+gcn_dn_phase_features (const float *spec, const float *prev, int bins,
+    float *feat)
+{
+  float scale = 1.f / (float) (2 * (bins - 1));
+  float s2 = scale * scale;
+  int n = bins < GCN_DN_FINE ? bins : GCN_DN_FINE;
+  for (int k = 0; k < n; k++) {
+    float ar = spec[2 * k], ai = spec[2 * k + 1];
+    float br = prev[2 * k], bi = prev[2 * k + 1];
+    float zr = (ar * br + ai * bi) * s2, zi = (ai * br - ar * bi) * s2;
+    /* below about -100 dB the angle is noise: fade it out */
+    float m = sqrtf (zr * zr + zi * zi) + 1e-10f;
+    feat[2 * k] = zr / m;
+    feat[2 * k + 1] = zi / m;
+  }
+  for (int k = n; k < GCN_DN_FINE; k++)
+    feat[2 * k] = feat[2 * k + 1] = 0.f;
+}
+
+void
 gcn_dn_window (float *w, int n)
 {
   for (int i = 0; i < n; i++)
@@ -218,6 +238,7 @@ gcn_denoiser_config_default (gcn_denoiser_config *cfg)
   cfg->gru1 = 80;
   cfg->gru2 = 80;
   cfg->df_order = 0;
+  cfg->phase = 0;
 }
 
 static int
@@ -226,7 +247,7 @@ config_ok (const gcn_denoiser_config *cfg)
   return cfg->conv_ch >= 1 && cfg->conv_ch <= 1024 && cfg->kernel >= 1 &&
       cfg->kernel <= 16 && cfg->gru1 >= 1 && cfg->gru1 <= 1024 &&
       cfg->gru2 >= 1 && cfg->gru2 <= 1024 && cfg->df_order >= 0 &&
-      cfg->df_order <= GCN_DN_DF_MAX;
+      cfg->df_order <= GCN_DN_DF_MAX && (cfg->phase == 0 || cfg->phase == 1);
 }
 
 int
@@ -242,7 +263,7 @@ gcn_denoiser_init (gcn_denoiser *net, const gcn_denoiser_config *cfg,
   }
   net->cfg = *cfg;
   int hc = cfg->gru1 + cfg->gru2;
-  if (gc_conv1d_init (&net->conv, "conv", GCN_DN_FEATS, cfg->conv_ch,
+  if (gc_conv1d_init (&net->conv, "conv", gcn_dn_in_size (net), cfg->conv_ch,
           cfg->kernel, 1, 1, 0, 1, 1, r) ||
       gc_gru_init (&net->gru1, "gru1", cfg->conv_ch, cfg->gru1, r) ||
       gc_gru_init (&net->gru2, "gru2", cfg->gru1, cfg->gru2, r) ||
@@ -310,6 +331,7 @@ gcn_denoiser_load (gcn_denoiser *net, const gc_model_file *m)
   cfg.gru1 = gc_model_meta_get_int (m, "gru1", cfg.gru1);
   cfg.gru2 = gc_model_meta_get_int (m, "gru2", cfg.gru2);
   cfg.df_order = gc_model_meta_get_int (m, "df_order", 0);
+  cfg.phase = gc_model_meta_get_int (m, "phase", 0);
   if (!config_ok (&cfg)) {
     gc_set_error ("%s: bad denoiser sizes in metadata", m->source);
     return -1;
@@ -328,7 +350,8 @@ const char **
 gcn_denoiser_meta (const gcn_denoiser *net, char **storage)
 {
   static const char *keys[] = { "arch", "conv_ch", "kernel", "gru1", "gru2",
-    "bands", "fine", "win_ms", "hop_ms", "latency_ms", "rates", "df_order" };
+    "bands", "fine", "win_ms", "hop_ms", "latency_ms", "rates", "df_order",
+    "phase" };
   enum { NK = sizeof (keys) / sizeof (keys[0]) };
   const char **kv = calloc (2 * NK + 1, sizeof (char *));
   char *buf = calloc (NK, 64);
@@ -351,6 +374,7 @@ gcn_denoiser_meta (const gcn_denoiser *net, char **storage)
   snprintf (buf + 9 * 64, 64, "10");
   snprintf (buf + 10 * 64, 64, "8000-48000");
   snprintf (buf + 11 * 64, 64, "%d", c->df_order);
+  snprintf (buf + 12 * 64, 64, "%d", c->phase);
   for (int i = 0; i < NK; i++) {
     kv[2 * i] = keys[i];
     kv[2 * i + 1] = buf + i * 64;
@@ -383,10 +407,17 @@ gcn_denoiser_state_init (gcn_denoiser_state *s, const gcn_denoiser *net)
   s->scratch = gc_alloc (6 * (size_t) hmax * sizeof (float) + 64);
   if (net->cfg.df_order > 0)
     s->df = gc_alloc ((size_t) gcn_dn_df_size (net) * sizeof (float));
-  if (!s->h1 || !s->h2 || !s->scratch ||
+  s->hist_frames = net->cfg.df_order > 1 ? net->cfg.df_order - 1 : 0;
+  if (net->cfg.phase && s->hist_frames < 1)
+    s->hist_frames = 1;
+  s->hist = gc_alloc ((size_t) (s->hist_frames + 1) * GCN_DN_FINE * 2 *
+      sizeof (float));
+  s->cur = gc_alloc ((size_t) GCN_DN_FINE * 2 * sizeof (float));
+  s->feat = gc_alloc ((size_t) GCN_DN_IN_MAX * sizeof (float));
+  if (!s->h1 || !s->h2 || !s->scratch || !s->hist || !s->cur || !s->feat ||
       (net->cfg.df_order > 0 && !s->df) ||
       gc_conv1d_state_init (&s->conv, &net->conv, 1) ||
-      gc_tensor_resize (&s->x, 1, GCN_DN_FEATS, 1, 1) ||
+      gc_tensor_resize (&s->x, 1, gcn_dn_in_size (net), 1, 1) ||
       gc_tensor_resize (&s->cat, 1, net->cfg.gru1 + net->cfg.gru2, 1, 1)) {
     gcn_denoiser_state_free (s);
     gc_set_error ("denoiser: out of memory");
@@ -401,6 +432,8 @@ gcn_denoiser_state_reset (gcn_denoiser_state *s)
   gc_conv1d_state_reset (&s->conv);
   memset (s->h1, 0, s->net->cfg.gru1 * sizeof (float));
   memset (s->h2, 0, s->net->cfg.gru2 * sizeof (float));
+  memset (s->hist, 0, (size_t) (s->hist_frames + 1) * GCN_DN_FINE * 2 *
+      sizeof (float));
 }
 
 void
@@ -410,6 +443,9 @@ gcn_denoiser_state_free (gcn_denoiser_state *s)
   gc_free (s->h2);
   gc_free (s->scratch);
   gc_free (s->df);
+  gc_free (s->hist);
+  gc_free (s->cur);
+  gc_free (s->feat);
   if (s->conv.hist)
     gc_conv1d_state_free (&s->conv);
   gc_tensor_free (&s->x);
@@ -426,7 +462,7 @@ gcn_denoiser_step (gcn_denoiser_state *s, const float *feat,
   gcn_denoiser *net = (gcn_denoiser *) s->net;
   int h1 = net->cfg.gru1, h2 = net->cfg.gru2;
 
-  memcpy (s->x.data, feat, GCN_DN_FEATS * sizeof (float));
+  memcpy (s->x.data, feat, (size_t) gcn_dn_in_size (net) * sizeof (float));
   gc_conv1d_stream (&net->conv, &s->conv, &s->x, &s->y);
   for (int i = 0; i < net->cfg.conv_ch; i++)
     s->y.data[i] = tanhf (s->y.data[i]);
@@ -493,13 +529,39 @@ gcn_dn_apply (float *spec, int bins, const float *bin_gain, const float *df,
   }
 }
 
+float
+gcn_denoiser_process_spectrum (gcn_denoiser_state *s, float *spec, int bins,
+    float min_gain, float *bin_gain)
+{
+  const gcn_denoiser *net = s->net;
+  float band_gain[GCN_DN_BANDS], fine_gain[GCN_DN_FINE], g[GCN_DN_MAX_BINS];
+  float vad;
+  int nlow = bins < GCN_DN_FINE ? bins : GCN_DN_FINE;
+
+  gcn_dn_features (spec, bins, s->feat, NULL);
+  if (net->cfg.phase)
+    gcn_dn_phase_features (spec, s->hist, bins, s->feat + GCN_DN_FEATS);
+  gcn_denoiser_step (s, s->feat, band_gain, fine_gain, &vad);
+  gcn_dn_bin_gains (band_gain, fine_gain, bins, g);
+  if (bin_gain)
+    memcpy (bin_gain, g, (size_t) bins * sizeof (float));
+  memset (s->cur, 0, GCN_DN_FINE * 2 * sizeof (float));
+  memcpy (s->cur, spec, (size_t) nlow * 2 * sizeof (float));
+  gcn_dn_apply (spec, bins, g, s->df, net->cfg.df_order, s->hist, min_gain);
+  if (s->hist_frames > 0) {
+    /* the noisy low bins of this frame become the newest history */
+    memmove (s->hist + GCN_DN_FINE * 2, s->hist,
+        (size_t) (s->hist_frames - 1) * GCN_DN_FINE * 2 * sizeof (float));
+    memcpy (s->hist, s->cur, GCN_DN_FINE * 2 * sizeof (float));
+  }
+  return vad;
+}
+
 struct gcn_dn_stream {
   const gcn_denoiser *net;
   int rate, hop, n_fft, bins;
   gc_stft *fft;
-  float *win, *inbuf, *frame, *spec, *ola, *bin_gain;
-  float *hist, *xcur;           /* deep filter: past low bins, this frame's */
-  float feat[GCN_DN_FEATS], band_gain[GCN_DN_BANDS], fine_gain[GCN_DN_FINE];
+  float *win, *inbuf, *frame, *spec, *ola;
   gcn_denoiser_state st;
 };
 
@@ -524,15 +586,7 @@ gcn_dn_stream_new (const gcn_denoiser *net, int rate)
   s->frame = gc_alloc (s->n_fft * sizeof (float));
   s->ola = gc_alloc (s->n_fft * sizeof (float));
   s->spec = gc_alloc (2 * (size_t) s->bins * sizeof (float));
-  s->bin_gain = gc_alloc ((size_t) s->bins * sizeof (float));
-  int taps = net->cfg.df_order;
-  if (taps > 0) {
-    s->hist = gc_alloc ((size_t) (taps > 1 ? taps - 1 : 1) * GCN_DN_FINE * 2 *
-        sizeof (float));
-    s->xcur = gc_alloc ((size_t) GCN_DN_FINE * 2 * sizeof (float));
-  }
-  if (!s->fft || !s->win || !s->inbuf || !s->frame || !s->ola || !s->spec ||
-      !s->bin_gain || (taps > 0 && (!s->hist || !s->xcur)) || gcn_denoiser_state_init (&s->st, net)) {
+  if (!s->fft || !s->win || !s->inbuf || !s->frame || !s->ola || !s->spec || gcn_denoiser_state_init (&s->st, net)) {
     gcn_dn_stream_free (s);
     gc_set_error ("denoiser: out of memory");
     return NULL;
@@ -553,9 +607,6 @@ gcn_dn_stream_free (gcn_dn_stream *s)
   gc_free (s->frame);
   gc_free (s->ola);
   gc_free (s->spec);
-  gc_free (s->bin_gain);
-  gc_free (s->hist);
-  gc_free (s->xcur);
   if (s->st.net)
     gcn_denoiser_state_free (&s->st);
   free (s);
@@ -566,11 +617,6 @@ gcn_dn_stream_reset (gcn_dn_stream *s)
 {
   memset (s->inbuf, 0, s->n_fft * sizeof (float));
   memset (s->ola, 0, s->n_fft * sizeof (float));
-  if (s->hist) {
-    int taps = s->net->cfg.df_order;
-    memset (s->hist, 0, (size_t) (taps > 1 ? taps - 1 : 1) * GCN_DN_FINE * 2 *
-        sizeof (float));
-  }
   gcn_denoiser_state_reset (&s->st);
 }
 
@@ -593,23 +639,8 @@ gcn_dn_stream_process (gcn_dn_stream *s, const float *in, float *out,
     s->frame[i] = s->inbuf[i] * s->win[i];
   gc_stft_rfft (s->fft, s->frame, s->spec);
 
-  gcn_dn_features (s->spec, s->bins, s->feat, NULL);
-  gcn_denoiser_step (&s->st, s->feat, s->band_gain, s->fine_gain, &vad);
-  gcn_dn_bin_gains (s->band_gain, s->fine_gain, s->bins, s->bin_gain);
-  int taps = s->net->cfg.df_order;
-  int nlow = s->bins < GCN_DN_FINE ? s->bins : GCN_DN_FINE;
-  if (taps > 0) {
-    memset (s->xcur, 0, GCN_DN_FINE * 2 * sizeof (float));
-    memcpy (s->xcur, s->spec, (size_t) nlow * 2 * sizeof (float));
-  }
-  gcn_dn_apply (s->spec, s->bins, s->bin_gain, s->st.df, taps, s->hist,
-      min_gain);
-  if (taps > 1) {
-    /* the noisy low bins of this frame become the newest history */
-    memmove (s->hist + GCN_DN_FINE * 2, s->hist,
-        (size_t) (taps - 2) * GCN_DN_FINE * 2 * sizeof (float));
-    memcpy (s->hist, s->xcur, GCN_DN_FINE * 2 * sizeof (float));
-  }
+  vad = gcn_denoiser_process_spectrum (&s->st, s->spec, s->bins, min_gain,
+      NULL);
   gc_stft_irfft (s->fft, s->spec, s->frame);
   for (int i = 0; i < n; i++)
     s->ola[i] += s->frame[i] * s->win[i];
@@ -690,7 +721,7 @@ gcn_denoiser_forward_train (gcn_denoiser *net, gcn_denoiser_train *tr,
 {
   tr->n = n;
   tr->t = t;
-  if (rows_to_seq (feat, n, t, GCN_DN_FEATS, &tr->x))
+  if (rows_to_seq (feat, n, t, gcn_dn_in_size (net), &tr->x))
     return -1;
   gc_conv1d_forward (&net->conv, &tr->x, &tr->conv_y);
   if (gc_tensor_resize (&tr->act_y, tr->conv_y.n, tr->conv_y.c, 1, t))

@@ -14,6 +14,11 @@
  *   32 triangular band log-energies (ERB-like centres, 0 .. 24 kHz)
  *   64 per-bin log-magnitudes of the lowest bins (0 .. 3.15 kHz), where
  *      harmonics are resolved and inter-harmonic noise can be removed.
+ *   with cfg.phase: 2 x 64 phase-advance features of the same bins,
+ *      X[t] conj(X[t-1]) / (|X[t]| |X[t-1]| + tiny): a harmonic turns by a
+ *      steady angle from frame to frame, noise by a random one. They tell
+ *      the gains what is periodic and give the deep filter the phase it
+ *      must follow (magnitudes alone cannot).
  * Network:
  *   conv1d causal k=3 (feats -> conv_ch), tanh
  *   GRU gru1, GRU gru2 (stacked)
@@ -47,6 +52,8 @@ extern "C" {
 #define GCN_DN_MAX_BINS 481         /* 24 kHz / 50 Hz + 1 */
 #define GCN_DN_BIN_HZ 50
 #define GCN_DN_DF_MAX 8             /* most deep-filter taps */
+#define GCN_DN_PHASE_FEATS (2 * GCN_DN_FINE)
+#define GCN_DN_IN_MAX (GCN_DN_FEATS + GCN_DN_PHASE_FEATS)
 
 /* ---- framing on the 50 Hz grid ----------------------------------------- */
 /* 1 when rate is supported: a multiple of 100 within 8000 .. 48000. */
@@ -74,6 +81,11 @@ void gcn_dn_window (float *w, int n);
  * win from gcn_dn_window (2 hop); spec: frames * (hop + 1) * 2 floats. */
 int gcn_dn_analyze (gc_stft *fft, const float *win, int hop, const float *x,
     int len, float *spec);
+/* Phase-advance features (GCN_DN_PHASE_FEATS) of frame `spec` against the
+ * previous frame's low bins `prev` (GCN_DN_FINE complex bins, zeros before
+ * the start); same scaling as gcn_dn_features. */
+void gcn_dn_phase_features (const float *spec, const float *prev, int bins,
+    float *feat);
 /* Log compression used for both feature kinds: (log10 (e + 1e-12) + 6) / 3 */
 float gcn_dn_log_feature (float energy);
 /* Triangular band energies of a power spectrum pw[bins] (no scaling). */
@@ -93,9 +105,10 @@ void gcn_dn_bin_gains_backward (const float *dbin, int bins, float *dband,
 typedef struct gcn_denoiser_config {
   int conv_ch, kernel, gru1, gru2;
   int df_order;                 /* deep-filter taps; 0: gains only */
+  int phase;                    /* 1: phase-advance input features */
 } gcn_denoiser_config;
 
-/* Defaults: conv_ch 64, kernel 3, gru1 80, gru2 80, df_order 0. */
+/* Defaults: conv_ch 64, kernel 3, gru1 80, gru2 80, df_order 0, phase 0. */
 void gcn_denoiser_config_default (gcn_denoiser_config *cfg);
 
 typedef struct gcn_denoiser {
@@ -112,6 +125,13 @@ typedef struct gcn_denoiser {
 static inline int gcn_dn_df_size (const gcn_denoiser *net)
 {
   return GCN_DN_FINE * net->cfg.df_order * 2;
+}
+
+/* Network input size per frame: GCN_DN_FEATS, + GCN_DN_PHASE_FEATS with
+ * phase features. */
+static inline int gcn_dn_in_size (const gcn_denoiser *net)
+{
+  return GCN_DN_FEATS + (net->cfg.phase ? GCN_DN_PHASE_FEATS : 0);
 }
 
 /* Random weights from r (r must not be NULL); the deep-filter head starts at
@@ -132,16 +152,27 @@ typedef struct gcn_denoiser_state {
   gc_conv1d_state conv;
   float *h1, *h2, *scratch;
   float *df;                    /* last frame's deep-filter taps, or NULL */
+  float *hist;                  /* noisy low bins of past frames, newest
+                                 * first (deep filter, phase features) */
+  int hist_frames;
+  float *cur, *feat;
   gc_tensor x, y, cat, o;
 } gcn_denoiser_state;
 
 int gcn_denoiser_state_init (gcn_denoiser_state *s, const gcn_denoiser *net);
 void gcn_denoiser_state_reset (gcn_denoiser_state *s);
 void gcn_denoiser_state_free (gcn_denoiser_state *s);
-/* One frame: feat[GCN_DN_FEATS] -> band_gain[32], fine_gain[64], *vad;
+/* One frame: feat[gcn_dn_in_size] -> band_gain[32], fine_gain[64], *vad;
  * the deep-filter taps of the frame are left in s->df. */
 void gcn_denoiser_step (gcn_denoiser_state *s, const float *feat,
     float *band_gain, float *fine_gain, float *vad);
+/* Everything a stream does to one frame's spectrum (`bins` interleaved
+ * complex bins, as gc_stft_rfft gives): features, network, gains and deep
+ * filter in place, history update. bin_gain (may be NULL) receives the
+ * per-bin gains before the attenuation limit. Returns the voice-activity
+ * probability. Input must be finite. */
+float gcn_denoiser_process_spectrum (gcn_denoiser_state *s, float *spec,
+    int bins, float min_gain, float *bin_gain);
 
 /* Apply gains and deep-filter taps to one frame's spectrum, in place.
  * spec: `bins` interleaved complex bins of frame t; hist: the low bins of

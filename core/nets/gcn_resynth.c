@@ -61,7 +61,6 @@ struct gcn_rs_stream {
   int rate, hop, n_fft, bins;
   gc_stft *fft;
   float *win, *inbuf, *frame, *spec, *ola, *bin_gain, *mask_hop;
-  float feat[GCN_DN_FEATS], band_gain[GCN_DN_BANDS], fine_gain[GCN_DN_FINE];
   gcn_denoiser_state st;
   int gbins;                    /* 50 Hz gain bins kept per frame */
   float *gains;                 /* [GAIN_FRAMES][gbins] ring */
@@ -216,17 +215,10 @@ gcn_rs_stream_process (gcn_rs_stream *s, const float *in, float *out,
     for (int i = 0; i < n; i++)
       s->frame[i] = s->inbuf[i] * s->win[i];
     gc_stft_rfft (s->fft, s->frame, s->spec);
-    gcn_dn_features (s->spec, s->bins, s->feat, NULL);
-    gcn_denoiser_step (&s->st, s->feat, s->band_gain, s->fine_gain, &vad);
-    gcn_dn_bin_gains (s->band_gain, s->fine_gain, s->bins, s->bin_gain);
-    for (int k = 0; k < s->bins; k++) {
-      float g = s->bin_gain[k];
-      if (k < s->gbins)
-        gk[k] = g;
-      g = g < min_gain ? min_gain : g;
-      s->spec[2 * k] *= g;
-      s->spec[2 * k + 1] *= g;
-    }
+    vad = gcn_denoiser_process_spectrum (&s->st, s->spec, s->bins, min_gain,
+        s->bin_gain);
+    for (int k = 0; k < s->gbins && k < s->bins; k++)
+      gk[k] = s->bin_gain[k];
     gc_stft_irfft (s->fft, s->spec, s->frame);
     for (int i = 0; i < n; i++)
       s->ola[i] += s->frame[i] * s->win[i];

@@ -856,10 +856,10 @@ GST_END_TEST;
 /* Streaming one frame at a time gives the same gains (and deep-filter taps)
  * as the batch (training) forward pass over whole sequences. */
 static void
-check_stream_matches_batch (int df_order)
+check_stream_matches_batch (int df_order, int phase)
 {
   gcn_denoiser net;
-  gcn_denoiser_config cfg = { 16, 3, 12, 10, df_order };
+  gcn_denoiser_config cfg = { 16, 3, 12, 10, df_order, phase };
   gc_rng r;
   gc_rng_seed (&r, 10);
   fail_unless (gcn_denoiser_init (&net, &cfg, &r) == 0);
@@ -867,8 +867,9 @@ check_stream_matches_batch (int df_order)
     gc_rng_fill_normal (&r, net.df_head.weight.w, net.df_head.weight.n, 0.f,
         0.3f);
   int n = 2, t = 13;
-  float *feat = g_new (float, n * t * GCN_DN_FEATS);
-  gc_rng_fill_normal (&r, feat, (size_t) n * t * GCN_DN_FEATS, 0.f, 1.f);
+  int in = gcn_dn_in_size (&net);
+  float *feat = g_new (float, n * t * in);
+  gc_rng_fill_normal (&r, feat, (size_t) n * t * in, 0.f, 1.f);
   gcn_denoiser_train tr;
   gcn_denoiser_train_init (&tr);
   fail_unless (gcn_denoiser_forward_train (&net, &tr, feat, n, t) == 0);
@@ -878,7 +879,7 @@ check_stream_matches_batch (int df_order)
     for (int j = 0; j < t; j++) {
       float b[GCN_DN_BANDS], f[GCN_DN_FINE], v;
       int row = i * t + j;
-      gcn_denoiser_step (&st, feat + row * GCN_DN_FEATS, b, f, &v);
+      gcn_denoiser_step (&st, feat + row * in, b, f, &v);
       for (int k = 0; k < GCN_DN_BANDS; k++)
         fail_unless (fabsf (b[k] - tr.band.data[row * GCN_DN_BANDS + k]) <
             1e-5f);
@@ -899,8 +900,49 @@ check_stream_matches_batch (int df_order)
 
 GST_START_TEST (test_net_stream_matches_batch)
 {
-  check_stream_matches_batch (0);
-  check_stream_matches_batch (3);
+  check_stream_matches_batch (0, 0);
+  check_stream_matches_batch (3, 0);
+  check_stream_matches_batch (3, 1);
+}
+
+GST_END_TEST;
+
+/* Phase-advance features: a steady 1000 Hz sine turns by whole cycles per
+ * 10 ms hop (feature +1, 0 on its bin), a 1050 Hz one by half a cycle (-1,
+ * 0), at every rate; silence gives zeros. */
+GST_START_TEST (test_phase_features)
+{
+  static const float freq[] = { 1000, 1050 }, want[] = { 1, -1 };
+  for (unsigned ri = 0; ri < G_N_ELEMENTS (rates); ri++) {
+    int rate = rates[ri], hop = gcn_dn_hop (rate), bins = gcn_dn_bins (rate);
+    int frames = 8, len = frames * hop;
+    gc_stft *fft = gc_stft_new (2 * hop, 2 * hop, hop, GC_WIN_SQRT_HANN);
+    float *win = g_new (float, 2 * hop), *x = g_new (float, len);
+    float *spec = g_new (float, (size_t) frames * bins * 2);
+    float feat[GCN_DN_PHASE_FEATS];
+    gcn_dn_window (win, 2 * hop);
+    for (unsigned fi = 0; fi < G_N_ELEMENTS (freq); fi++) {
+      int k = (int) (freq[fi] / GCN_DN_BIN_HZ);
+      for (int i = 0; i < len; i++)
+        x[i] = 0.1f * sinf (2.f * (float) G_PI * freq[fi] * i / rate + 0.3f);
+      gcn_dn_analyze (fft, win, hop, x, len, spec);
+      float prev[2 * GCN_DN_FINE];
+      memcpy (prev, spec + (size_t) 4 * bins * 2, sizeof prev);
+      gcn_dn_phase_features (spec + (size_t) 5 * bins * 2, prev, bins, feat);
+      fail_unless (fabsf (feat[2 * k] - want[fi]) < 1e-3f &&
+          fabsf (feat[2 * k + 1]) < 1e-3f, "%d Hz, %.0f Hz: (%g, %g)", rate,
+          freq[fi], feat[2 * k], feat[2 * k + 1]);
+    }
+    memset (spec, 0, sizeof (float) * bins * 2);
+    float zero[2 * GCN_DN_FINE] = { 0 };
+    gcn_dn_phase_features (spec, zero, bins, feat);
+    for (int k = 0; k < GCN_DN_PHASE_FEATS; k++)
+      fail_unless (feat[k] == 0.f);
+    gc_stft_free (fft);
+    g_free (win);
+    g_free (x);
+    g_free (spec);
+  }
 }
 
 GST_END_TEST;
@@ -1092,6 +1134,7 @@ gandenoise_suite (void)
   tcase_add_test (tc, test_net_stream_matches_batch);
   tcase_add_test (tc, test_band_partition);
   tcase_add_test (tc, test_deep_filter_apply);
+  tcase_add_test (tc, test_phase_features);
   tcase_add_test (tc, test_stream_deep_filter_history);
   tcase_add_test (tc, test_stream_reconstruction);
   tcase_add_test (tc, test_rates_formats_channels);

@@ -36,6 +36,7 @@
  * wide (0.6: share of items from wideband speech), asym (6: weight of
  * errors that remove speech relative to ones that leave noise), conv_ch,
  * gru1, gru2, df (3: deep-filter taps on the low bins, 0 for gains only),
+ * phase (1: phase-advance input features, 0: magnitudes only),
  * init=MODEL (start from a trained model's weights; tensors it lacks, such
  * as a new deep filter, keep their fresh values), export_every (0), sched_from (0: the step where the warm-up + cosine
  * schedule starts, to continue a finished run with a warm restart),
@@ -631,7 +632,8 @@ typedef struct dn_batch {
   float *X, *S;                   /* spectra [n][t][BINS][2] */
   float *Y;                       /* the enhanced spectra, same layout */
   int *bins;                      /* band limit per item */
-  float *feat;                    /* [n*t][FEATS] */
+  float *feat;                    /* [n*t][in] network inputs */
+  int in;                         /* gcn_dn_in_size of the network */
 } dn_batch;
 
 static int
@@ -648,7 +650,8 @@ batch_alloc (dn_batch *b, int n, int t)
   b->S = malloc ((size_t) n * t * BINS * 2 * sizeof (float));
   b->Y = malloc ((size_t) n * t * BINS * 2 * sizeof (float));
   b->bins = malloc (n * sizeof (int));
-  b->feat = malloc ((size_t) n * t * GCN_DN_FEATS * sizeof (float));
+  b->in = GCN_DN_FEATS;
+  b->feat = malloc ((size_t) n * t * GCN_DN_IN_MAX * sizeof (float));
   return (b->x && b->s && b->nz && b->tmp && b->X && b->S && b->Y && b->bins &&
       b->feat) ? 0 : -1;
 }
@@ -680,21 +683,43 @@ limited_features (const float *spec, int bins, float *feat, float *scratch)
   gcn_dn_features (scratch, bins, feat, NULL);
 }
 
+/* Network inputs of item i from its noisy spectra, as a stream at the
+ * item's band limit computes them (phase features against the previous
+ * frame, zeros before the first). */
+static void
+item_features (dn_batch *b, int i)
+{
+  float cur[2 * BINS], prev[2 * BINS], scratch[2 * BINS];
+  int bins = b->bins[i];
+  float scale = (float) (2 * (bins - 1)) / NFFT;
+  memset (prev, 0, sizeof prev);
+  for (int t = 0; t < b->t; t++) {
+    const float *X = b->X + ((size_t) i * b->t + t) * BINS * 2;
+    float *f = b->feat + ((size_t) i * b->t + t) * b->in;
+    limited_features (X, bins, f, scratch);
+    if (b->in > GCN_DN_FEATS) {
+      for (int k = 0; k < GCN_DN_FINE; k++) {
+        cur[2 * k] = X[2 * k] * scale;
+        cur[2 * k + 1] = X[2 * k + 1] * scale;
+      }
+      gcn_dn_phase_features (cur, prev, bins, f + GCN_DN_FEATS);
+      memcpy (prev, cur, GCN_DN_FINE * 2 * sizeof (float));
+    }
+  }
+}
+
 static void
 batch_make (dn_data *d, dn_batch *b, gc_stft *fft, const float *win,
     gc_rng *r)
 {
   long len = (long) b->t * HOP;
-  float scratch[2 * BINS];
   for (int i = 0; i < b->n; i++) {
     b->bins[i] = make_item (d, r, b->x, b->s, b->nz, b->tmp, len) + 1;
     float *X = b->X + (size_t) i * b->t * BINS * 2;
     float *S = b->S + (size_t) i * b->t * BINS * 2;
     gcn_dn_analyze (fft, win, HOP, b->x, len, X);
     gcn_dn_analyze (fft, win, HOP, b->s, len, S);
-    for (int t = 0; t < b->t; t++)
-      limited_features (X + (size_t) t * BINS * 2, b->bins[i],
-          b->feat + ((size_t) i * b->t + t) * GCN_DN_FEATS, scratch);
+    item_features (b, i);
   }
 }
 
@@ -1176,6 +1201,17 @@ init_from_model (gcn_denoiser *net, const char *path)
     if (t && t->n == p->n) {
       memcpy (p->w, t->data, p->n * sizeof (float));
       copied++;
+    } else if (t && p->ndim == 3 && t->ndim == 3 && t->shape[0] == p->shape[0]
+        && t->shape[1] < p->shape[1] && t->shape[2] == p->shape[2]) {
+      /* a conv that gained input channels (phase features): the old ones
+       * keep their weights, the new ones start at zero */
+      int co = p->shape[0], ci = p->shape[1], k = p->shape[2];
+      int ti = t->shape[1];
+      memset (p->w, 0, p->n * sizeof (float));
+      for (int o = 0; o < co; o++)
+        memcpy (p->w + ((size_t) o * ci) * k, t->data + ((size_t) o * ti) * k,
+            (size_t) ti * k * sizeof (float));
+      copied++;
     } else if (t) {
       gc_set_error ("%s: tensor %s has %zu values, this network %zu",
           path, p->name, t->n, p->n);
@@ -1251,6 +1287,7 @@ gt_recipe_denoise (gt_ctx *c)
   cfg.gru1 = (int) gt_opt_int (c, "gru1", cfg.gru1);
   cfg.gru2 = (int) gt_opt_int (c, "gru2", cfg.gru2);
   cfg.df_order = (int) gt_opt_int (c, "df", 3);
+  cfg.phase = (int) gt_opt_int (c, "phase", 1);
   const char *init = gt_opt_str (c, "init", NULL);
   dn_disc D;
   if (gcn_denoiser_init (&net, &cfg, &rng) < 0 || disc_init (&D, &rng) < 0) {
@@ -1298,7 +1335,9 @@ gt_recipe_denoise (gt_ctx *c)
   gc_stft *fft = gc_stft_new (NFFT, NFFT, HOP, GC_WIN_SQRT_HANN);
   float win[NFFT];
   gcn_dn_window (win, NFFT);
-  if (batch_alloc (&b, batch, frames) < 0 || !d_band || !d_fine || !d_vad
+  int balloc = batch_alloc (&b, batch, frames);
+  b.in = gcn_dn_in_size (&net);
+  if (balloc < 0 || !d_band || !d_fine || !d_vad
       || !d_df || !gbin || !ffake || !freal || !dfeat || !fft) {
     gc_set_error ("denoise: out of memory");
     return -1;
