@@ -497,15 +497,18 @@ gcn_dn_apply (float *spec, int bins, const float *bin_gain, const float *df,
       (bins < GCN_DN_FINE ? bins : GCN_DN_FINE) : 0;
   for (int k = 0; k < nd; k++) {
     float xr = spec[2 * k], xi = spec[2 * k + 1];
-    float yr = bin_gain[k] * xr, yi = bin_gain[k] * xi;
     const float *c = df + (size_t) k * df_order * 2;
+    float fr = 0.f, fi = 0.f;
     for (int i = 0; i < df_order; i++) {
       float pr = i == 0 ? xr : hist[((size_t) (i - 1) * GCN_DN_FINE + k) * 2];
       float pi = i == 0 ? xi :
           hist[((size_t) (i - 1) * GCN_DN_FINE + k) * 2 + 1];
-      yr += c[2 * i] * pr - c[2 * i + 1] * pi;
-      yi += c[2 * i] * pi + c[2 * i + 1] * pr;
+      fr += c[2 * i] * pr - c[2 * i + 1] * pi;
+      fi += c[2 * i] * pi + c[2 * i + 1] * pr;
     }
+    /* the filter only works where the gain takes something out */
+    float g = bin_gain[k], open = 1.f - g;
+    float yr = g * xr + open * fr, yi = g * xi + open * fi;
     if (min_gain > 0.f) {
       float py = yr * yr + yi * yi, px = xr * xr + xi * xi;
       float floor2 = min_gain * min_gain * px;

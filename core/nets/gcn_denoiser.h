@@ -29,11 +29,14 @@
  * Gains: bins < 64 use their own gain, higher bins the band gains
  * interpolated with the same triangles (they sum to 1 on every bin).
  * Deep filter (DeepFilterNet's idea, causal): on the low bins the output is
- *   Y[k,t] = g[k,t] X[k,t] + sum_{i<df_order} c_i[k,t] X[k,t-i]
+ *   Y[k,t] = g X[k,t] + (1 - g) sum_{i<df_order} c_i[k,t] X[k,t-i]
  * a complex correction over the current and past frames that can follow a
- * harmonic's phase inside its 50 Hz bin, which a real gain cannot. Zero
- * coefficients give the plain gain; only past frames are used, so the
- * latency does not change.
+ * harmonic's phase inside its 50 Hz bin, which a real gain cannot. It is
+ * gated by 1 - g: where the gain keeps the bin (clean speech, g -> 1) the
+ * filter has no say, so its taps cannot colour clean speech (ungated, they
+ * cost 15 dB of clean-speech fidelity in training runs). Zero coefficients
+ * give the plain gain; only past frames are used, so the latency does not
+ * change.
  * Algorithmic latency: one hop (10 ms).
  */
 #ifndef GCN_DENOISER_H

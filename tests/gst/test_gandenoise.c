@@ -973,8 +973,8 @@ GST_START_TEST (test_deep_filter_apply)
       for (int i = 0; k < nd && i < ORDER; i++) {
         const float *p = i == 0 ? x + 2 * k :
             hist + ((i - 1) * GCN_DN_FINE + k) * 2;
-        want += (taps[(k * ORDER + i) * 2] + I * taps[(k * ORDER + i) * 2 + 1])
-            * (p[0] + I * p[1]);
+        want += (1 - g[k]) * (taps[(k * ORDER + i) * 2] +
+            I * taps[(k * ORDER + i) * 2 + 1]) * (p[0] + I * p[1]);
       }
       fail_unless (cabs (want - (y[2 * k] + I * y[2 * k + 1])) < 1e-5,
           "%d Hz bin %d", rates[ri], k);
@@ -990,7 +990,7 @@ GST_START_TEST (test_deep_filter_apply)
     /* taps that cancel the gain leave exactly the floor (-20 dB) */
     float cancel[G_N_ELEMENTS (taps)] = { 0 };
     for (int k = 0; k < GCN_DN_FINE; k++)
-      cancel[k * ORDER * 2] = k < nd ? -g[k] : 0.f;
+      cancel[k * ORDER * 2] = k < nd ? -g[k] / (1 - g[k]) : 0.f;
     memcpy (y, x, sizeof (float) * 2 * bins);
     gcn_dn_apply (y, bins, g, cancel, ORDER, hist, 0.1f);
     for (int k = 0; k < bins; k++) {
@@ -1007,11 +1007,12 @@ GST_START_TEST (test_deep_filter_apply)
 
 GST_END_TEST;
 
-/* The stream feeds the filter its own past frames: with unit gains and a
- * fixed tap of 0.5 on the previous frame, a steady sine whose phase turns by
- * a whole number of cycles per 10 ms hop (1000 Hz) comes out 1.5 times as
- * loud, one that turns by half a cycle (1050 Hz) half as loud, and one above
- * the deep-filtered bins (5000 Hz) unchanged, at every rate. */
+/* The stream feeds the filter its own past frames: with gains of 0.5 and a
+ * fixed tap of 0.5 on the previous frame (Y = 0.5 X + 0.25 X[t-1]), a steady
+ * sine whose phase turns by a whole number of cycles per 10 ms hop (1000 Hz)
+ * comes out at 0.75, one that turns by half a cycle (1050 Hz) at 0.25, and
+ * one above the deep-filtered bins (5000 Hz) at the plain gain 0.5, at every
+ * rate. */
 GST_START_TEST (test_stream_deep_filter_history)
 {
   gcn_denoiser net;
@@ -1023,11 +1024,12 @@ GST_START_TEST (test_stream_deep_filter_history)
   for (unsigned h = 0; h < G_N_ELEMENTS (heads); h++) {
     memset (heads[h]->weight.w, 0, heads[h]->weight.n * sizeof (float));
     for (size_t i = 0; i < heads[h]->bias.n; i++)
-      heads[h]->bias.w[i] = h < 2 ? 40.f : 0.f;   /* gains of exactly 1 */
+      heads[h]->bias.w[i] = 0.f;  /* gains of exactly 0.5 */
   }
   for (int k = 0; k < GCN_DN_FINE; k++)
     net.df_head.bias.w[(k * 3 + 1) * 2] = atanhf (0.5f);
-  static const float freq[] = { 1000, 1050, 5000 }, want[] = { 1.5f, 0.5f, 1 };
+  static const float freq[] = { 1000, 1050, 5000 };
+  static const float want[] = { 0.75f, 0.25f, 0.5f };
   for (unsigned ri = 0; ri < G_N_ELEMENTS (rates); ri++) {
     int rate = rates[ri], hop = gcn_dn_hop (rate), frames = 30;
     for (unsigned fi = 0; fi < G_N_ELEMENTS (freq); fi++) {

@@ -757,20 +757,25 @@ enhance (dn_batch *b, const gcn_denoiser_train *tr, int order, float *gbin)
   }
 }
 
-/* d(loss)/dY of one deep-filtered bin -> d(bin gain) and d(taps). */
+/* d(loss)/dY of one deep-filtered bin -> d(bin gain) and d(taps), for
+ * Y = g X + (1 - g) F with F = sum c_j X[t-j] (gcn_dn_apply). */
 static inline float
-df_backward_bin (const dn_batch *b, int row, int t, int k, int order,
-    float dyr, float dyi, float *d_df_row)
+df_backward_bin (const dn_batch *b, const float *taps, float g, int row,
+    int t, int k, int order, float dyr, float dyi, float *d_df_row)
 {
   const float *X = b->X + (size_t) row * BINS * 2;
+  const float *c = taps + (size_t) k * order * 2;
   float *dc = d_df_row + (size_t) k * order * 2;
+  float fr = 0.f, fi = 0.f, open = 1.f - g;
   for (int j = 0; j < order && t - j >= 0; j++) {
     const float *P = X - (size_t) j * BINS * 2;
     float pr = P[2 * k], pi = P[2 * k + 1];
-    dc[2 * j] += dyr * pr + dyi * pi;
-    dc[2 * j + 1] += -dyr * pi + dyi * pr;
+    fr += c[2 * j] * pr - c[2 * j + 1] * pi;
+    fi += c[2 * j] * pi + c[2 * j + 1] * pr;
+    dc[2 * j] += open * (dyr * pr + dyi * pi);
+    dc[2 * j + 1] += open * (-dyr * pi + dyi * pr);
   }
-  return dyr * X[2 * k] + dyi * X[2 * k + 1];
+  return dyr * (X[2 * k] - fr) + dyi * (X[2 * k + 1] - fi);
 }
 
 /* ---- losses ----------------------------------------------------------------*/
@@ -892,7 +897,8 @@ recon_losses (const dn_batch *b, const gcn_denoiser_train *tr, int order,
         float er = yr - S[2 * k], ei = yi - S[2 * k + 1];
         lsig += (double) (er * er + ei * ei) * ksig / W_SIG;
         float dyr = a * yr + ksig * 2.f * er, dyi = a * yi + ksig * 2.f * ei;
-        dbin[k] = df_backward_bin (b, row, t, k, order, dyr, dyi, ddf);
+        dbin[k] = df_backward_bin (b, tr->df.data + (size_t) row * GCN_DN_FINE *
+            order * 2, g[k], row, t, k, order, dyr, dyi, ddf);
       }
       for (int k = nd; k < bins; k++) {
         float gv = fmaxf (g[k], 1e-6f);
@@ -951,8 +957,8 @@ fake_features (const dn_batch *b, float *feat)
 /* d(fake features) [rows][FEATS] -> += d(band gains), d(fine gains),
  * d(deep-filter taps). */
 static void
-fake_backward (const dn_batch *b, const float *gbin, int order,
-    const float *dfeat, float *d_band, float *d_fine, float *d_df)
+fake_backward (const dn_batch *b, const float *gbin, const float *taps,
+    int order, const float *dfeat, float *d_band, float *d_fine, float *d_df)
 {
   const float norm = 1.f / ((float) NFFT * NFFT);
   for (int i = 0; i < b->n; i++) {
@@ -977,7 +983,8 @@ fake_backward (const dn_batch *b, const float *gbin, int order,
       for (int k = 0; k < bins && k < GCN_DN_FINE; k++)
         dpw[k] += df[GCN_DN_BANDS + k] / (3.f * LN10 * (pw[k] + 1e-12f));
       for (int k = 0; k < nd; k++)
-        dg[k] = df_backward_bin (b, row, t, k, order,
+        dg[k] = df_backward_bin (b, taps + (size_t) row * GCN_DN_FINE * order *
+            2, g[k], row, t, k, order,
             dpw[k] * norm * 2.f * Y[2 * k], dpw[k] * norm * 2.f * Y[2 * k + 1],
             d_df + (size_t) row * GCN_DN_FINE * order * 2);
       for (int k = nd; k < bins; k++)
@@ -1391,7 +1398,7 @@ gt_recipe_denoise (gt_ctx *c)
       disc_backward (&D, &xf, gf, 1);
       gc_param_list_zero_grad (&D.params);
       to_rows (&D.dx, dfeat);
-      fake_backward (&b, gbin, order, dfeat, d_band, d_fine, d_df);
+      fake_backward (&b, gbin, tr.df.data, order, dfeat, d_band, d_fine, d_df);
     }
     gcn_denoiser_backward_train (&net, &tr, d_band, d_fine, d_vad, d_df);
     gc_clip_grad_norm (&net.params, 1.f);
