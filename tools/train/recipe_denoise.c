@@ -41,7 +41,7 @@
  * as a new deep filter, keep their fresh values), export_every (0), sched_from (0: the step where the warm-up + cosine
  * schedule starts, to continue a finished run with a warm restart),
  * make_eval=DIR (write the held-out test set as WAV and exit), eval_items
- * (16), eval_seconds (4). Default steps: 38000.
+ * (16), eval_seconds (4), eval_seed (1000: the test set's draws). Default steps: 38000.
  */
 #include "recipes.h"
 #include "gcn_denoiser.h"
@@ -1070,6 +1070,9 @@ make_eval (gt_ctx *c, const char *dir)
   static const int snrs[] = { -5, 0, 5, 10, 15 };
   int items = (int) gt_opt_int (c, "eval_items", 16);
   double secs = gt_opt_float (c, "eval_seconds", 4.0);
+  /* 1000: the test set; another base draws a development set from the
+   * same held-out speakers and noises */
+  long seed_base = gt_opt_int (c, "eval_seed", 1000);
 
   for (int ri = 0; ri < 2; ri++) {
     int rate = rates[ri];
@@ -1088,7 +1091,7 @@ make_eval (gt_ctx *c, const char *dir)
     for (int si = 0; si < 5; si++) {
       gc_rng r;
       char path[4096];
-      gc_rng_seed (&r, 1000 + si);
+      gc_rng_seed (&r, (uint64_t) (seed_base + si));
       memset (s, 0, len * sizeof (float));
       double ps = 0;
       for (int i = 0; i < items; i++) {
