@@ -29,6 +29,8 @@
  * term from a 1-D convolutional discriminator over the feature
  * spectrogram (band log-energies + low-bin log-magnitudes) of the enhanced
  * speech vs the clean speech. --set adv=0 trains reconstruction only.
+ * With the deep filter (df > 0) all but the gain loss act on its output
+ * Y = g X + (1 - g) sum c_i X[t-i] instead of g X.
  *
  * Settings (--set): speech_extra, batch (16), frames (100), lr (1e-3),
  * lr_min (lr / 20), warmup (200), adv (0.05), adv_start (800), d_lr (2e-4),
@@ -36,7 +38,10 @@
  * wide (0.6: share of items from wideband speech), asym (6: weight of
  * errors that remove speech relative to ones that leave noise), conv_ch,
  * gru1, gru2, df (3: deep-filter taps on the low bins, 0 for gains only),
- * phase (1: phase-advance input features, 0: magnitudes only),
+ * phase (1: phase-advance input features, 0: magnitudes only), export_df
+ * (0: export the network without its deep-filter head, as shipped: it was
+ * trained with the filter and runs better without it, see docs/denoise.md;
+ * 1 keeps the head),
  * init=MODEL (start from a trained model's weights; tensors it lacks, such
  * as a new deep filter, keep their fresh values), export_every (0), sched_from (0: the step where the warm-up + cosine
  * schedule starts, to continue a finished run with a warm restart),
@@ -1237,9 +1242,37 @@ init_from_model (gcn_denoiser *net, const char *path)
   return 0;
 }
 
+/* --set export_df=0: export the network without its deep-filter head (the
+ * gains it learnt alongside the filter, run on their own). */
+static int opt_export_df = 1;
+
 static int
 export_model (gt_ctx *c, gcn_denoiser *net, const char *path)
 {
+  if (!opt_export_df && net->cfg.df_order > 0) {
+    gcn_denoiser lean;
+    gcn_denoiser_config cfg = net->cfg;
+    gc_rng r;
+    gc_rng_seed (&r, 1);
+    cfg.df_order = 0;
+    if (gcn_denoiser_init (&lean, &cfg, &r) < 0)
+      return -1;
+    for (int i = 0; i < lean.params.count; i++) {
+      gc_param *p = lean.params.items[i];
+      gc_param *q = gc_param_list_find (&net->params, p->name);
+      if (!q || q->n != p->n) {
+        gc_set_error ("denoise: export: %s missing", p->name);
+        gcn_denoiser_free (&lean);
+        return -1;
+      }
+      memcpy (p->w, q->w, p->n * sizeof (float));
+    }
+    opt_export_df = 1;
+    int ret = export_model (c, &lean, path);
+    opt_export_df = 0;
+    gcn_denoiser_free (&lean);
+    return ret;
+  }
   char *storage = NULL;
   const char **kv = gcn_denoiser_meta (net, &storage);
   const char *saved = c->out_path;
@@ -1299,6 +1332,7 @@ gt_recipe_denoise (gt_ctx *c)
   cfg.df_order = (int) gt_opt_int (c, "df", 3);
   cfg.phase = (int) gt_opt_int (c, "phase", 1);
   const char *init = gt_opt_str (c, "init", NULL);
+  opt_export_df = (int) gt_opt_int (c, "export_df", 0);
   dn_disc D;
   if (gcn_denoiser_init (&net, &cfg, &rng) < 0 || disc_init (&D, &rng) < 0) {
     data_free (&d);
