@@ -5,17 +5,18 @@
  * and low-bin gains from a conv1d + GRU network, overlap-add. Every common
  * rate (8 .. 48 kHz) runs natively on the same 50 Hz bin grid.
  *
- * Timing: the network needs one hop of look-back, so output lags input by
- * 10 ms inside the element; the element drops that lead-in and drains the
- * tail at EOS or DISCONT, so output samples line up one to one with input
- * samples (same count, same timestamps) and the LATENCY query reports the
- * 10 ms (peer latency plus ours).
+ * Timing: overlap-add lags the input by one hop (10 ms), and a model with
+ * lookahead (the shipped one hears one more frame before it decides) by
+ * one more hop per frame: 20 ms for the shipped model. The element drops
+ * that lead-in and drains the tail at EOS or DISCONT, so output samples
+ * line up one to one with input samples (same count, same timestamps) and
+ * the LATENCY query reports the model's latency (peer latency plus ours).
  *
  * mode=resynth (gcn_resynth): the same gains, applied to the vocoder's own
  * 16 kHz spectrum; the vocoder regenerates the band below ~7.5 kHz and the
  * mask output is kept above it. Its delay (about 100 ms with the shipped
  * vocoder's phase refinement) is a whole number of hops, handled exactly
- * like the mask's one hop and reported the same way. The mode may change
+ * like the mask's delay and reported the same way. The mode may change
  * while playing: the new mode is warmed up on the last 200 ms of input and
  * continues the output at the next sample not yet pushed; a latency
  * message is posted. New caps drain the old format first.
@@ -326,7 +327,7 @@ mode_lag (GstGanDenoise * self, GstGanDenoiseMode mode)
 {
   if (mode == GST_GAN_DENOISE_MODE_RESYNTH && self->rs[0])
     return gcn_rs_stream_latency (self->rs[0]);
-  return self->hop;
+  return gcn_dn_stream_latency (self->chan[0]);
 }
 
 /* Make `mode` the running one; its latency becomes the one reported. */

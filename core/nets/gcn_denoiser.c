@@ -239,6 +239,7 @@ gcn_denoiser_config_default (gcn_denoiser_config *cfg)
   cfg->gru2 = 80;
   cfg->df_order = 0;
   cfg->phase = 0;
+  cfg->lookahead = 0;
 }
 
 static int
@@ -247,7 +248,8 @@ config_ok (const gcn_denoiser_config *cfg)
   return cfg->conv_ch >= 1 && cfg->conv_ch <= 1024 && cfg->kernel >= 1 &&
       cfg->kernel <= 16 && cfg->gru1 >= 1 && cfg->gru1 <= 1024 &&
       cfg->gru2 >= 1 && cfg->gru2 <= 1024 && cfg->df_order >= 0 &&
-      cfg->df_order <= GCN_DN_DF_MAX && (cfg->phase == 0 || cfg->phase == 1);
+      cfg->df_order <= GCN_DN_DF_MAX && (cfg->phase == 0 || cfg->phase == 1)
+      && cfg->lookahead >= 0 && cfg->lookahead <= GCN_DN_LOOKAHEAD_MAX;
 }
 
 int
@@ -257,8 +259,8 @@ gcn_denoiser_init (gcn_denoiser *net, const gcn_denoiser_config *cfg,
   memset (net, 0, sizeof (*net));
   if (!config_ok (cfg)) {
     gc_set_error ("denoiser: bad configuration (conv_ch %d kernel %d gru %d/%d "
-        "df_order %d)", cfg->conv_ch, cfg->kernel, cfg->gru1, cfg->gru2,
-        cfg->df_order);
+        "df_order %d lookahead %d)", cfg->conv_ch, cfg->kernel, cfg->gru1,
+        cfg->gru2, cfg->df_order, cfg->lookahead);
     return -1;
   }
   net->cfg = *cfg;
@@ -332,6 +334,12 @@ gcn_denoiser_load (gcn_denoiser *net, const gc_model_file *m)
   cfg.gru2 = gc_model_meta_get_int (m, "gru2", cfg.gru2);
   cfg.df_order = gc_model_meta_get_int (m, "df_order", 0);
   cfg.phase = gc_model_meta_get_int (m, "phase", 0);
+  cfg.lookahead = gc_model_meta_get_int (m, "lookahead", 0);
+  if (gc_model_meta_get_int (m, "latency_ms", 10) != 10 * (1 + cfg.lookahead)) {
+    gc_set_error ("%s: latency_ms does not match lookahead %d", m->source,
+        cfg.lookahead);
+    return -1;
+  }
   if (!config_ok (&cfg)) {
     gc_set_error ("%s: bad denoiser sizes in metadata", m->source);
     return -1;
@@ -351,7 +359,7 @@ gcn_denoiser_meta (const gcn_denoiser *net, char **storage)
 {
   static const char *keys[] = { "arch", "conv_ch", "kernel", "gru1", "gru2",
     "bands", "fine", "win_ms", "hop_ms", "latency_ms", "rates", "df_order",
-    "phase" };
+    "phase", "lookahead" };
   enum { NK = sizeof (keys) / sizeof (keys[0]) };
   const char **kv = calloc (2 * NK + 1, sizeof (char *));
   char *buf = calloc (NK, 64);
@@ -371,10 +379,11 @@ gcn_denoiser_meta (const gcn_denoiser *net, char **storage)
   snprintf (buf + 6 * 64, 64, "%d", GCN_DN_FINE);
   snprintf (buf + 7 * 64, 64, "20");
   snprintf (buf + 8 * 64, 64, "10");
-  snprintf (buf + 9 * 64, 64, "10");
+  snprintf (buf + 9 * 64, 64, "%d", 10 * (1 + c->lookahead));
   snprintf (buf + 10 * 64, 64, "8000-48000");
   snprintf (buf + 11 * 64, 64, "%d", c->df_order);
   snprintf (buf + 12 * 64, 64, "%d", c->phase);
+  snprintf (buf + 13 * 64, 64, "%d", c->lookahead);
   for (int i = 0; i < NK; i++) {
     kv[2 * i] = keys[i];
     kv[2 * i + 1] = buf + i * 64;
@@ -407,15 +416,23 @@ gcn_denoiser_state_init (gcn_denoiser_state *s, const gcn_denoiser *net)
   s->scratch = gc_alloc (6 * (size_t) hmax * sizeof (float) + 64);
   if (net->cfg.df_order > 0)
     s->df = gc_alloc ((size_t) gcn_dn_df_size (net) * sizeof (float));
-  s->hist_frames = net->cfg.df_order > 1 ? net->cfg.df_order - 1 : 0;
+  /* the deep filter of frame t - L reaches back to t - L - (df_order - 1);
+   * the phase features need frame t - 1 */
+  int la = net->cfg.lookahead;
+  s->hist_frames = net->cfg.df_order > 1 ? la + net->cfg.df_order - 1 : 0;
   if (net->cfg.phase && s->hist_frames < 1)
     s->hist_frames = 1;
+  if (la > 0) {
+    s->delay = gc_alloc ((size_t) la * GCN_DN_MAX_BINS * 2 * sizeof (float));
+    s->swap = gc_alloc ((size_t) GCN_DN_MAX_BINS * 2 * sizeof (float));
+  }
   s->hist = gc_alloc ((size_t) (s->hist_frames + 1) * GCN_DN_FINE * 2 *
       sizeof (float));
   s->cur = gc_alloc ((size_t) GCN_DN_FINE * 2 * sizeof (float));
   s->feat = gc_alloc ((size_t) GCN_DN_IN_MAX * sizeof (float));
   if (!s->h1 || !s->h2 || !s->scratch || !s->hist || !s->cur || !s->feat ||
-      (net->cfg.df_order > 0 && !s->df) ||
+      (net->cfg.df_order > 0 && !s->df) || (la > 0 && (!s->delay || !s->swap))
+      ||
       gc_conv1d_state_init (&s->conv, &net->conv, 1) ||
       gc_tensor_resize (&s->x, 1, gcn_dn_in_size (net), 1, 1) ||
       gc_tensor_resize (&s->cat, 1, net->cfg.gru1 + net->cfg.gru2, 1, 1)) {
@@ -434,6 +451,9 @@ gcn_denoiser_state_reset (gcn_denoiser_state *s)
   memset (s->h2, 0, s->net->cfg.gru2 * sizeof (float));
   memset (s->hist, 0, (size_t) (s->hist_frames + 1) * GCN_DN_FINE * 2 *
       sizeof (float));
+  if (s->delay)
+    memset (s->delay, 0, (size_t) s->net->cfg.lookahead * GCN_DN_MAX_BINS * 2 *
+        sizeof (float));
 }
 
 void
@@ -444,6 +464,8 @@ gcn_denoiser_state_free (gcn_denoiser_state *s)
   gc_free (s->scratch);
   gc_free (s->df);
   gc_free (s->hist);
+  gc_free (s->delay);
+  gc_free (s->swap);
   gc_free (s->cur);
   gc_free (s->feat);
   if (s->conv.hist)
@@ -550,7 +572,19 @@ gcn_denoiser_process_spectrum (gcn_denoiser_state *s, float *spec, int bins,
     memcpy (bin_gain, g, (size_t) bins * sizeof (float));
   memset (s->cur, 0, GCN_DN_FINE * 2 * sizeof (float));
   memcpy (s->cur, spec, (size_t) nlow * 2 * sizeof (float));
-  gcn_dn_apply (spec, bins, g, s->df, net->cfg.df_order, s->hist, min_gain);
+  int la = net->cfg.lookahead;
+  if (la > 0) {
+    /* the gains are for the frame la hops back: it comes out of the delay
+     * line, this one goes in */
+    size_t fs = (size_t) GCN_DN_MAX_BINS * 2, nb = (size_t) bins * 2;
+    memcpy (s->swap, spec, nb * sizeof (float));
+    memcpy (spec, s->delay + (la - 1) * fs, nb * sizeof (float));
+    memmove (s->delay + fs, s->delay, (la - 1) * fs * sizeof (float));
+    memcpy (s->delay, s->swap, nb * sizeof (float));
+  }
+  gcn_dn_apply (spec, bins, g, s->df, net->cfg.df_order,
+      net->cfg.df_order > 1 ? s->hist + (size_t) la * GCN_DN_FINE * 2 : s->hist,
+      min_gain);
   if (s->hist_frames > 0) {
     /* the noisy low bins of this frame become the newest history */
     memmove (s->hist + GCN_DN_FINE * 2, s->hist,
@@ -626,7 +660,7 @@ gcn_dn_stream_reset (gcn_dn_stream *s)
 int
 gcn_dn_stream_latency (const gcn_dn_stream *s)
 {
-  return s->hop;
+  return s->hop * (1 + s->net->cfg.lookahead);
 }
 
 float

@@ -37,7 +37,11 @@
  * cost 15 dB of clean-speech fidelity in training runs). Zero coefficients
  * give the plain gain; only past frames are used, so the latency does not
  * change.
- * Algorithmic latency: one hop (10 ms).
+ * Lookahead (cfg.lookahead = L frames): the gains the network gives after
+ * frame t are applied to frame t - L, so it hears L hops of what follows
+ * (the onset of a word, whether a sound goes on) before it decides. The
+ * deep filter then uses frames t - L and older.
+ * Algorithmic latency: (1 + L) hops (10 ms, 20 ms with one frame).
  */
 #ifndef GCN_DENOISER_H
 #define GCN_DENOISER_H
@@ -55,6 +59,7 @@ extern "C" {
 #define GCN_DN_MAX_BINS 481         /* 24 kHz / 50 Hz + 1 */
 #define GCN_DN_BIN_HZ 50
 #define GCN_DN_DF_MAX 8             /* most deep-filter taps */
+#define GCN_DN_LOOKAHEAD_MAX 2      /* most lookahead frames */
 #define GCN_DN_PHASE_FEATS (2 * GCN_DN_FINE)
 #define GCN_DN_IN_MAX (GCN_DN_FEATS + GCN_DN_PHASE_FEATS)
 
@@ -109,9 +114,11 @@ typedef struct gcn_denoiser_config {
   int conv_ch, kernel, gru1, gru2;
   int df_order;                 /* deep-filter taps; 0: gains only */
   int phase;                    /* 1: phase-advance input features */
+  int lookahead;                /* frames the gains wait for (latency) */
 } gcn_denoiser_config;
 
-/* Defaults: conv_ch 64, kernel 3, gru1 80, gru2 80, df_order 0, phase 0. */
+/* Defaults: conv_ch 64, kernel 3, gru1 80, gru2 80, df_order 0, phase 0,
+ * lookahead 0. */
 void gcn_denoiser_config_default (gcn_denoiser_config *cfg);
 
 typedef struct gcn_denoiser {
@@ -158,6 +165,10 @@ typedef struct gcn_denoiser_state {
   float *hist;                  /* noisy low bins of past frames, newest
                                  * first (deep filter, phase features) */
   int hist_frames;
+  float *delay;                 /* lookahead: the noisy spectra of the last
+                                 * L frames, newest first, GCN_DN_MAX_BINS
+                                 * complex bins each */
+  float *swap;
   float *cur, *feat;
   gc_tensor x, y, cat, o;
 } gcn_denoiser_state;
@@ -171,9 +182,11 @@ void gcn_denoiser_step (gcn_denoiser_state *s, const float *feat,
     float *band_gain, float *fine_gain, float *vad);
 /* Everything a stream does to one frame's spectrum (`bins` interleaved
  * complex bins, as gc_stft_rfft gives): features, network, gains and deep
- * filter in place, history update. bin_gain (may be NULL) receives the
- * per-bin gains before the attenuation limit. Returns the voice-activity
- * probability. Input must be finite. */
+ * filter, history update. On return spec holds the enhanced spectrum of
+ * the frame `lookahead` frames back (zeros before the start), and
+ * bin_gain (may be NULL) that frame's per-bin gains before the attenuation
+ * limit. Returns the voice-activity probability (of that frame). Input
+ * must be finite. */
 float gcn_denoiser_process_spectrum (gcn_denoiser_state *s, float *spec,
     int bins, float min_gain, float *bin_gain);
 
@@ -188,7 +201,7 @@ void gcn_dn_apply (float *spec, int bins, const float *bin_gain,
 
 /* A whole per-channel processor: framing, features, network, gains and
  * overlap-add. Push `hop` samples, get `hop` samples that lag the input by
- * exactly one hop (the algorithmic latency). */
+ * exactly (1 + lookahead) hops (the algorithmic latency). */
 typedef struct gcn_dn_stream gcn_dn_stream;
 gcn_dn_stream *gcn_dn_stream_new (const gcn_denoiser *net, int rate);
 void gcn_dn_stream_free (gcn_dn_stream *s);

@@ -75,6 +75,8 @@ struct gcn_rs_stream {
   int rs_cap;
   fifo x16, m16, upr, mr, fin;
   int dm16, dmr;                /* delays that align the mask to the vocoder */
+  int dx16;                     /* the denoiser's lookahead, at the vocoder
+                                 * rate: its input waits as the mask does */
   int prefill, latency;
   long fin_total;               /* samples made for fin (not the priming) */
   int dry;                      /* bookkeeping only (latency search) */
@@ -122,6 +124,7 @@ reset_state (gcn_rs_stream *s)
   }
   s->fin_total = 0;
   s->x16.len = s->m16.len = s->upr.len = s->mr.len = s->fin.len = 0;
+  fifo_push (&s->x16, NULL, s->dx16);
   fifo_push (&s->m16, NULL, s->dm16);
   fifo_push (&s->mr, NULL, s->dmr);
   fifo_push (&s->fin, NULL, s->prefill);
@@ -300,6 +303,9 @@ gcn_rs_stream_new (const gcn_denoiser *dn, gcn_vocoder *voc, int rate)
   s->gbins = s->vrate / 2 / GCN_DN_BIN_HZ + 2;
   if (s->gbins > s->bins)
     s->gbins = s->bins;
+  /* with lookahead the denoiser's gains come L hops late: the vocoder's
+   * input is delayed as much, and everything below runs L hops behind */
+  s->dx16 = dn->cfg.lookahead * s->vrate / 100;
   /* the mask's own delay (one hop) must fit inside the vocoder's */
   s->dm16 = s->vlat - s->vrate / 100;
   s->dmr = (int) lround ((double) s->vlat * rate / s->vrate) - s->hop;
@@ -373,8 +379,9 @@ gcn_rs_stream_new (const gcn_denoiser *dn, gcn_vocoder *voc, int rate)
   free (tmp_in);
   s->dry = 0;
   int content = (int) lround ((double) s->vlat * rate / s->vrate);
-  s->latency = (int) ((need + content + s->hop - 1) / s->hop) * s->hop;
-  s->prefill = s->latency - content;
+  int base = (int) ((need + content + s->hop - 1) / s->hop) * s->hop;
+  s->prefill = base - content;
+  s->latency = base + dn->cfg.lookahead * s->hop;
   reset_state (s);
   return s;
 }

@@ -160,21 +160,109 @@ GST_START_TEST (test_rates_formats_channels)
 
 GST_END_TEST;
 
+/* Push `n` samples of the test signal in hops (x: exact input, or NULL),
+ * keeping the output in *out; returns the samples still held before EOS
+ * (input minus output), then drains and checks the totals match. */
+static long
+held_then_drain (GstHarness * h, int rate, long n, const float *x,
+    float **out)
+{
+  int hop = rate / 100;
+  long got = 0, cap = 0;
+  gc_rng r;
+  gc_rng_seed (&r, 2);
+  for (long i = 0; i < n; i += hop)
+    gst_harness_push (h, make_buffer ("F32LE", rate, 1, i, hop, &r,
+            x ? x + i : NULL));
+  got = pull_all (h, "F32LE", rate, 1, out, &cap, GST_SECOND);
+  long held = n - got;
+  push_eos (h);
+  float *tail = NULL;
+  long tcap = 0, more = pull_all (h, "F32LE", rate, 1, out ? &tail : NULL,
+      &tcap, GST_SECOND + gst_util_uint64_scale_int (got, GST_SECOND, rate));
+  if (out && more > 0) {
+    *out = g_realloc (*out, (got + more) * sizeof (float));
+    memcpy (*out + got, tail, more * sizeof (float));
+  }
+  g_free (tail);
+  fail_unless_equals_int64 (got + more, n);
+  return held;
+}
+
+/* The LATENCY answer is the element's real delay (samples held back while
+ * streaming) and within the 20 ms the element promises; upstream latency
+ * adds to it. */
 GST_START_TEST (test_latency_query)
 {
   for (unsigned ri = 0; ri < G_N_ELEMENTS (rates); ri++) {
-    GstHarness *h = harness_for ("F32LE", rates[ri], 1);
-    gc_rng r;
-    gc_rng_seed (&r, 2);
-    gst_harness_push (h, make_buffer ("F32LE", rates[ri], 1, 0, 100, &r, NULL));
-    fail_unless_equals_uint64 (gst_harness_query_latency (h),
-        10 * GST_MSECOND);
-    /* upstream latency adds up */
+    int rate = rates[ri];
+    GstHarness *h = harness_for ("F32LE", rate, 1);
+    long held = held_then_drain (h, rate, rate / 2, NULL, NULL);
+    GstClockTime lat = gst_harness_query_latency (h);
+    fail_unless_equals_uint64 (gst_util_uint64_scale_int (held, GST_SECOND,
+            rate), lat);
+    fail_unless (lat >= 10 * GST_MSECOND && lat <= 20 * GST_MSECOND);
     gst_harness_set_upstream_latency (h, 5 * GST_MSECOND);
     fail_unless_equals_uint64 (gst_harness_query_latency (h),
-        15 * GST_MSECOND);
+        lat + 5 * GST_MSECOND);
     gst_harness_teardown (h);
   }
+}
+
+GST_END_TEST;
+
+/* Models with 0, 1 and 2 frames of lookahead: the element reports
+ * (1 + lookahead) x 10 ms, holds exactly that much back, and with
+ * attenuation-limit=0 gives its input back sample for sample, lined up by
+ * the timestamps. */
+GST_START_TEST (test_lookahead_models)
+{
+  gchar *dir = g_dir_make_tmp ("gandenoise-la-XXXXXX", NULL);
+  for (int la = 0; la <= GCN_DN_LOOKAHEAD_MAX; la++) {
+    gchar *path = g_strdup_printf ("%s/la%d.safetensors", dir, la);
+    gcn_denoiser net;
+    gcn_denoiser_config cfg = { 8, 3, 8, 8, 0, 1, la };
+    gc_rng r;
+    gc_rng_seed (&r, 40 + la);
+    fail_unless (gcn_denoiser_init (&net, &cfg, &r) == 0);
+    char *storage = NULL;
+    const char **meta = gcn_denoiser_meta (&net, &storage);
+    fail_unless (gc_model_save (path, &net.params, meta) == 0);
+    free (meta);
+    free (storage);
+    gcn_denoiser_free (&net);
+
+    static const int lrates[] = { 8000, 44100, 48000 };
+    for (unsigned ri = 0; ri < G_N_ELEMENTS (lrates); ri++) {
+      int rate = lrates[ri];
+      long n = rate / 2;
+      float *x = g_new (float, n), *y = NULL;
+      for (long i = 0; i < n; i++)
+        x[i] = test_sample (i, rate, 0, &r);
+      /* the model is read at start: set it before the caps start the
+       * harness */
+      GstHarness *h = gst_harness_new ("gandenoise");
+      g_object_set (h->element, "model", path, "attenuation-limit", 0.0, NULL);
+      gchar *c = caps_str ("F32LE", rate, 1);
+      gst_harness_set_src_caps_str (h, c);
+      gst_harness_set_sink_caps_str (h, c);
+      g_free (c);
+      long held = held_then_drain (h, rate, n, x, &y);
+      fail_unless_equals_int64 (held, (long) (1 + la) * (rate / 100));
+      fail_unless_equals_uint64 (gst_harness_query_latency (h),
+          (guint64) (1 + la) * 10 * GST_MSECOND);
+      for (long i = 0; i < n; i++)
+        fail_unless (y[i] == x[i], "lookahead %d, %d Hz, sample %ld: %g != %g",
+            la, rate, i, y[i], x[i]);
+      g_free (x);
+      g_free (y);
+      gst_harness_teardown (h);
+    }
+    g_unlink (path);
+    g_free (path);
+  }
+  g_rmdir (dir);
+  g_free (dir);
 }
 
 GST_END_TEST;
@@ -441,15 +529,23 @@ GST_END_TEST;
 /* ---- mode=resynth ---------------------------------------------------------*/
 
 static GstHarness *
-harness_resynth (const char *fmt, int rate, int ch)
+harness_resynth_model (const char *fmt, int rate, int ch, const char *model)
 {
   GstHarness *h = gst_harness_new ("gandenoise");
   g_object_set (h->element, "mode", 1, NULL);    /* resynth */
+  if (model)
+    g_object_set (h->element, "model", model, NULL);
   gchar *c = caps_str (fmt, rate, ch);
   gst_harness_set_src_caps_str (h, c);
   gst_harness_set_sink_caps_str (h, c);
   g_free (c);
   return h;
+}
+
+static GstHarness *
+harness_resynth (const char *fmt, int rate, int ch)
+{
+  return harness_resynth_model (fmt, rate, ch, NULL);
 }
 
 /* Every rate, format and channel count: samples out == samples in, finite,
@@ -493,11 +589,12 @@ GST_END_TEST;
 /* The LATENCY answer is the real delay: samples still held after a push
  * (input minus output, at hop boundaries) equal it, and a click comes out
  * at its own timestamp (so it leaves the element exactly that late). */
-GST_START_TEST (test_resynth_latency_is_real)
+static void
+resynth_latency_is_real (const char *model, GstClockTime * latencies)
 {
   for (unsigned ri = 0; ri < G_N_ELEMENTS (rates); ri++) {
     int rate = rates[ri], hop = rate / 100, n = rate;
-    GstHarness *h = harness_resynth ("F32LE", rate, 1);
+    GstHarness *h = harness_resynth_model ("F32LE", rate, 1, model);
     float *x = g_new0 (float, n), *out = NULL;
     long got = 0, click = rate / 2 + 7;
     gc_rng r;
@@ -542,7 +639,49 @@ GST_START_TEST (test_resynth_latency_is_real)
     g_free (out);
     g_free (x);
     gst_harness_teardown (h);
+    latencies[ri] = lat;
   }
+}
+
+/* The resynthesis' reported latency is its real delay, with the shipped
+ * model and with small models with and without lookahead. */
+GST_START_TEST (test_resynth_latency_is_real)
+{
+  GstClockTime base[G_N_ELEMENTS (rates)], la1[G_N_ELEMENTS (rates)];
+  gchar *dir = g_dir_make_tmp ("gandenoise-rs-XXXXXX", NULL);
+  gchar *p0 = g_strdup_printf ("%s/la0.safetensors", dir);
+  gchar *p1 = g_strdup_printf ("%s/la1.safetensors", dir);
+  for (int la = 0; la <= 1; la++) {
+    gcn_denoiser net;
+    gcn_denoiser_config cfg = { 8, 3, 8, 8, 0, 1, la };
+    gc_rng r;
+    gc_rng_seed (&r, 50);
+    fail_unless (gcn_denoiser_init (&net, &cfg, &r) == 0);
+    char *storage = NULL;
+    const char **meta = gcn_denoiser_meta (&net, &storage);
+    fail_unless (gc_model_save (la ? p1 : p0, &net.params, meta) == 0);
+    free (meta);
+    free (storage);
+    gcn_denoiser_free (&net);
+  }
+  resynth_latency_is_real (NULL, base);
+  resynth_latency_is_real (p0, base);
+  resynth_latency_is_real (p1, la1);
+  /* the vocoder already waits for more input than the mask's hop, so the
+   * lookahead may cost up to one hop, not more (each latency was checked
+   * against the real delay above) */
+  for (unsigned ri = 0; ri < G_N_ELEMENTS (rates); ri++) {
+    GST_INFO ("%d Hz: resynth latency %" GST_TIME_FORMAT " without lookahead, "
+        "%" GST_TIME_FORMAT " with one frame", rates[ri],
+        GST_TIME_ARGS (base[ri]), GST_TIME_ARGS (la1[ri]));
+    fail_unless (la1[ri] >= base[ri] && la1[ri] <= base[ri] + 10 * GST_MSECOND);
+  }
+  g_unlink (p0);
+  g_unlink (p1);
+  g_rmdir (dir);
+  g_free (p0);
+  g_free (p1);
+  g_free (dir);
 }
 
 GST_END_TEST;
@@ -821,6 +960,28 @@ GST_START_TEST (test_model_errors)
   fail_unless (g_file_set_contents (trunc, data, len - 100, NULL));
   expect_model_error (trunc);
 
+  /* metadata that contradicts itself: a lookahead model claiming 10 ms */
+  gchar *lie = g_build_filename (dir, "latency-lie.safetensors", NULL);
+  {
+    gcn_denoiser la_net;
+    gcn_denoiser_config la_cfg = { 8, 3, 8, 8, 0, 0, 1 };
+    fail_unless (gcn_denoiser_init (&la_net, &la_cfg, &r) == 0);
+    char *st = NULL;
+    const char **kv = gcn_denoiser_meta (&la_net, &st);
+    for (int i = 0; kv[i]; i += 2)
+      if (!strcmp (kv[i], "latency_ms"))
+        kv[i + 1] = "10";
+    fail_unless (gc_model_save (lie, &la_net.params, kv) == 0);
+    free (kv);
+    free (st);
+    gcn_denoiser_free (&la_net);
+    GstElement *el = gst_element_factory_make ("gandenoise", NULL);
+    g_object_set (el, "model", lie, NULL);
+    gan_check_model_error (el, lie, NULL);
+    g_unlink (lie);
+    g_free (lie);
+  }
+
   /* and the intact one loads and runs (a small custom architecture) */
   GstHarness *h = gst_harness_new ("gandenoise");
   g_object_set (h->element, "model", good, NULL);
@@ -1098,30 +1259,32 @@ GST_END_TEST;
  * later (analysis and synthesis windows form a partition of unity). */
 GST_START_TEST (test_stream_reconstruction)
 {
-  gcn_denoiser net;
-  gcn_denoiser_config cfg = { 8, 3, 8, 8 };
-  gc_rng r;
-  gc_rng_seed (&r, 11);
-  fail_unless (gcn_denoiser_init (&net, &cfg, &r) == 0);
-  for (unsigned ri = 0; ri < G_N_ELEMENTS (rates); ri++) {
-    int rate = rates[ri], hop = gcn_dn_hop (rate);
-    gcn_dn_stream *s = gcn_dn_stream_new (&net, rate);
-    fail_unless (s != NULL);
-    fail_unless_equals_int (gcn_dn_stream_latency (s), hop);
-    float *x = g_new (float, 20 * hop), *y = g_new (float, 20 * hop);
-    for (int i = 0; i < 20 * hop; i++)
-      x[i] = test_sample (i, rate, 0, &r);
-    for (int m = 0; m < 20; m++)
-      gcn_dn_stream_process (s, x + m * hop, y + m * hop, 1.f);
-    for (int i = hop; i < 20 * hop; i++)
-      fail_unless (fabsf (y[i] - x[i - hop]) < 1e-4f, "%d Hz sample %d", rate,
-          i);
-    g_free (x);
-    g_free (y);
-    gcn_dn_stream_free (s);
+  for (int la = 0; la <= GCN_DN_LOOKAHEAD_MAX; la++) {
+    gcn_denoiser net;
+    gcn_denoiser_config cfg = { 8, 3, 8, 8, 2, 1, la };
+    gc_rng r;
+    gc_rng_seed (&r, 11);
+    fail_unless (gcn_denoiser_init (&net, &cfg, &r) == 0);
+    for (unsigned ri = 0; ri < G_N_ELEMENTS (rates); ri++) {
+      int rate = rates[ri], hop = gcn_dn_hop (rate), lag = (1 + la) * hop;
+      gcn_dn_stream *s = gcn_dn_stream_new (&net, rate);
+      fail_unless (s != NULL);
+      fail_unless_equals_int (gcn_dn_stream_latency (s), lag);
+      float *x = g_new (float, 20 * hop), *y = g_new (float, 20 * hop);
+      for (int i = 0; i < 20 * hop; i++)
+        x[i] = test_sample (i, rate, 0, &r);
+      for (int m = 0; m < 20; m++)
+        gcn_dn_stream_process (s, x + m * hop, y + m * hop, 1.f);
+      for (int i = 0; i < 20 * hop; i++)
+        fail_unless (fabsf (y[i] - (i >= lag ? x[i - lag] : 0.f)) < 1e-4f,
+            "lookahead %d, %d Hz sample %d", la, rate, i);
+      g_free (x);
+      g_free (y);
+      gcn_dn_stream_free (s);
+    }
+    fail_unless (gcn_dn_stream_new (&net, 11025) == NULL);
+    gcn_denoiser_free (&net);
   }
-  fail_unless (gcn_dn_stream_new (&net, 11025) == NULL);
-  gcn_denoiser_free (&net);
 }
 
 GST_END_TEST;
@@ -1141,6 +1304,7 @@ gandenoise_suite (void)
   tcase_add_test (tc, test_stream_reconstruction);
   tcase_add_test (tc, test_rates_formats_channels);
   tcase_add_test (tc, test_latency_query);
+  tcase_add_test (tc, test_lookahead_models);
   tcase_add_test (tc, test_conservation_odd_buffers);
   tcase_add_test (tc, test_passthrough_identical);
   tcase_add_test (tc, test_hostile_input);

@@ -11,7 +11,9 @@ typedef struct ctx {
   gcn_denoiser net;
   gcn_denoiser_train tr;
   dn_batch b;
+  dn_heads h;
   float *d_band, *d_fine, *d_vad, *d_df, *gbin, *ffake, *dfeat_w;
+  float *n_band, *n_fine, *n_vad, *n_df;
 } ctx;
 
 /* The scalar whose gradient the recipe's backward computes: the weighted
@@ -23,9 +25,11 @@ value (void *p)
   ctx *c = p;
   dn_loss L = { 0 };
   int order = c->net.cfg.df_order, rows = c->b.n * c->b.t;
-  gcn_denoiser_forward_train (&c->net, &c->tr, c->b.feat, c->b.n, c->b.t);
-  enhance (&c->b, &c->tr, order, c->gbin);
-  recon_losses (&c->b, &c->tr, order, c->d_band, c->d_fine, c->d_vad, c->d_df,
+  gcn_denoiser_forward_train (&c->net, &c->tr, c->b.feat, c->b.n,
+      c->b.t + c->b.la);
+  heads_gather (&c->h, &c->tr, c->b.n, c->b.t, c->b.la);
+  enhance (&c->b, &c->h, order, c->gbin);
+  recon_losses (&c->b, &c->h, order, c->d_band, c->d_fine, c->d_vad, c->d_df,
       c->gbin, &L);
   fake_features (&c->b, c->ffake);
   double adv = gk_dot (c->ffake, c->dfeat_w, (size_t) rows * GCN_DN_FEATS);
@@ -37,23 +41,28 @@ static void
 grad (void *p)
 {
   ctx *c = p;
-  int order = c->net.cfg.df_order;
+  int order = c->net.cfg.df_order, n = c->b.n, t = c->b.t, la = c->b.la;
   value (c);
-  fake_backward (&c->b, c->gbin, c->tr.df.data, order, c->dfeat_w, c->d_band, c->d_fine,
-      c->d_df);
+  fake_backward (&c->b, c->gbin, c->h.df, order, c->dfeat_w, c->d_band,
+      c->d_fine, c->d_df);
+  rows_scatter (c->d_band, n, t, la, GCN_DN_BANDS, c->n_band);
+  rows_scatter (c->d_fine, n, t, la, GCN_DN_FINE, c->n_fine);
+  rows_scatter (c->d_vad, n, t, la, 1, c->n_vad);
+  if (c->h.dfs > 0)
+    rows_scatter (c->d_df, n, t, la, c->h.dfs, c->n_df);
   gc_param_list_zero_grad (&c->net.params);
-  gcn_denoiser_backward_train (&c->net, &c->tr, c->d_band, c->d_fine,
-      c->d_vad, c->d_df);
+  gcn_denoiser_backward_train (&c->net, &c->tr, c->n_band, c->n_fine,
+      c->n_vad, c->h.dfs > 0 ? c->n_df : NULL);
 }
 
 static void
-run (int df_order)
+run (int df_order, int la)
 {
   ctx c;
   memset (&c, 0, sizeof c);
   gc_rng r;
-  gc_rng_seed (&r, 21 + df_order);
-  gcn_denoiser_config cfg = { 12, 3, 10, 8, df_order };
+  gc_rng_seed (&r, 21 + df_order + 7 * la);
+  gcn_denoiser_config cfg = { 12, 3, 10, 8, df_order, 0, la };
   if (gcn_denoiser_init (&c.net, &cfg, &r) < 0) {
     GK_CHECK (0, "init: %s", gc_last_error ());
     return;
@@ -63,8 +72,9 @@ run (int df_order)
   gk_fill (&r, c.net.fine_head.bias.w, c.net.fine_head.bias.n, 1.f);
   gk_fill (&r, c.net.band_head.bias.w, c.net.band_head.bias.n, 1.f);
   gcn_denoiser_train_init (&c.tr);
-  int n = 2, t = 6, rows = n * t;
-  GK_CHECK (batch_alloc (&c.b, n, t) == 0, "batch");
+  int n = 2, t = 6, rows = n * t, rows_net = n * (t + la);
+  GK_CHECK (batch_alloc (&c.b, n, t, la) == 0, "batch");
+  GK_CHECK (heads_alloc (&c.h, rows, gcn_dn_df_size (&c.net)) == 0, "heads");
   /* a full-band item and one band-limited below the deep-filtered bins */
   c.b.bins[0] = BINS;
   c.b.bins[1] = 41;
@@ -72,13 +82,9 @@ run (int df_order)
   gk_fill (&r, c.b.X, spec, 1.f);
   for (size_t i = 0; i < spec; i++)
     c.b.S[i] = 0.6f * c.b.X[i] + 0.3f * gc_rng_normal (&r);
-  float scratch[2 * BINS];
+  gk_fill (&r, c.b.Xf, (size_t) n * (la > 0 ? la : 1) * BINS * 2, 1.f);
   for (int i = 0; i < n; i++)
-    for (int j = 0; j < t; j++) {
-      int row = i * t + j;
-      limited_features (c.b.X + (size_t) row * BINS * 2, c.b.bins[i],
-          c.b.feat + (size_t) row * GCN_DN_FEATS, scratch);
-    }
+    item_features (&c.b, i);
   c.d_band = calloc ((size_t) rows * GCN_DN_BANDS, sizeof (float));
   c.d_fine = calloc ((size_t) rows * GCN_DN_FINE, sizeof (float));
   c.d_vad = calloc (rows, sizeof (float));
@@ -87,11 +93,17 @@ run (int df_order)
   c.gbin = calloc ((size_t) rows * BINS, sizeof (float));
   c.ffake = calloc ((size_t) rows * GCN_DN_FEATS, sizeof (float));
   c.dfeat_w = calloc ((size_t) rows * GCN_DN_FEATS, sizeof (float));
+  c.n_band = calloc ((size_t) rows_net * GCN_DN_BANDS, sizeof (float));
+  c.n_fine = calloc ((size_t) rows_net * GCN_DN_FINE, sizeof (float));
+  c.n_vad = calloc (rows_net, sizeof (float));
+  c.n_df = calloc ((size_t) rows_net * GCN_DN_FINE * GCN_DN_DF_MAX * 2,
+      sizeof (float));
   gk_fill (&r, c.dfeat_w, (size_t) rows * GCN_DN_FEATS, 0.01f);
   opt_asym = 1.f;               /* the asymmetric weight is a kink */
 
   char name[64];
-  snprintf (name, sizeof name, "denoise losses df_order=%d", df_order);
+  snprintf (name, sizeof name, "denoise losses df_order=%d lookahead=%d",
+      df_order, la);
   gk_op op = { name, value, grad, &c };
   gk_var vars[3] = {
     { "band.bias", c.net.band_head.bias.w, c.net.band_head.bias.g,
@@ -111,22 +123,28 @@ run (int df_order)
   free (c.gbin);
   free (c.ffake);
   free (c.dfeat_w);
+  free (c.n_band);
+  free (c.n_fine);
+  free (c.n_vad);
+  free (c.n_df);
+  heads_free (&c.h);
   batch_free (&c.b);
   gcn_denoiser_train_free (&c.tr);
   gcn_denoiser_free (&c.net);
 }
 
-/* The training path (item_features, forward_train, enhance) gives the same
- * enhanced spectra as a stream (gcn_denoiser_process_spectrum) fed the same
- * frames one by one, with phase features and the deep filter's history, at
- * full band and band-limited. */
+/* The training path (item_features, forward_train, heads_gather, enhance)
+ * gives the same enhanced spectra as a stream
+ * (gcn_denoiser_process_spectrum) fed the same frames one by one, with
+ * phase features and the deep filter's history, at full band and
+ * band-limited; with lookahead the stream's output is la frames late. */
 static void
-train_matches_stream (int bins)
+train_matches_stream (int bins, int la)
 {
   gc_rng r;
   gc_rng_seed (&r, 31);
   gcn_denoiser net;
-  gcn_denoiser_config cfg = { 12, 3, 10, 8, 3, 1 };
+  gcn_denoiser_config cfg = { 12, 3, 10, 8, 3, 1, la };
   if (gcn_denoiser_init (&net, &cfg, &r) < 0) {
     GK_CHECK (0, "init");
     return;
@@ -135,38 +153,48 @@ train_matches_stream (int bins)
   gk_fill (&r, net.conv.weight.w, net.conv.weight.n, 0.1f);
   dn_batch b;
   int t = 9;
-  GK_CHECK (batch_alloc (&b, 1, t) == 0, "batch");
+  GK_CHECK (batch_alloc (&b, 1, t, la) == 0, "batch");
   b.in = gcn_dn_in_size (&net);
   b.bins[0] = bins;
   gk_fill (&r, b.X, (size_t) t * BINS * 2, 1e-2f);
+  gk_fill (&r, b.Xf, (size_t) (la > 0 ? la : 1) * BINS * 2, 1e-2f);
   item_features (&b, 0);
   gcn_denoiser_train tr;
   gcn_denoiser_train_init (&tr);
-  gcn_denoiser_forward_train (&net, &tr, b.feat, 1, t);
+  gcn_denoiser_forward_train (&net, &tr, b.feat, 1, t + la);
+  dn_heads h;
+  GK_CHECK (heads_alloc (&h, t, gcn_dn_df_size (&net)) == 0, "heads");
+  heads_gather (&h, &tr, 1, t, la);
   float *gbin = calloc ((size_t) t * BINS, sizeof (float));
-  enhance (&b, &tr, cfg.df_order, gbin);
+  enhance (&b, &h, cfg.df_order, gbin);
 
   /* the stream sees the spectrum a stream at that rate computes: the same
    * bins, scaled to its n_fft */
   gcn_denoiser_state st;
   GK_CHECK (gcn_denoiser_state_init (&st, &net) == 0, "state");
   float scale = (float) (2 * (bins - 1)) / NFFT, worst = 0;
-  for (int j = 0; j < t; j++) {
+  for (int j = 0; j < t + la; j++) {
     float spec[2 * BINS];
+    const float *X = j < t ? b.X + (size_t) j * BINS * 2 :
+        b.Xf + (size_t) (j - t) * BINS * 2;
     for (int k = 0; k < 2 * bins; k++)
-      spec[k] = b.X[(size_t) j * BINS * 2 + k] * scale;
+      spec[k] = X[k] * scale;
     gcn_denoiser_process_spectrum (&st, spec, bins, 0.f, NULL);
     for (int k = 0; k < 2 * bins; k++) {
-      float want = b.Y[(size_t) j * BINS * 2 + k] * scale;
+      /* zeros while the delay line fills, then frame j - la */
+      float want = j < la ? 0.f :
+          b.Y[(size_t) (j - la) * BINS * 2 + k] * scale;
       float err = fabsf (spec[k] - want) / (1e-4f + fabsf (want));
       if (err > worst)
         worst = err;
     }
   }
-  printf ("train vs stream, %d bins: worst relative error %.3g\n", bins, worst);
+  printf ("train vs stream, %d bins, lookahead %d: worst relative error "
+      "%.3g\n", bins, la, worst);
   GK_CHECK (worst < 1e-3f, "training and streaming spectra differ (%g)", worst);
   gcn_denoiser_state_free (&st);
   gcn_denoiser_train_free (&tr);
+  heads_free (&h);
   free (gbin);
   batch_free (&b);
   gcn_denoiser_free (&net);
@@ -175,11 +203,15 @@ train_matches_stream (int bins)
 int
 main (void)
 {
-  run (0);
-  run (3);
-  train_matches_stream (BINS);
-  train_matches_stream (161);
-  train_matches_stream (41);
+  run (0, 0);
+  run (3, 0);
+  run (3, 1);
+  run (0, 2);
+  for (int la = 0; la <= 2; la++) {
+    train_matches_stream (BINS, la);
+    train_matches_stream (161, la);
+    train_matches_stream (41, la);
+  }
   printf ("%d failure(s)\n", gk_failures);
   return gk_failures ? 1 : 0;
 }

@@ -38,7 +38,8 @@
  * wide (0.6: share of items from wideband speech), asym (6: weight of
  * errors that remove speech relative to ones that leave noise), conv_ch,
  * gru1, gru2, df (3: deep-filter taps on the low bins, 0 for gains only),
- * phase (1: phase-advance input features, 0: magnitudes only), export_df
+ * phase (1: phase-advance input features, 0: magnitudes only), lookahead
+ * (0: frames the gains wait for; each adds 10 ms of latency), export_df
  * (0: export the network without its deep-filter head, as shipped: it was
  * trained with the filter and runs better without it, see docs/denoise.md;
  * 1 keeps the head),
@@ -632,21 +633,27 @@ disc_backward (dn_disc *D, const gc_tensor *x, const float *dscore,
 
 /* ---- one batch's spectra and targets --------------------------------------*/
 typedef struct dn_batch {
-  int n, t;
-  float *x, *s, *nz, *tmp;        /* time signals, one item */
+  int n, t;                       /* items, frames scored per item */
+  int la;                         /* lookahead: frames heard past the last */
+  float *x, *s, *nz, *tmp;        /* time signals, one item, (t + la) hops */
   float *X, *S;                   /* spectra [n][t][BINS][2] */
+  float *Xf;                      /* the la noisy frames after X [n][la][..] */
+  float *spec_tmp;                /* one item's t + la analysed frames */
   float *Y;                       /* the enhanced spectra, same layout */
   int *bins;                      /* band limit per item */
-  float *feat;                    /* [n*t][in] network inputs */
+  float *feat;                    /* [n*(t+la)][in] network inputs */
   int in;                         /* gcn_dn_in_size of the network */
 } dn_batch;
 
 static int
-batch_alloc (dn_batch *b, int n, int t)
+batch_alloc (dn_batch *b, int n, int t, int la)
 {
-  long len = (long) t * HOP;
+  long len = (long) (t + la) * HOP;
   b->n = n;
   b->t = t;
+  b->la = la;
+  b->Xf = malloc ((size_t) n * (la > 0 ? la : 1) * BINS * 2 * sizeof (float));
+  b->spec_tmp = malloc ((size_t) (t + la) * BINS * 2 * sizeof (float));
   b->x = malloc (len * sizeof (float));
   b->s = malloc (len * sizeof (float));
   b->nz = malloc (len * sizeof (float));
@@ -656,9 +663,9 @@ batch_alloc (dn_batch *b, int n, int t)
   b->Y = malloc ((size_t) n * t * BINS * 2 * sizeof (float));
   b->bins = malloc (n * sizeof (int));
   b->in = GCN_DN_FEATS;
-  b->feat = malloc ((size_t) n * t * GCN_DN_IN_MAX * sizeof (float));
+  b->feat = malloc ((size_t) n * (t + la) * GCN_DN_IN_MAX * sizeof (float));
   return (b->x && b->s && b->nz && b->tmp && b->X && b->S && b->Y && b->bins &&
-      b->feat) ? 0 : -1;
+      b->feat && b->Xf && b->spec_tmp) ? 0 : -1;
 }
 
 static void
@@ -671,6 +678,8 @@ batch_free (dn_batch *b)
   free (b->X);
   free (b->S);
   free (b->Y);
+  free (b->Xf);
+  free (b->spec_tmp);
   free (b->bins);
   free (b->feat);
 }
@@ -688,19 +697,21 @@ limited_features (const float *spec, int bins, float *feat, float *scratch)
   gcn_dn_features (scratch, bins, feat, NULL);
 }
 
-/* Network inputs of item i from its noisy spectra, as a stream at the
- * item's band limit computes them (phase features against the previous
- * frame, zeros before the first). */
+/* Network inputs of item i from its noisy spectra (the t scored frames,
+ * then the la frames after them), as a stream at the item's band limit
+ * computes them (phase features against the previous frame, zeros before
+ * the first). Row i (t + la) + f holds frame f. */
 static void
 item_features (dn_batch *b, int i)
 {
   float cur[2 * BINS], prev[2 * BINS], scratch[2 * BINS];
-  int bins = b->bins[i];
+  int bins = b->bins[i], tt = b->t + b->la;
   float scale = (float) (2 * (bins - 1)) / NFFT;
   memset (prev, 0, sizeof prev);
-  for (int t = 0; t < b->t; t++) {
-    const float *X = b->X + ((size_t) i * b->t + t) * BINS * 2;
-    float *f = b->feat + ((size_t) i * b->t + t) * b->in;
+  for (int t = 0; t < tt; t++) {
+    const float *X = t < b->t ? b->X + ((size_t) i * b->t + t) * BINS * 2 :
+        b->Xf + ((size_t) i * b->la + t - b->t) * BINS * 2;
+    float *f = b->feat + ((size_t) i * tt + t) * b->in;
     limited_features (X, bins, f, scratch);
     if (b->in > GCN_DN_FEATS) {
       for (int k = 0; k < GCN_DN_FINE; k++) {
@@ -717,15 +728,81 @@ static void
 batch_make (dn_data *d, dn_batch *b, gc_stft *fft, const float *win,
     gc_rng *r)
 {
-  long len = (long) b->t * HOP;
+  long len = (long) (b->t + b->la) * HOP;
+  size_t fs = (size_t) BINS * 2;
   for (int i = 0; i < b->n; i++) {
     b->bins[i] = make_item (d, r, b->x, b->s, b->nz, b->tmp, len) + 1;
-    float *X = b->X + (size_t) i * b->t * BINS * 2;
-    float *S = b->S + (size_t) i * b->t * BINS * 2;
-    gcn_dn_analyze (fft, win, HOP, b->x, len, X);
-    gcn_dn_analyze (fft, win, HOP, b->s, len, S);
+    float *X = b->X + (size_t) i * b->t * fs;
+    float *S = b->S + (size_t) i * b->t * fs;
+    gcn_dn_analyze (fft, win, HOP, b->x, len, b->spec_tmp);
+    memcpy (X, b->spec_tmp, (size_t) b->t * fs * sizeof (float));
+    memcpy (b->Xf + (size_t) i * b->la * fs, b->spec_tmp + (size_t) b->t * fs,
+        (size_t) b->la * fs * sizeof (float));
+    gcn_dn_analyze (fft, win, HOP, b->s, len, b->spec_tmp);
+    memcpy (S, b->spec_tmp, (size_t) b->t * fs * sizeof (float));
     item_features (b, i);
   }
+}
+
+/* ---- the network's outputs for the scored frames --------------------------*/
+
+/* With lookahead L the network runs over t + L rows per item, and row
+ * f + L (which has heard L frames past frame f) gives frame f's gains, as
+ * a stream applies them. These are those rows, [n*t][...]. */
+typedef struct dn_heads {
+  float *band, *fine, *vad, *df;
+  int dfs;                        /* deep-filter values per row (0: none) */
+} dn_heads;
+
+static int
+heads_alloc (dn_heads *h, int rows, int dfs)
+{
+  h->dfs = dfs;
+  h->band = malloc ((size_t) rows * GCN_DN_BANDS * sizeof (float));
+  h->fine = malloc ((size_t) rows * GCN_DN_FINE * sizeof (float));
+  h->vad = malloc ((size_t) rows * sizeof (float));
+  h->df = malloc ((size_t) rows * (dfs > 0 ? dfs : 1) * sizeof (float));
+  return h->band && h->fine && h->vad && h->df ? 0 : -1;
+}
+
+static void
+heads_free (dn_heads *h)
+{
+  free (h->band);
+  free (h->fine);
+  free (h->vad);
+  free (h->df);
+}
+
+/* rows i (t + la) + f + la of src [.][c] -> rows i t + f of dst */
+static void
+rows_gather (const float *src, int n, int t, int la, int c, float *dst)
+{
+  for (int i = 0; i < n; i++)
+    memcpy (dst + (size_t) i * t * c, src + ((size_t) i * (t + la) + la) * c,
+        (size_t) t * c * sizeof (float));
+}
+
+/* the reverse, with zero gradient for the first la rows of each item */
+static void
+rows_scatter (const float *src, int n, int t, int la, int c, float *dst)
+{
+  for (int i = 0; i < n; i++) {
+    float *d = dst + (size_t) i * (t + la) * c;
+    memset (d, 0, (size_t) la * c * sizeof (float));
+    memcpy (d + (size_t) la * c, src + (size_t) i * t * c,
+        (size_t) t * c * sizeof (float));
+  }
+}
+
+static void
+heads_gather (dn_heads *h, const gcn_denoiser_train *tr, int n, int t, int la)
+{
+  rows_gather (tr->band.data, n, t, la, GCN_DN_BANDS, h->band);
+  rows_gather (tr->fine.data, n, t, la, GCN_DN_FINE, h->fine);
+  rows_gather (tr->vad.data, n, t, la, 1, h->vad);
+  if (h->dfs > 0)
+    rows_gather (tr->df.data, n, t, la, h->dfs, h->df);
 }
 
 /* ---- the enhanced spectrum (gains and deep filter) ------------------------*/
@@ -734,7 +811,7 @@ batch_make (dn_data *d, dn_batch *b, gc_stft *fft, const float *win,
  * attenuation limit): gcn_dn_apply with the item's own past frames. Also
  * writes the per-bin gains into gbin. */
 static void
-enhance (dn_batch *b, const gcn_denoiser_train *tr, int order, float *gbin)
+enhance (dn_batch *b, const dn_heads *h, int order, float *gbin)
 {
   float hist[GCN_DN_DF_MAX * GCN_DN_FINE * 2];
   for (int i = 0; i < b->n; i++) {
@@ -743,20 +820,20 @@ enhance (dn_batch *b, const gcn_denoiser_train *tr, int order, float *gbin)
       int row = i * b->t + t;
       float *g = gbin + (size_t) row * BINS;
       float *Y = b->Y + (size_t) row * BINS * 2;
-      gcn_dn_bin_gains (tr->band.data + (size_t) row * GCN_DN_BANDS,
-          tr->fine.data + (size_t) row * GCN_DN_FINE, bins, g);
+      gcn_dn_bin_gains (h->band + (size_t) row * GCN_DN_BANDS,
+          h->fine + (size_t) row * GCN_DN_FINE, bins, g);
       memcpy (Y, b->X + (size_t) row * BINS * 2, (size_t) bins * 2 *
           sizeof (float));
       for (int j = 1; j < order; j++) {
-        float *h = hist + (size_t) (j - 1) * GCN_DN_FINE * 2;
+        float *hj = hist + (size_t) (j - 1) * GCN_DN_FINE * 2;
         if (t - j >= 0)
-          memcpy (h, b->X + (size_t) (row - j) * BINS * 2,
+          memcpy (hj, b->X + (size_t) (row - j) * BINS * 2,
               GCN_DN_FINE * 2 * sizeof (float));
         else
-          memset (h, 0, GCN_DN_FINE * 2 * sizeof (float));
+          memset (hj, 0, GCN_DN_FINE * 2 * sizeof (float));
       }
       gcn_dn_apply (Y, bins, g, order > 0 ?
-          tr->df.data + (size_t) row * GCN_DN_FINE * order * 2 : NULL,
+          h->df + (size_t) row * GCN_DN_FINE * order * 2 : NULL,
           order, hist, 0.f);
     }
   }
@@ -805,7 +882,7 @@ static float opt_asym = 1.f;
  * enhanced spectrum b->Y (enhance () first). Writes gradients w.r.t. the
  * outputs of the heads (d_df: of the deep-filter taps, when order > 0). */
 static void
-recon_losses (const dn_batch *b, const gcn_denoiser_train *tr, int order,
+recon_losses (const dn_batch *b, const dn_heads *h, int order,
     float *d_band, float *d_fine, float *d_vad, float *d_df,
     const float *gbin, dn_loss *L)
 {
@@ -850,8 +927,8 @@ recon_losses (const dn_batch *b, const gcn_denoiser_train *tr, int order,
       int row = i * b->t + t;
       const float *X = b->X + (size_t) row * BINS * 2;
       const float *S = b->S + (size_t) row * BINS * 2;
-      const float *gb = tr->band.data + (size_t) row * GCN_DN_BANDS;
-      const float *gf = tr->fine.data + (size_t) row * GCN_DN_FINE;
+      const float *gb = h->band + (size_t) row * GCN_DN_BANDS;
+      const float *gf = h->fine + (size_t) row * GCN_DN_FINE;
       float *db = d_band + (size_t) row * GCN_DN_BANDS;
       float *df = d_fine + (size_t) row * GCN_DN_FINE;
       const float *g = gbin + (size_t) row * BINS;
@@ -902,7 +979,7 @@ recon_losses (const dn_batch *b, const gcn_denoiser_train *tr, int order,
         float er = yr - S[2 * k], ei = yi - S[2 * k + 1];
         lsig += (double) (er * er + ei * ei) * ksig / W_SIG;
         float dyr = a * yr + ksig * 2.f * er, dyi = a * yi + ksig * 2.f * ei;
-        dbin[k] = df_backward_bin (b, tr->df.data + (size_t) row * GCN_DN_FINE *
+        dbin[k] = df_backward_bin (b, h->df + (size_t) row * GCN_DN_FINE *
             order * 2, g[k], row, t, k, order, dyr, dyi, ddf);
       }
       for (int k = nd; k < bins; k++) {
@@ -925,7 +1002,7 @@ recon_losses (const dn_batch *b, const gcn_denoiser_train *tr, int order,
         df[k] += dfine_s[k];
 
       float y = (emax > 0 && fe > 1e-4f * emax && fe > 1e-10f) ? 1.f : 0.f;
-      float p = fminf (fmaxf (tr->vad.data[row], 1e-6f), 1.f - 1e-6f);
+      float p = fminf (fmaxf (h->vad[row], 1e-6f), 1.f - 1e-6f);
       lv += -(y * logf (p) + (1 - y) * logf (1 - p));
       d_vad[row] = W_VAD / rows * (p - y) / (p * (1 - p));
     }
@@ -1331,6 +1408,7 @@ gt_recipe_denoise (gt_ctx *c)
   cfg.gru2 = (int) gt_opt_int (c, "gru2", cfg.gru2);
   cfg.df_order = (int) gt_opt_int (c, "df", 3);
   cfg.phase = (int) gt_opt_int (c, "phase", 1);
+  cfg.lookahead = (int) gt_opt_int (c, "lookahead", 0);
   const char *init = gt_opt_str (c, "init", NULL);
   opt_export_df = (int) gt_opt_int (c, "export_df", 0);
   dn_disc D;
@@ -1352,7 +1430,7 @@ gt_recipe_denoise (gt_ctx *c)
   }
   if (start == 0 && init && *init && init_from_model (&net, init) < 0)
     return -1;
-  int order = cfg.df_order;
+  int order = cfg.df_order, la = cfg.lookahead;
   if (sched_from < 0 || sched_from >= steps) {
     gc_set_error ("denoise: sched_from must lie in [0, steps)");
     return -1;
@@ -1363,7 +1441,16 @@ gt_recipe_denoise (gt_ctx *c)
   dn_batch b;
   gcn_denoiser_train tr;
   gcn_denoiser_train_init (&tr);
-  int rows = batch * frames;
+  int rows = batch * frames, rows_net = batch * (frames + la);
+  int dfs = gcn_dn_df_size (&net);
+  dn_heads heads;
+  int hall = heads_alloc (&heads, rows, dfs);
+  /* gradients at the network's rows (the first la of each item get none) */
+  float *n_band = malloc ((size_t) rows_net * GCN_DN_BANDS * sizeof (float));
+  float *n_fine = malloc ((size_t) rows_net * GCN_DN_FINE * sizeof (float));
+  float *n_vad = malloc ((size_t) rows_net * sizeof (float));
+  float *n_df = malloc ((size_t) rows_net * (dfs > 0 ? dfs : 1) *
+      sizeof (float));
   float *d_band = malloc ((size_t) rows * GCN_DN_BANDS * sizeof (float));
   float *d_fine = malloc ((size_t) rows * GCN_DN_FINE * sizeof (float));
   float *d_vad = malloc ((size_t) rows * sizeof (float));
@@ -1379,9 +1466,9 @@ gt_recipe_denoise (gt_ctx *c)
   gc_stft *fft = gc_stft_new (NFFT, NFFT, HOP, GC_WIN_SQRT_HANN);
   float win[NFFT];
   gcn_dn_window (win, NFFT);
-  int balloc = batch_alloc (&b, batch, frames);
+  int balloc = batch_alloc (&b, batch, frames, la);
   b.in = gcn_dn_in_size (&net);
-  if (balloc < 0 || !d_band || !d_fine || !d_vad
+  if (balloc < 0 || hall < 0 || !n_band || !n_fine || !n_vad || !n_df || !d_band || !d_fine || !d_vad
       || !d_df || !gbin || !ffake || !freal || !dfeat || !fft) {
     gc_set_error ("denoise: out of memory");
     return -1;
@@ -1393,9 +1480,10 @@ gt_recipe_denoise (gt_ctx *c)
     dn_loss L = { 0 };
     og.lr = gc_lr_at (&sched, step < sched_from ? 0 : step - sched_from);
     batch_make (&d, &b, fft, win, &rng);
-    gcn_denoiser_forward_train (&net, &tr, b.feat, batch, frames);
-    enhance (&b, &tr, order, gbin);
-    recon_losses (&b, &tr, order, d_band, d_fine, d_vad, d_df, gbin, &L);
+    gcn_denoiser_forward_train (&net, &tr, b.feat, batch, frames + la);
+    heads_gather (&heads, &tr, batch, frames, la);
+    enhance (&b, &heads, order, gbin);
+    recon_losses (&b, &heads, order, d_band, d_fine, d_vad, d_df, gbin, &L);
 
     if (adv > 0 && step >= adv_start) {
       for (int i = 0; i < batch; i++)
@@ -1435,9 +1523,15 @@ gt_recipe_denoise (gt_ctx *c)
       disc_backward (&D, &xf, gf, 1);
       gc_param_list_zero_grad (&D.params);
       to_rows (&D.dx, dfeat);
-      fake_backward (&b, gbin, tr.df.data, order, dfeat, d_band, d_fine, d_df);
+      fake_backward (&b, gbin, heads.df, order, dfeat, d_band, d_fine, d_df);
     }
-    gcn_denoiser_backward_train (&net, &tr, d_band, d_fine, d_vad, d_df);
+    rows_scatter (d_band, batch, frames, la, GCN_DN_BANDS, n_band);
+    rows_scatter (d_fine, batch, frames, la, GCN_DN_FINE, n_fine);
+    rows_scatter (d_vad, batch, frames, la, 1, n_vad);
+    if (dfs > 0)
+      rows_scatter (d_df, batch, frames, la, dfs, n_df);
+    gcn_denoiser_backward_train (&net, &tr, n_band, n_fine, n_vad,
+        dfs > 0 ? n_df : NULL);
     gc_clip_grad_norm (&net.params, 1.f);
     gc_adam_step (&og);
 
@@ -1466,6 +1560,11 @@ gt_recipe_denoise (gt_ctx *c)
   free (d_fine);
   free (d_vad);
   free (d_df);
+  free (n_band);
+  free (n_fine);
+  free (n_vad);
+  free (n_df);
+  heads_free (&heads);
   free (gbin);
   free (ffake);
   free (freal);
