@@ -132,7 +132,8 @@ gst_gan_denoise_mode_get_type (void)
   static GType type = 0;
   static const GEnumValue values[] = {
     {GST_GAN_DENOISE_MODE_MASK,
-        "Apply predicted spectral gains to the input (10 ms latency)", "mask"},
+        "Apply predicted spectral gains to the input (the model's latency: "
+        "20 ms with the shipped one)", "mask"},
     {GST_GAN_DENOISE_MODE_RESYNTH,
           "Regenerate the speech band (below 7.5 kHz) with the vocoder from "
           "the denoised features; mask output above (about 100 ms latency)",
@@ -979,7 +980,7 @@ gst_gan_denoise_class_init (GstGanDenoiseClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "GAN speech denoiser", "Filter/Effect/Audio",
       "Removes background noise from speech with a small causal network "
-      "trained adversarially (8-48 kHz, 10 ms latency)",
+      "trained adversarially (8-48 kHz, 20 ms latency)",
       "gst-gan developers");
 
   caps = gst_caps_from_string (CAPS_STR);

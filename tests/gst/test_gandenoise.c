@@ -629,7 +629,11 @@ resynth_latency_is_real (const char *model, GstClockTime * latencies)
       if (e > be)
         be = e, best = i + w / 2;
     }
-    fail_unless (labs (best - click) <= w,
+    /* within 2 ms: the vocoder redraws the click from 8 ms frames and its
+     * energy peak may land a millisecond off (seen at 16 kHz, where the
+     * output is the vocoder's alone); a timing error would be a whole
+     * 10 ms hop */
+    fail_unless (labs (best - click) <= 2 * w,
         "%d Hz: click at %ld found at %ld (latency %" GST_TIME_FORMAT ")",
         rate, click, best, GST_TIME_ARGS (lat));
     push_eos (h);

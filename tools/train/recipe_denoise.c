@@ -1543,7 +1543,11 @@ gt_recipe_denoise (gt_ctx *c)
       char path[4200];
       snprintf (path, sizeof path, "%s/model-%ld.safetensors",
           c->run_dir ? c->run_dir : ".", step + 1);
+      /* the metadata's steps are the ones this file has had */
+      long all_steps = c->steps;
+      c->steps = step + 1;
       export_model (c, &net, path);
+      c->steps = all_steps;
     }
   }
   save_ckpt (c, steps, &net, &D, &og, &od, &rng);
