@@ -7,6 +7,8 @@
 #include "../../tools/train/recipe_denoise.c"
 #include "gradcheck.h"
 
+#include <unistd.h>
+
 typedef struct ctx {
   gcn_denoiser net;
   gcn_denoiser_train tr;
@@ -200,9 +202,86 @@ train_matches_stream (int bins, int la)
   gcn_denoiser_free (&net);
 }
 
+/* Widening a trained network's GRUs (init= a narrower model) must not
+ * change what it computes: the same spectra through the narrow and the
+ * widened network come out equal, while the new units have non-zero
+ * weights of their own to learn from. A narrower target is refused. */
+static void
+widen_keeps_function (void)
+{
+  gc_rng r;
+  gc_rng_seed (&r, 41);
+  gcn_denoiser narrow, wide, thin;
+  gcn_denoiser_config cn = { 12, 3, 10, 8, 0, 1, 0 };
+  gcn_denoiser_config cw = { 12, 3, 16, 13, 0, 1, 0 };
+  gcn_denoiser_config ct = { 12, 3, 10, 6, 0, 1, 0 };
+  if (gcn_denoiser_init (&narrow, &cn, &r) < 0 ||
+      gcn_denoiser_init (&wide, &cw, &r) < 0 ||
+      gcn_denoiser_init (&thin, &ct, &r) < 0) {
+    GK_CHECK (0, "init");
+    return;
+  }
+  for (int i = 0; i < narrow.params.count; i++)
+    gk_fill (&r, narrow.params.items[i]->w, narrow.params.items[i]->n, 0.3f);
+  char path[] = "/tmp/gst-gan-widen-XXXXXX";
+  int fd = mkstemp (path);
+  GK_CHECK (fd >= 0, "temp file");
+  close (fd);
+  char *storage = NULL;
+  const char **kv = gcn_denoiser_meta (&narrow, &storage);
+  GK_CHECK (kv && gc_model_save (path, &narrow.params, kv) == 0, "save: %s",
+      gc_last_error ());
+  free (kv);
+  free (storage);
+  GK_CHECK (init_from_model (&wide, path) == 0, "widen: %s",
+      gc_last_error ());
+  GK_CHECK (init_from_model (&thin, path) < 0, "a narrower GRU was accepted");
+  unlink (path);
+
+  /* a new unit's gate row is its own, random; its weight into an old
+   * unit is zero */
+  float own = 0, into_old = 0;
+  for (int c = 0; c < wide.gru1.in; c++)
+    own += fabsf (wide.gru1.w_ih.w[(size_t) 12 * wide.gru1.in + c]);
+  for (int u = 0; u < 10; u++)
+    into_old += fabsf (wide.gru1.w_hh.w[(size_t) u * 16 + 12]);
+  GK_CHECK (own > 0 && into_old == 0, "new unit: own %g, into old %g", own,
+      into_old);
+
+  gcn_denoiser_state a, b;
+  GK_CHECK (gcn_denoiser_state_init (&a, &narrow) == 0 &&
+      gcn_denoiser_state_init (&b, &wide) == 0, "state");
+  float worst = 0, gained = 0;
+  for (int j = 0; j < 20; j++) {
+    float x[2 * BINS], sa[2 * BINS], sb[2 * BINS];
+    gk_fill (&r, x, 2 * BINS, 1e-2f);
+    memcpy (sa, x, sizeof x);
+    memcpy (sb, x, sizeof x);
+    gcn_denoiser_process_spectrum (&a, sa, BINS, 0.f, NULL);
+    gcn_denoiser_process_spectrum (&b, sb, BINS, 0.f, NULL);
+    for (int k = 0; k < 2 * BINS; k++) {
+      worst = fmaxf (worst, fabsf (sa[k] - sb[k]) / (1e-6f + fabsf (sa[k])));
+      gained = fmaxf (gained, fabsf (sa[k] - x[k]) / (1e-6f + fabsf (x[k])));
+    }
+  }
+  /* the narrow network must really act on the spectra, or equal outputs
+   * would prove nothing */
+  GK_CHECK (gained > 0.1f, "the narrow network passes its input (%g)",
+      gained);
+  printf ("widened GRUs 10/8 -> 16/13: worst relative difference %.3g\n",
+      worst);
+  GK_CHECK (worst < 1e-4f, "widening changed the output (%g)", worst);
+  gcn_denoiser_state_free (&a);
+  gcn_denoiser_state_free (&b);
+  gcn_denoiser_free (&narrow);
+  gcn_denoiser_free (&wide);
+  gcn_denoiser_free (&thin);
+}
+
 int
 main (void)
 {
+  widen_keeps_function ();
   run (0, 0);
   run (3, 0);
   run (3, 1);

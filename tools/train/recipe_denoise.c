@@ -44,7 +44,9 @@
  * trained with the filter and runs better without it, see docs/denoise.md;
  * 1 keeps the head),
  * init=MODEL (start from a trained model's weights; tensors it lacks, such
- * as a new deep filter, keep their fresh values), export_every (0), sched_from (0: the step where the warm-up + cosine
+ * as a new deep filter, keep their fresh values; with gru1/gru2 above the
+ * model's the GRUs are widened and the network still computes what the
+ * model did), export_every (0), sched_from (0: the step where the warm-up + cosine
  * schedule starts, to continue a finished run with a warm restart),
  * make_eval=DIR (write the held-out test set as WAV and exit), eval_items
  * (16), eval_seconds (4), eval_seed (1000: the test set's draws). Default steps: 38000.
@@ -1277,21 +1279,93 @@ load_ckpt (gt_ctx *c, gcn_denoiser *net, dn_disc *D, gc_adam *og,
   return step;
 }
 
+/* Widening (--set gru1=/gru2= above the init model's): where a unit of
+ * the old network sits in a tensor of the wider one. GRU rows are three
+ * gate blocks (r, z, n) of `hidden` units; the heads read [gru1 | gru2]. */
+typedef struct dn_widen {
+  int h1o, h2o, h1n, h2n;
+} dn_widen;
+
+static int
+widen_row (const char *name, int r, const dn_widen *w)
+{
+  if (strncmp (name, "gru1.", 5) == 0)
+    return r / w->h1o * w->h1n + r % w->h1o;
+  if (strncmp (name, "gru2.", 5) == 0)
+    return r / w->h2o * w->h2n + r % w->h2o;
+  return r;                     /* head outputs keep their places */
+}
+
+static int
+widen_col (const char *name, int c, const dn_widen *w)
+{
+  if (strncmp (name, "gru", 3) == 0)
+    return c;                   /* input or hidden units: a prefix */
+  return c < w->h1o ? c : w->h1n + (c - w->h1o);        /* [gru1 | gru2] */
+}
+
+/* Copies an old GRU or head tensor into its wider counterpart. The old
+ * units keep their weights; new units keep their fresh random rows (so
+ * they can learn); every weight from a new unit into an old unit or a
+ * head is zero, so the wider network computes what the old one did. */
+static int
+widen_tensor (gc_param *p, const gc_model_tensor *t, const dn_widen *w)
+{
+  int grurow = strncmp (p->name, "gru", 3) == 0;
+  int head = !grurow && (strstr (p->name, ".weight") || strstr (p->name,
+          ".bias")) && strncmp (p->name, "conv.", 5) != 0;
+  if ((!grurow && !head) || p->ndim != t->ndim || p->ndim < 1 || p->ndim > 2)
+    return -1;
+  int ro = t->shape[0], rn = p->shape[0];
+  int co = p->ndim == 2 ? t->shape[1] : 1, cn = p->ndim == 2 ? p->shape[1] : 1;
+  for (int r = 0; r < ro; r++) {
+    int nr = widen_row (p->name, r, w);
+    if (nr < 0 || nr >= rn)
+      return -1;
+    memset (p->w + (size_t) nr * cn, 0, (size_t) cn * sizeof (float));
+    for (int c = 0; c < co; c++) {
+      int nc = p->ndim == 2 ? widen_col (p->name, c, w) : 0;
+      if (nc < 0 || nc >= cn)
+        return -1;
+      p->w[(size_t) nr * cn + nc] = t->data[(size_t) r * co + c];
+    }
+  }
+  return 0;
+}
+
 /* Warm start (--set init=MODEL): copy every tensor the model file shares
  * with this network (a deep filter added to a gains-only model starts at
- * zero, so the run begins exactly where that model ended). */
+ * zero, so the run begins exactly where that model ended). A network with
+ * wider GRUs than the model is widened without changing what it computes
+ * (widen_tensor). */
 static int
 init_from_model (gcn_denoiser *net, const char *path)
 {
   gc_model_file m;
   if (gc_model_load (&m, path) < 0)
     return -1;
+  dn_widen w = { gc_model_meta_get_int (&m, "gru1", net->cfg.gru1),
+    gc_model_meta_get_int (&m, "gru2", net->cfg.gru2), net->cfg.gru1,
+    net->cfg.gru2 };
+  int widen = w.h1o != w.h1n || w.h2o != w.h2n;
+  if (w.h1o > w.h1n || w.h2o > w.h2n || w.h1o < 1 || w.h2o < 1 ||
+      gc_model_meta_get_int (&m, "conv_ch", net->cfg.conv_ch) !=
+      net->cfg.conv_ch) {
+    gc_set_error ("%s: GRUs %d/%d, conv %d channels: this network can only "
+        "widen its GRUs (%d/%d, conv %d)", path, w.h1o, w.h2o,
+        gc_model_meta_get_int (&m, "conv_ch", 0), w.h1n, w.h2n,
+        net->cfg.conv_ch);
+    gc_model_free (&m);
+    return -1;
+  }
   int copied = 0, fresh = 0;
   for (int i = 0; i < net->params.count; i++) {
     gc_param *p = net->params.items[i];
     const gc_model_tensor *t = gc_model_find (&m, p->name);
-    if (t && t->n == p->n) {
+    if (t && t->n == p->n) {    /* widening never keeps a size and moves units */
       memcpy (p->w, t->data, p->n * sizeof (float));
+      copied++;
+    } else if (t && widen && widen_tensor (p, t, &w) == 0) {
       copied++;
     } else if (t && p->ndim == 3 && t->ndim == 3 && t->shape[0] == p->shape[0]
         && t->shape[1] < p->shape[1] && t->shape[2] == p->shape[2]) {
