@@ -32,7 +32,8 @@
  * With the deep filter (df > 0) all but the gain loss act on its output
  * Y = g X + (1 - g) sum c_i X[t-i] instead of g X.
  *
- * Settings (--set): speech_extra, batch (16), frames (100), lr (1e-3),
+ * Settings (--set): speech_extra, noise_extra (a folder of more training
+ * noise, scripts/denoise-noise-data.sh), batch (16), frames (100), lr (1e-3),
  * lr_min (lr / 20), warmup (200), adv (0.05), adv_start (800), d_lr (2e-4),
  * speech_only (0.2: share of items without noise), snr_max (30 dB),
  * wide (0.6: share of items from wideband speech), asym (6: weight of
@@ -205,21 +206,13 @@ rir_prepare (dn_data *d, const clip *r, int idx)
 
 /* Speech and noise at `rate`, split into training and held-out sets
  * (only the held-out ones when eval_only). */
-static int
-load_sets (gt_ctx *c, dn_data *d, int rate, int eval_only)
+/* Noise recordings under dir; noise/rir holds rooms, not noise. */
+static void
+load_noise_dir (gt_ctx *c, dn_data *d, const char *dir, int rate,
+    int eval_only)
 {
-  const char *extra = gt_opt_str (c, "speech_extra", NULL);
-  long min_len = rate / 4;
-  clip_set *train = eval_only ? NULL : &d->speech;
-  if (load_dir (c, "speech", ".flac,.ogg,.wav", rate, train,
-          &d->eval_speech, eval_speech_names, min_len, &d->wide) < 0)
-    return -1;
-  if (extra && *extra && load_dir (c, extra, ".flac,.ogg,.wav", rate,
-          train, &d->eval_speech, eval_speech_names, min_len, &d->wide) < 0)
-    return -1;
-  /* noise/rir holds rooms, not noise */
   char **paths = NULL;
-  int n = gt_list_files (c, "noise", ".flac,.ogg,.wav", &paths);
+  int n = gt_list_files (c, dir, ".flac,.ogg,.wav", &paths);
   for (int i = 0; i < n; i++) {
     float *x = NULL;
     long len = 0;
@@ -235,6 +228,25 @@ load_sets (gt_ctx *c, dn_data *d, int rate, int eval_only)
   }
   if (n > 0)
     gt_free_list (paths, n);
+}
+
+static int
+load_sets (gt_ctx *c, dn_data *d, int rate, int eval_only)
+{
+  const char *extra = gt_opt_str (c, "speech_extra", NULL);
+  long min_len = rate / 4;
+  clip_set *train = eval_only ? NULL : &d->speech;
+  if (load_dir (c, "speech", ".flac,.ogg,.wav", rate, train,
+          &d->eval_speech, eval_speech_names, min_len, &d->wide) < 0)
+    return -1;
+  if (extra && *extra && load_dir (c, extra, ".flac,.ogg,.wav", rate,
+          train, &d->eval_speech, eval_speech_names, min_len, &d->wide) < 0)
+    return -1;
+  load_noise_dir (c, d, "noise", rate, eval_only);
+  /* more training noise (scripts/denoise-noise-data.sh): never held out */
+  const char *noise_extra = gt_opt_str (c, "noise_extra", NULL);
+  if (noise_extra && *noise_extra && !eval_only)
+    load_noise_dir (c, d, noise_extra, rate, 0);
   return 0;
 }
 
