@@ -3,8 +3,10 @@
 # from Debian game-data packages: sound effects and ambiences recorded or
 # edited under free licences (each package's copyright file is copied next
 # to its sounds; OpenSFX names every sound's author and licence in
-# DIR/noise/opensfx/CREDITS). Voices are left out: a cry or a laugh in the
-# noise would teach the model to remove speech.
+# DIR/noise/opensfx/CREDITS). Voices are left out, animals' calls and
+# horns too: a cry, a moo or a horn's harmonics in the noise teach the model
+# to remove voiced speech (a first run with them took clean speech through
+# at 13 dB instead of 25-28).
 #   scripts/denoise-noise-data.sh DIR
 # Needs apt-get (download only, nothing is installed) and dpkg. Writes
 # DIR/noise/{opensfx,wesnoth,widelands}/ (about 10 minutes of sound).
@@ -33,36 +35,40 @@ for ((i = 0; i < first / 8; i++)); do
   name=$(dd if="$cat" bs=1 skip=$((off + 1)) count="$nl" 2> /dev/null | tr -d '\0')
   case "$name" in
     *Unused*|*Oooh*|*Year*) continue ;;   # empty, a crowd's voice, jingles
+    *Cow*|*Sheep*|*Horse*|*Lion*|*Monkey*|*Bird*|*horn*|*Horn*|*Whistle*|*Beep*|*Morse*|*whistle*)
+      continue ;;                          # calls, horns, tones
   esac
   echo "opensfx_$i.wav: $name" >> "$out/CREDITS"
   dd if="$cat" bs=4096 iflag=skip_bytes,count_bytes skip=$((off + 1 + nl)) \
       count=$((size - 1 - nl)) of="$out/opensfx_$i.wav" 2> /dev/null
 done
 
-# Wesnoth: ambiences and weapon, magic and animal-movement sounds; no
-# creature cries (-die, -hit, growls, laughs, wails) and no music.
+# Wesnoth: ambiences (campfire, night, ship) and weapon and movement
+# sounds; no creature cries (-die, -hit, growls, laughs, wails), birdsong,
+# horns, drums, tonal magic or music.
 out=noise/wesnoth
 mkdir -p "$out"
 cp x/wesnoth-1.16-data/usr/share/doc/wesnoth-1.16-data/copyright "$out/COPYRIGHT"
 src=$(find x/wesnoth-1.16-data -type d -path '*core/sounds' | head -n 1)
 find "$src" -type f \( -name '*.ogg' -o -name '*.wav' \) | sort | while read -r f; do
   case "$(basename "$f")" in
-    *-die*|*-hit*|*laugh*|*groan*|*growl*|*shriek*|*wail*|ugg*|fanfare*|*zombie*|*hiss*)
+    *-die*|*-hit*|*laugh*|*groan*|*growl*|*shriek*|*wail*|ugg*|fanfare*|*zombie*|*hiss*|horn-*|*birds*|*morning*|*wardrums*|*heal*|*magic*)
       continue ;;
   esac
   rel=${f#"$src"/}
   cp "$f" "$out/wesnoth_${rel//\//_}"
 done
 
-# Widelands: workshop, nature and machine sounds; no taverns (voices) and
-# no spoken or musical messages.
+# Widelands: workshop and machine sounds; no animals, taverns (voices),
+# interface clicks or spoken or musical messages.
 out=noise/widelands
 mkdir -p "$out"
 cp x/widelands-data/usr/share/doc/widelands-data/copyright "$out/COPYRIGHT"
 src=$(find x/widelands-data -type d -name sound | head -n 1)
 find "$src" -type f -name '*.ogg' | sort | while read -r f; do
   case "$f" in
-    *tavern*|*military*|*message*|*music*|*scenario*) continue ;;
+    *tavern*|*military*|*message*|*music*|*scenario*|*/animals/*|*/farm/*|*lobby*|*click*|*bird*|*ping*)
+      continue ;;
   esac
   rel=${f#"$src"/}
   cp "$f" "$out/widelands_${rel//\//_}"
