@@ -36,7 +36,9 @@
  * noise, scripts/denoise-noise-data.sh), batch (16), frames (100), lr (1e-3),
  * lr_min (lr / 20), warmup (200), adv (0.05), adv_start (800), d_lr (2e-4),
  * speech_only (0.2: share of items without noise), snr_max (30 dB),
- * wide (0.6: share of items from wideband speech), asym (6: weight of
+ * wide (0.6: share of items from wideband speech), reverb_keep (0: share
+ * of reverberant items whose target keeps the whole reverberation instead
+ * of the first 50 ms), asym (6: weight of
  * errors that remove speech relative to ones that leave noise), conv_ch,
  * gru1, gru2, df (3: deep-filter taps on the low bins, 0 for gains only),
  * phase (1: phase-advance input features, 0: magnitudes only), lookahead
@@ -204,8 +206,6 @@ rir_prepare (dn_data *d, const clip *r, int idx)
   }
 }
 
-/* Speech and noise at `rate`, split into training and held-out sets
- * (only the held-out ones when eval_only). */
 /* Noise recordings under dir; noise/rir holds rooms, not noise. */
 static void
 load_noise_dir (gt_ctx *c, dn_data *d, const char *dir, int rate,
@@ -230,6 +230,8 @@ load_noise_dir (gt_ctx *c, dn_data *d, const char *dir, int rate,
     gt_free_list (paths, n);
 }
 
+/* Speech and noise at `rate`, split into training and held-out sets
+ * (only the held-out ones when eval_only). */
 static int
 load_sets (gt_ctx *c, dn_data *d, int rate, int eval_only)
 {
@@ -502,6 +504,7 @@ make_noise (dn_data *d, const clip_set *noise, gc_rng *r, float *n, float *tmp,
 /* One training mixture: x noisy, s target; returns the band limit in bins. */
 /* Mixture settings (--set speech_only=F, snr_max=DB). */
 static float opt_speech_only = 0.05f, opt_snr_max = 20.f, opt_wide = 0.4f;
+static float opt_reverb_keep = 0.f;
 
 static int
 make_item (dn_data *d, gc_rng *r, float *x, float *s, float *nz, float *tmp,
@@ -517,9 +520,12 @@ make_item (dn_data *d, gc_rng *r, float *x, float *s, float *nz, float *tmp,
   if (d->rirs.n > 0 && gc_rng_uniform (r) < 0.3f) {
     int room = (int) (gc_rng_uniform (r) * d->rirs.n) % d->rirs.n;
     reverb (d, room, s, tmp, len);
-    /* x starts as the reverberant speech, the target is the early part */
+    /* x starts as the reverberant speech, the target is the early part,
+     * or (reverb_keep) the whole reverberant speech: a noise suppressor
+     * that also strips a room's reverberation changes clean speech */
     memcpy (x, s, len * sizeof (float));
-    memcpy (s, tmp, len * sizeof (float));
+    if (opt_reverb_keep <= 0.f || gc_rng_uniform (r) >= opt_reverb_keep)
+      memcpy (s, tmp, len * sizeof (float));
   } else {
     memcpy (x, s, len * sizeof (float));
   }
@@ -1465,6 +1471,7 @@ gt_recipe_denoise (gt_ctx *c)
   opt_speech_only = (float) gt_opt_float (c, "speech_only", 0.2);
   opt_snr_max = (float) gt_opt_float (c, "snr_max", 30);
   opt_wide = (float) gt_opt_float (c, "wide", 0.6);
+  opt_reverb_keep = (float) gt_opt_float (c, "reverb_keep", 0);
   opt_asym = (float) gt_opt_float (c, "asym", 6.0);
   float lr_min = (float) gt_opt_float (c, "lr_min", lr * 0.05);
   long warmup = gt_opt_int (c, "warmup", 200);
