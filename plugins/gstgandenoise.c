@@ -64,6 +64,8 @@ GST_DEBUG_CATEGORY_STATIC (gan_denoise_debug);
 #define DEFAULT_VAD_HANGOVER 300
 #define DEFAULT_NUM_THREADS 1
 #define DEFAULT_MODE GST_GAN_DENOISE_MODE_MASK
+/* chosen on the development set (docs/denoise.md, "Speech guard") */
+#define DEFAULT_SPEECH_GUARD 10.0
 /* Raw input kept, in hops: the bypass path reads it at the mode's delay,
  * and a mode switch warms the new mode up on it (WARMUP_HOPS of it) so
  * the switch neither repeats nor skips a sample and starts from a settled
@@ -82,6 +84,7 @@ enum {
   PROP_VAD_HANGOVER,
   PROP_NUM_THREADS,
   PROP_MODE,
+  PROP_SPEECH_GUARD,
 };
 
 struct _GstGanDenoise {
@@ -94,6 +97,7 @@ struct _GstGanDenoise {
   guint vad_hangover_ms;
   gint num_threads;
   GstGanDenoiseMode mode;
+  gdouble speech_guard;
   GstClockTime latency;         /* of the mode running now */
 
   /* streaming state (streaming thread) */
@@ -464,7 +468,7 @@ hist_hop (GstGanDenoise * self, int c, gint64 hi)
 
 /* Per-run settings read once under the lock. */
 typedef struct {
-  float min_gain, feed_gain;
+  float min_gain, feed_gain, guard_db;
   gboolean bypass;
   gdouble thr;
   guint64 hang;
@@ -487,9 +491,11 @@ process_hop (GstGanDenoise * self, gint64 hi, const RunParams * p)
     if (self->cur_mode == GST_GAN_DENOISE_MODE_RESYNTH)
       v = gcn_rs_stream_process (self->rs[c], x, self->out_f[c], p->min_gain,
           p->feed_gain);
-    else
+    else {
+      gcn_dn_stream_set_guard (self->chan[c], p->guard_db);
       v = gcn_dn_stream_process (self->chan[c], x, self->out_f[c],
           p->min_gain);
+    }
     best = v > best ? v : best;
     if (p->bypass) {
       /* the raw path is delayed exactly as the processed one */
@@ -593,6 +599,7 @@ read_params (GstGanDenoise * self, RunParams * p, GstGanDenoiseMode * mode)
   hang_ms = self->vad_hangover_ms;
   threads = self->num_threads;
   *mode = self->mode;
+  p->guard_db = self->speech_guard;
   GST_OBJECT_UNLOCK (self);
   gc_set_thread_limit (threads);
   p->min_gain = limit_db <= 0.f ? 1.f : powf (10.f, -limit_db / 20.f);
@@ -855,6 +862,9 @@ gst_gan_denoise_set_property (GObject * object, guint prop_id,
     case PROP_MODE:
       self->mode = g_value_get_enum (value);
       break;
+    case PROP_SPEECH_GUARD:
+      self->speech_guard = g_value_get_double (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -888,6 +898,9 @@ gst_gan_denoise_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_MODE:
       g_value_set_enum (value, self->mode);
       break;
+    case PROP_SPEECH_GUARD:
+      g_value_set_double (value, self->speech_guard);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -918,6 +931,7 @@ gst_gan_denoise_init (GstGanDenoise * self)
   self->vad_hangover_ms = DEFAULT_VAD_HANGOVER;
   self->num_threads = DEFAULT_NUM_THREADS;
   self->mode = DEFAULT_MODE;
+  self->speech_guard = DEFAULT_SPEECH_GUARD;
   self->cur_mode = DEFAULT_MODE;
   self->latency = 10 * GST_MSECOND;
   self->base_pts = GST_CLOCK_TIME_NONE;
@@ -976,6 +990,14 @@ gst_gan_denoise_class_init (GstGanDenoiseClass * klass)
           GST_TYPE_GAN_DENOISE_MODE, DEFAULT_MODE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_SPEECH_GUARD,
+      g_param_spec_double ("speech-guard", "Speech guard",
+          "mask mode: no 50 Hz bin loses more power than a noise floor this "
+          "many dB above the background tracked in it (weighted by the "
+          "voice probability), so speech in a quiet recording is kept "
+          "whatever the network thinks; 0 turns the guard off", 0.0, 60.0,
+          DEFAULT_SPEECH_GUARD, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
 
   gst_element_class_set_static_metadata (element_class,
       "GAN speech denoiser", "Filter/Effect/Audio",

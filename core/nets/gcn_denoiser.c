@@ -1,6 +1,7 @@
 /* gcn_denoiser — features, network, streaming processor and training
  * passes of the speech denoiser (see gcn_denoiser.h). */
 #include "gcn_denoiser.h"
+#include "gcn_dn_guard.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -568,8 +569,8 @@ gcn_denoiser_process_spectrum (gcn_denoiser_state *s, float *spec, int bins,
     gcn_dn_phase_features (spec, s->hist, bins, s->feat + GCN_DN_FEATS);
   gcn_denoiser_step (s, s->feat, band_gain, fine_gain, &vad);
   gcn_dn_bin_gains (band_gain, fine_gain, bins, g);
-  if (bin_gain)
-    memcpy (bin_gain, g, (size_t) bins * sizeof (float));
+  if (s->guard)
+    gcn_dn_guard_update (s->guard, spec, vad);
   memset (s->cur, 0, GCN_DN_FINE * 2 * sizeof (float));
   memcpy (s->cur, spec, (size_t) nlow * 2 * sizeof (float));
   int la = net->cfg.lookahead;
@@ -582,6 +583,10 @@ gcn_denoiser_process_spectrum (gcn_denoiser_state *s, float *spec, int bins,
     memmove (s->delay + fs, s->delay, (la - 1) * fs * sizeof (float));
     memcpy (s->delay, s->swap, nb * sizeof (float));
   }
+  if (s->guard && s->guard_margin > 0.f)
+    gcn_dn_guard_apply (s->guard, spec, s->guard_margin, vad, g);
+  if (bin_gain)
+    memcpy (bin_gain, g, (size_t) bins * sizeof (float));
   gcn_dn_apply (spec, bins, g, s->df, net->cfg.df_order,
       net->cfg.df_order > 1 ? s->hist + (size_t) la * GCN_DN_FINE * 2 : s->hist,
       min_gain);
@@ -600,6 +605,7 @@ struct gcn_dn_stream {
   gc_stft *fft;
   float *win, *inbuf, *frame, *spec, *ola;
   gcn_denoiser_state st;
+  gcn_dn_guard *guard;
 };
 
 gcn_dn_stream *
@@ -623,12 +629,15 @@ gcn_dn_stream_new (const gcn_denoiser *net, int rate)
   s->frame = gc_alloc (s->n_fft * sizeof (float));
   s->ola = gc_alloc (s->n_fft * sizeof (float));
   s->spec = gc_alloc (2 * (size_t) s->bins * sizeof (float));
-  if (!s->fft || !s->win || !s->inbuf || !s->frame || !s->ola || !s->spec || gcn_denoiser_state_init (&s->st, net)) {
+  s->guard = gcn_dn_guard_new (s->bins);
+  if (!s->fft || !s->win || !s->inbuf || !s->frame || !s->ola || !s->spec ||
+      !s->guard || gcn_denoiser_state_init (&s->st, net)) {
     gcn_dn_stream_free (s);
     gc_set_error ("denoiser: out of memory");
     return NULL;
   }
   gcn_dn_window (s->win, s->n_fft);
+  s->st.guard = s->guard;
   return s;
 }
 
@@ -646,6 +655,7 @@ gcn_dn_stream_free (gcn_dn_stream *s)
   gc_free (s->spec);
   if (s->st.net)
     gcn_denoiser_state_free (&s->st);
+  gcn_dn_guard_free (s->guard);
   free (s);
 }
 
@@ -655,6 +665,13 @@ gcn_dn_stream_reset (gcn_dn_stream *s)
   memset (s->inbuf, 0, s->n_fft * sizeof (float));
   memset (s->ola, 0, s->n_fft * sizeof (float));
   gcn_denoiser_state_reset (&s->st);
+  gcn_dn_guard_reset (s->guard);
+}
+
+void
+gcn_dn_stream_set_guard (gcn_dn_stream *s, float margin_db)
+{
+  s->st.guard_margin = margin_db > 0.f ? powf (10.f, margin_db / 10.f) : 0.f;
 }
 
 int

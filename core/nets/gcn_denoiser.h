@@ -171,6 +171,10 @@ typedef struct gcn_denoiser_state {
   float *swap;
   float *cur, *feat;
   gc_tensor x, y, cat, o;
+  /* optional speech guard (gcn_dn_guard.h), owned by the caller: tracks
+   * every frame; raises the gains when guard_margin > 0 */
+  struct gcn_dn_guard *guard;
+  float guard_margin;
 } gcn_denoiser_state;
 
 int gcn_denoiser_state_init (gcn_denoiser_state *s, const gcn_denoiser *net);
@@ -211,6 +215,10 @@ void gcn_dn_stream_reset (gcn_dn_stream *s);
 float gcn_dn_stream_process (gcn_dn_stream *s, const float *in, float *out,
     float min_gain);
 int gcn_dn_stream_latency (const gcn_dn_stream *s);    /* samples */
+/* Speech guard (gcn_dn_guard.h): no bin loses more power than margin_db
+ * above its tracked noise floor; 0 turns it off (the default). The floor
+ * is tracked either way, so switching it on mid-stream acts at once. */
+void gcn_dn_stream_set_guard (gcn_dn_stream *s, float margin_db);
 
 /* ---- training over batches of sequences ----------------------------------
  * Frame-major layout everywhere: feat [N*T][FEATS], band [N*T][32],
