@@ -38,7 +38,8 @@
  * speech_only (0.2: share of items without noise), snr_max (30 dB),
  * wide (0.6: share of items from wideband speech), reverb_keep (0: share
  * of reverberant items whose target keeps the whole reverberation instead
- * of the first 50 ms), asym (6: weight of
+ * of the first 50 ms), band (0: a random band limit per item; N: every
+ * item limited to N 50 Hz bins, 160 for a 16 kHz specialist), asym (6: weight of
  * errors that remove speech relative to ones that leave noise), conv_ch,
  * gru1, gru2, df (3: deep-filter taps on the low bins, 0 for gains only),
  * phase (1: phase-advance input features, 0: magnitudes only), lookahead
@@ -505,6 +506,7 @@ make_noise (dn_data *d, const clip_set *noise, gc_rng *r, float *n, float *tmp,
 /* Mixture settings (--set speech_only=F, snr_max=DB). */
 static float opt_speech_only = 0.05f, opt_snr_max = 20.f, opt_wide = 0.4f;
 static float opt_reverb_keep = 0.f;
+static int opt_band = 0;        /* fixed band limit in bins (0: random) */
 
 static int
 make_item (dn_data *d, gc_rng *r, float *x, float *s, float *nz, float *tmp,
@@ -563,6 +565,8 @@ make_item (dn_data *d, gc_rng *r, float *x, float *s, float *nz, float *tmp,
   }
   static const int limits[] = { 80, 160, 240, 320, 441, 480 };
   static const float cum[] = { 0.1f, 0.35f, 0.45f, 0.55f, 0.67f, 1.f };
+  if (opt_band > 0)
+    return opt_band;
   float b = gc_rng_uniform (r);
   int i = 0;
   while (i < 5 && b > cum[i])
@@ -1472,6 +1476,11 @@ gt_recipe_denoise (gt_ctx *c)
   opt_snr_max = (float) gt_opt_float (c, "snr_max", 30);
   opt_wide = (float) gt_opt_float (c, "wide", 0.6);
   opt_reverb_keep = (float) gt_opt_float (c, "reverb_keep", 0);
+  opt_band = (int) gt_opt_int (c, "band", 0);
+  if (opt_band < 0 || opt_band > BINS - 1) {
+    gc_set_error ("denoise: band must be 0 (random) or 1..%d bins", BINS - 1);
+    return -1;
+  }
   opt_asym = (float) gt_opt_float (c, "asym", 6.0);
   float lr_min = (float) gt_opt_float (c, "lr_min", lr * 0.05);
   long warmup = gt_opt_int (c, "warmup", 200);
