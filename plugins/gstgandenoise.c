@@ -992,10 +992,10 @@ gst_gan_denoise_class_init (GstGanDenoiseClass * klass)
           GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_SPEECH_GUARD,
       g_param_spec_double ("speech-guard", "Speech guard",
-          "mask mode: no 50 Hz bin loses more power than a noise floor this "
-          "many dB above the background tracked in it (weighted by the "
-          "voice probability), so speech in a quiet recording is kept "
-          "whatever the network thinks; 0 turns the guard off", 0.0, 60.0,
+          "mask mode: where the network hears a voice, no 50 Hz bin loses "
+          "more power than a floor this many dB above the background "
+          "tracked in it, so speech in a quiet recording is kept whatever "
+          "the network thinks; 0 turns the guard off", 0.0, 60.0,
           DEFAULT_SPEECH_GUARD, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
 
