@@ -483,6 +483,83 @@ GST_START_TEST (test_property_changes_while_playing)
 
 GST_END_TEST;
 
+/* A quiet recording: a voice-like signal over faint hiss, with a breathy
+ * broadband stretch inside the voiced part (what the network took out of
+ * a held-out utterance). The speech guard must keep more of it than the
+ * network alone, and never take out more. */
+static double
+guard_run (double guard_db, const float *in, long n, int rate, float *out)
+{
+  GstHarness *h = harness_for ("F32LE", rate, 1);
+  g_object_set (h->element, "speech-guard", guard_db, NULL);
+  long pushed = 0;
+  while (pushed < n) {
+    int len = (int) MIN (n - pushed, 480 * 7 + 13);
+    fail_unless_equals_int (gst_harness_push (h, make_buffer ("F32LE", rate,
+                1, pushed, len, NULL, in + pushed)), GST_FLOW_OK);
+    pushed += len;
+  }
+  push_eos (h);
+  float *o = NULL;
+  long cap = 0;
+  fail_unless_equals_int64 (pull_all (h, "F32LE", rate, 1, &o, &cap,
+          GST_SECOND), n);
+  double err = 0;
+  for (long i = 0; i < n; i++) {
+    out[i] = o[i];
+    err += ((double) o[i] - in[i]) * ((double) o[i] - in[i]);
+  }
+  g_free (o);
+  gst_harness_teardown (h);
+  return err;
+}
+
+GST_START_TEST (test_speech_guard_keeps_quiet_speech)
+{
+  const int rate = 48000;
+  const long n = 3 * rate;
+  float *in = g_new (float, n), *off = g_new (float, n), *on = g_new (float, n);
+  gc_rng r;
+  gc_rng_seed (&r, 17);
+  double sig = 0;
+  for (long i = 0; i < n; i++) {
+    double t = (double) i / rate;
+    /* test_sample's voice without its noise, over hiss 50 dB down */
+    double env = 0.5 + 0.5 * sin (2 * M_PI * 3 * t);
+    double ph = 2 * M_PI * (140 * t - 40 / (2 * M_PI * 0.7) *
+        cos (2 * M_PI * 0.7 * t));
+    double voice = 0;
+    for (int k = 1; k <= 12; k++)
+      voice += sin (k * ph) / k;
+    float v = (float) (0.05 * (0.2 + 0.8 * env) * voice) +
+        3e-4f * gc_rng_normal (&r);
+    if (t > 1.6 && t < 2.0)     /* the breathy stretch */
+      v += 0.04f * (float) sin (M_PI * (t - 1.6) / 0.4) * gc_rng_normal (&r);
+    in[i] = v;
+    sig += (double) v * v;
+  }
+  double e_off = guard_run (0.0, in, n, rate, off);
+  double e_on = guard_run (10.0, in, n, rate, on);
+  g_print ("speech guard, error on a quiet recording: off %.1f dB, on %.1f dB\n",
+      10 * log10 (e_off / sig), 10 * log10 (e_on / sig));
+  /* the guard holds the gains up: at least 3 dB less taken out */
+  fail_unless (e_on < 0.5 * e_off, "guard off %.1f dB, on %.1f dB",
+      10 * log10 (e_off / sig), 10 * log10 (e_on / sig));
+  /* ... and it only ever raises gains: the breathy stretch keeps more */
+  double k_off = 0, k_on = 0;
+  for (long i = (long) (1.65 * rate); i < (long) (1.95 * rate); i++) {
+    k_off += (double) off[i] * off[i];
+    k_on += (double) on[i] * on[i];
+  }
+  fail_unless (k_on >= k_off, "stretch energy %g with the guard, %g without",
+      k_on, k_off);
+  g_free (in);
+  g_free (off);
+  g_free (on);
+}
+
+GST_END_TEST;
+
 /* Voice activity: threshold 0 makes every hop voiced (one "voice" message);
  * threshold 1 then ends it, but only after the hangover. */
 GST_START_TEST (test_vad_messages)
@@ -1321,6 +1398,7 @@ gandenoise_suite (void)
   tcase_add_test (tc, test_silence_in_silence_out);
   tcase_add_test (tc, test_flush_and_discont);
   tcase_add_test (tc, test_property_changes_while_playing);
+  tcase_add_test (tc, test_speech_guard_keeps_quiet_speech);
   tcase_add_test (tc, test_vad_messages);
   tcase_add_test (tc, test_model_errors);
   tcase_add_test (tc, test_resynth_rates_formats_channels);
