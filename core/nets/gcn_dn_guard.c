@@ -30,6 +30,13 @@
  * not cap the gain at that probability. */
 #define VOICE_LO 0.2f
 #define VOICE_HI 0.4f
+/* Where the network is sure a bin is noise (gain under GAIN_LO, more than
+ * 16 dB out) the guard does not overrule it; it fades in up to GAIN_HI.
+ * Bursts of a noise that comes and goes stand above the floor, and the
+ * network knows them; the speech the guard is for got gains of 0.3 and
+ * more. */
+#define GAIN_LO 0.15f
+#define GAIN_HI 0.3f
 
 struct gcn_dn_guard {
   int bins;
@@ -167,6 +174,11 @@ gcn_dn_guard_apply (const gcn_dn_guard *g, const float *spec, float margin,
     if (b2 <= 0.f)
       continue;
     float b = weight * sqrtf (b2);
+    float sure = (gain[k] - GAIN_LO) / (GAIN_HI - GAIN_LO);
+    if (!(sure > 0.f))
+      continue;
+    if (sure < 1.f)
+      b *= sure;
     if (gain[k] < b)
       gain[k] = b;
   }

@@ -18,7 +18,8 @@
  * network hears a voice (it fades in as the voice probability goes from
  * 0.2 to 0.4), so that a noise the floor has not caught up with yet (one
  * that starts after digital silence) is not let through when no one
- * speaks.
+ * speaks. Nor does it overrule the network where that is sure a bin is
+ * noise (a gain under 0.15; it fades in up to 0.3).
  *
  * Minimum window: GCN_DN_GUARD_SUBWIN frames per sub-window,
  * GCN_DN_GUARD_NSUB sub-windows (2 s at a 10 ms hop): a floor that rises
