@@ -42,13 +42,15 @@ struct gcn_dn_guard {
   int bins;
   int pos;                      /* frames in the current sub-window */
   int sub;                      /* next sub-window slot */
-  int seen;                     /* frames tracked since the reset */
+  int seen;                     /* frames tracked since the reset, up to
+                                 * SETTLE + 1 */
   float *smooth;                /* smoothed power per bin */
   float *cur_min;               /* minimum in the current sub-window */
   float *sub_min;               /* [NSUB][bins] finished sub-windows */
   float *past_min;              /* minimum over sub_min */
   float *pause;                 /* power averaged over voiceless frames */
-  int pauses;                   /* voiceless frames since the reset */
+  int pauses;                   /* voiceless frames since the reset, up to
+                                 * PAUSE_SETTLE */
 };
 
 gcn_dn_guard *
@@ -115,7 +117,8 @@ gcn_dn_guard_update (gcn_dn_guard *g, const float *spec, float vad)
       float p = spec[2 * k] * spec[2 * k] + spec[2 * k + 1] * spec[2 * k + 1];
       g->pause[k] = a * g->pause[k] + (1.f - a) * p;
     }
-    g->pauses++;
+    if (g->pauses < PAUSE_SETTLE)     /* counts saturate: streams run for months */
+      g->pauses++;
   }
   for (int k = 0; k < g->bins; k++) {
     float p = spec[2 * k] * spec[2 * k] + spec[2 * k + 1] * spec[2 * k + 1];
@@ -124,7 +127,10 @@ gcn_dn_guard_update (gcn_dn_guard *g, const float *spec, float vad)
     if (g->seen >= SETTLE && s < g->cur_min[k])
       g->cur_min[k] = s;
   }
-  if (g->seen++ < SETTLE)
+  int was = g->seen;
+  if (g->seen <= SETTLE)
+    g->seen++;
+  if (was < SETTLE)
     return;
   if (++g->pos < GCN_DN_GUARD_SUBWIN)
     return;
