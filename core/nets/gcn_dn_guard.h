@@ -22,8 +22,11 @@
  * noise (a gain under 0.15; it fades in up to 0.3).
  *
  * Minimum window: GCN_DN_GUARD_SUBWIN frames per sub-window,
- * GCN_DN_GUARD_NSUB sub-windows (2 s at a 10 ms hop): a floor that rises
- * is followed within that time, a falling one at once.
+ * GCN_DN_GUARD_NSUB sub-windows (0.96 s at a 10 ms hop): a floor that
+ * rises is followed within that time, a falling one at once. Longer than
+ * a breathy stretch of a word (0.6 s in the case that made the guard),
+ * shorter than the bursts of a noise that comes and goes: a 2 s window
+ * let a low, bursty rumble through the guard (docs/denoise.md).
  */
 #ifndef GCN_DN_GUARD_H
 #define GCN_DN_GUARD_H
@@ -32,7 +35,7 @@
 extern "C" {
 #endif
 
-#define GCN_DN_GUARD_SUBWIN 25
+#define GCN_DN_GUARD_SUBWIN 12
 #define GCN_DN_GUARD_NSUB 8
 
 typedef struct gcn_dn_guard gcn_dn_guard;

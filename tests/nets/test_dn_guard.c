@@ -78,6 +78,19 @@ test_tracking (void)
   floor_range (g, &lo, &hi);
   CHECK (lo > 0.05f, "floor after the window: %g", lo);
 
+  /* a loud voiced stretch of 0.6 s (a breathy part of a word) stays
+   * above the floor: the window must outlast it */
+  for (int t = 0; t < 300; t++) {
+    noise_frame (&r, 0.01f, spec);
+    gcn_dn_guard_update (g, spec, 1.f);
+  }
+  for (int t = 0; t < 60; t++) {
+    noise_frame (&r, 1.f, spec);
+    gcn_dn_guard_update (g, spec, 1.f);
+  }
+  floor_range (g, &lo, &hi);
+  CHECK (hi < 0.02f, "a 0.6 s sound lifted the floor to %g", hi);
+
   /* digital silence before the noise is not taken for the background */
   gcn_dn_guard_reset (g);
   CHECK (gcn_dn_guard_floor (g, 5) < 0.f, "reset keeps a floor");
