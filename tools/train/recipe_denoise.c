@@ -38,7 +38,8 @@
  * speech_only (0.2: share of items without noise), snr_max (30 dB),
  * wide (0.6: share of items from wideband speech), reverb_keep (0: share
  * of reverberant items whose target keeps the whole reverberation instead
- * of the first 50 ms), band (0: a random band limit per item; N: every
+ * of the first 50 ms), gate (0: share of items whose noise starts or
+ * stops inside the item), band (0: a random band limit per item; N: every
  * item limited to N 50 Hz bins, 160 for a 16 kHz specialist), asym (6: weight of
  * errors that remove speech relative to ones that leave noise), conv_ch,
  * gru1, gru2, df (3: deep-filter taps on the low bins, 0 for gains only),
@@ -506,7 +507,31 @@ make_noise (dn_data *d, const clip_set *noise, gc_rng *r, float *n, float *tmp,
 /* Mixture settings (--set speech_only=F, snr_max=DB). */
 static float opt_speech_only = 0.05f, opt_snr_max = 20.f, opt_wide = 0.4f;
 static float opt_reverb_keep = 0.f;
+static float opt_gate = 0.f;    /* share of items with intermittent noise */
 static int opt_band = 0;        /* fixed band limit in bins (0: random) */
+
+/* Noise that starts or stops inside the item: on over one random span
+ * (20-80 % of the item) with 10 ms ramps. Real noise comes and goes (a
+ * door, a passing car, a fan switched on), and a stream meets it after
+ * seconds of clean speech; noise that covers every item whole never
+ * teaches the network such an onset. The caller keeps the noise's level
+ * over its span, so the SNR holds where the noise is. */
+static void
+gate_noise (float *nz, long len, gc_rng *r)
+{
+  long on = (long) (len * (0.2f + 0.6f * gc_rng_uniform (r)));
+  long start = (long) ((len - on) * gc_rng_uniform (r));
+  long ramp = HOP;              /* 10 ms */
+  for (long i = 0; i < len; i++) {
+    float w = 0.f;
+    if (i >= start && i < start + on) {
+      long a = i - start, b = start + on - 1 - i;
+      long m = a < b ? a : b;
+      w = m < ramp ? (float) m / ramp : 1.f;
+    }
+    nz[i] *= w;
+  }
+}
 
 static int
 make_item (dn_data *d, gc_rng *r, float *x, float *s, float *nz, float *tmp,
@@ -543,6 +568,8 @@ make_item (dn_data *d, gc_rng *r, float *x, float *s, float *nz, float *tmp,
   else if (u < 0.05f + opt_speech_only)
     ng = 0.f;
   make_noise (d, &d->noise, r, nz, tmp, len, 1);
+  if (opt_gate > 0.f && sg > 0.f && gc_rng_uniform (r) < opt_gate)
+    gate_noise (nz, len, r);
   for (long i = 0; i < len; i++) {
     s[i] *= sg;
     x[i] = x[i] * sg + nz[i] * ng;
@@ -1476,6 +1503,7 @@ gt_recipe_denoise (gt_ctx *c)
   opt_snr_max = (float) gt_opt_float (c, "snr_max", 30);
   opt_wide = (float) gt_opt_float (c, "wide", 0.6);
   opt_reverb_keep = (float) gt_opt_float (c, "reverb_keep", 0);
+  opt_gate = (float) gt_opt_float (c, "gate", 0);
   opt_band = (int) gt_opt_int (c, "band", 0);
   if (opt_band < 0 || opt_band > BINS - 1) {
     gc_set_error ("denoise: band must be 0 (random) or 1..%d bins", BINS - 1);
