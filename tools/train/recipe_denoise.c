@@ -39,7 +39,8 @@
  * wide (0.6: share of items from wideband speech), reverb_keep (0: share
  * of reverberant items whose target keeps the whole reverberation instead
  * of the first 50 ms), gate (0: share of items whose noise starts or
- * stops inside the item), band (0: a random band limit per item; N: every
+ * stops inside the item), deepen (0: share of items whose speech plays
+ * 0.7-0.9 times as fast, a lower voice), band (0: a random band limit per item; N: every
  * item limited to N 50 Hz bins, 160 for a 16 kHz specialist), asym (6: weight of
  * errors that remove speech relative to ones that leave noise), conv_ch,
  * gru1, gru2, df (3: deep-filter taps on the low bins, 0 for gains only),
@@ -508,6 +509,7 @@ make_noise (dn_data *d, const clip_set *noise, gc_rng *r, float *n, float *tmp,
 static float opt_speech_only = 0.05f, opt_snr_max = 20.f, opt_wide = 0.4f;
 static float opt_reverb_keep = 0.f;
 static float opt_gate = 0.f;    /* share of items with intermittent noise */
+static float opt_deepen = 0.f;  /* share of items with slowed, lower speech */
 static int opt_band = 0;        /* fixed band limit in bins (0: random) */
 
 /* Noise that starts or stops inside the item: on over one random span
@@ -533,12 +535,36 @@ gate_noise (float *nz, long len, gc_rng *r)
   }
 }
 
+/* Speech played 0.7-0.9 times as fast: its pitch and formants drop by
+ * that factor. Most of the training speech is female or telephone prompts
+ * with little power under 150 Hz (LJSpeech none), while a low male voice
+ * (LibriSpeech) has a quarter of its power there; a network that never
+ * hears such a fundamental takes it for rumble. tmp: len floats. */
+static void
+deepened_excerpt (const clip_set *set, gc_rng *r, float *s, float *tmp,
+    long len)
+{
+  double u = 0.7 + 0.2 * gc_rng_uniform (r);
+  long m = (long) (len * u) + 2;
+  speech_excerpt (set, r, tmp, m);
+  for (long i = 0; i < len; i++) {
+    double pos = i * u;
+    long k = (long) pos;
+    float f = (float) (pos - k);
+    s[i] = tmp[k] * (1.f - f) + tmp[k + 1] * f;
+  }
+}
+
 static int
 make_item (dn_data *d, gc_rng *r, float *x, float *s, float *nz, float *tmp,
     long len)
 {
-  speech_excerpt (d->wide.n > 0 && gc_rng_uniform (r) < opt_wide ? &d->wide :
-      &d->speech, r, s, len);
+  const clip_set *set = d->wide.n > 0 && gc_rng_uniform (r) < opt_wide ?
+      &d->wide : &d->speech;
+  if (opt_deepen > 0.f && gc_rng_uniform (r) < opt_deepen)
+    deepened_excerpt (set, r, s, tmp, len);
+  else
+    speech_excerpt (set, r, s, len);
   /* recordings carry DC and rumble that is not speech: remove it from
    * the target, or "clean speech stays clean" cannot be learnt */
   highpass (s, len, 30);
@@ -1504,6 +1530,7 @@ gt_recipe_denoise (gt_ctx *c)
   opt_wide = (float) gt_opt_float (c, "wide", 0.6);
   opt_reverb_keep = (float) gt_opt_float (c, "reverb_keep", 0);
   opt_gate = (float) gt_opt_float (c, "gate", 0);
+  opt_deepen = (float) gt_opt_float (c, "deepen", 0);
   opt_band = (int) gt_opt_int (c, "band", 0);
   if (opt_band < 0 || opt_band > BINS - 1) {
     gc_set_error ("denoise: band must be 0 (random) or 1..%d bins", BINS - 1);
