@@ -4,16 +4,20 @@
 # Needs apt-get (download only, nothing is installed), dpkg and ffmpeg (the
 # prompts are bare G.722 streams, which GStreamer cannot parse on its own).
 #   scripts/denoise-data.sh DIR
-# Writes DIR/speech/asterisk_<voice>.flac (16 kHz) and
-# DIR/speech/klettres_<lang>.flac (44.1 kHz). Takes a while; run it once, in
-# the background.
+# Writes DIR/speech/asterisk_<voice>.flac (16 kHz),
+# DIR/speech/klettres_<lang>.flac (44.1 kHz) and DIR/speech/lowvoice_<name>.flac
+# (1.8 minutes of speech with much power under 150 Hz, from the sample
+# recordings of codec2-examples (LGPL-2.1, 8 kHz) and pocketsphinx-testdata
+# (BSD-2, 16 kHz); the recipe draws them more often, --set lowvoice).
+# Takes a while; run it once, in the background.
 set -eu
 dir=${1:?usage: denoise-data.sh DIR}
 mkdir -p "$dir/deb" "$dir/x" "$dir/speech" "$dir/tmp"
 cd "$dir"
 for p in asterisk-core-sounds-en-g722 asterisk-core-sounds-es-g722 \
     asterisk-core-sounds-fr-g722 asterisk-core-sounds-it-g722 \
-    asterisk-core-sounds-ru-g722 klettres-data; do
+    asterisk-core-sounds-ru-g722 klettres-data codec2-examples \
+    pocketsphinx-testdata; do
   ls deb/${p}_*.deb > /dev/null 2>&1 || (cd deb && apt-get download "$p")
 done
 for f in deb/*.deb; do dpkg -x "$f" x; done
@@ -39,5 +43,25 @@ for d in x/usr/share/klettres/*/; do
   done
   ffmpeg -nostdin -loglevel error -f s16le -ar 44100 -ac 1 -i tmp/k.raw "$out"
 done
+# Low-voiced speech: the sample recordings whose share of power between 30
+# and 150 Hz is large (docs/denoise.md); bare .raw files are 16-bit mono.
+low() {  # low OUTNAME FILE [RATE for a bare raw file]
+  out=speech/lowvoice_$1.flac
+  [ -f "$out" ] && return 0
+  if [ $# -gt 2 ]; then
+    ffmpeg -nostdin -loglevel error -f s16le -ar "$3" -ac 1 -i "$2" "$out"
+  else
+    ffmpeg -nostdin -loglevel error -i "$2" -ac 1 -c:a flac -sample_fmt s16 "$out"
+  fi
+}
+c2=x/usr/share/codec2; ps=x/usr/share/pocketsphinx/test/data
+low all $c2/wav/all.wav
+low vk5qi $c2/wav/vk5qi.wav
+low g3plx $c2/raw/g3plx.raw 8000
+low cq_ref $c2/raw/cq_ref.raw 8000
+low kristoff $c2/raw/kristoff.raw 8000
+low goforward $ps/goforward.raw 16000
+low numbers $ps/numbers.raw 16000
+for i in 1 2 3 4 5; do low 00$i $ps/cards/00$i.wav; done
 rm -rf tmp
 echo "decoded speech in $dir/speech"

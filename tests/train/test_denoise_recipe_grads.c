@@ -278,9 +278,53 @@ widen_keeps_function (void)
   gcn_denoiser_free (&thin);
 }
 
+/* A clip of weight w (--set lowvoice) is drawn as w copies of it would be,
+ * draw for draw with the same random numbers, and w times as often. */
+static void
+weighted_clip_draws (void)
+{
+  enum { N = 700, LEN = 100, DRAWS = 3000 };
+  static float a[N], b[N + 300], c[N / 2];
+  for (int i = 0; i < N; i++)
+    a[i] = 1.f;
+  for (int i = 0; i < N + 300; i++)
+    b[i] = 2.f + i;
+  for (int i = 0; i < N / 2; i++)
+    c[i] = -1.f;
+  clip_set w = { 0 }, copies = { 0 };
+  set_add (&w, a, N);
+  set_add (&w, b, N + 300);
+  w.c[1].w = 10.0;
+  w.total += 9.0 * (N + 300);
+  set_add (&w, c, N / 2);
+  set_add (&copies, a, N);
+  for (int k = 0; k < 10; k++)
+    set_add (&copies, b, N + 300);
+  set_add (&copies, c, N / 2);
+  gc_rng r1, r2;
+  gc_rng_seed (&r1, 5);
+  gc_rng_seed (&r2, 5);
+  float x1[LEN], x2[LEN];
+  int same = 1, from_b = 0;
+  for (int i = 0; i < DRAWS; i++) {
+    excerpt (&w, &r1, x1, LEN);
+    excerpt (&copies, &r2, x2, LEN);
+    same &= !memcmp (x1, x2, sizeof x1);
+    from_b += x1[0] >= 2.f;
+  }
+  GK_CHECK (same, "weighted clip draws differ from its copies' draws");
+  /* expected share of b: 10 * 1000 / (700 + 10 * 1000 + 350) */
+  double share = (double) from_b / DRAWS, want = 10000.0 / 11050.0;
+  GK_CHECK (fabs (share - want) < 0.03, "weighted clip share %.3f, want %.3f",
+      share, want);
+  free (w.c);
+  free (copies.c);
+}
+
 int
 main (void)
 {
+  weighted_clip_draws ();
   widen_keeps_function ();
   run (0, 0);
   run (3, 0);

@@ -40,8 +40,10 @@
  * of reverberant items whose target keeps the whole reverberation instead
  * of the first 50 ms), gate (0: share of items whose noise starts or
  * stops inside the item), deepen (0: share of items whose speech plays
- * 0.7-0.9 times as fast, a lower voice), band (0: a random band limit per item; N: every
- * item limited to N 50 Hz bins, 160 for a 16 kHz specialist), asym (6: weight of
+ * 0.7-0.9 times as fast, a lower voice), lowvoice (10: how many times
+ * more often per second the lowvoice_* files of speech_extra are drawn),
+ * band (0: a random band limit per item; N: every item limited to N 50 Hz
+ * bins, 160 for a 16 kHz specialist), asym (6: weight of
  * errors that remove speech relative to ones that leave noise), conv_ch,
  * gru1, gru2, df (3: deep-filter taps on the low bins, 0 for gains only),
  * phase (1: phase-advance input features, 0: magnitudes only), lookahead
@@ -77,6 +79,7 @@
 typedef struct clip {
   float *x;
   long n;
+  double w;                     /* draw weight per sample (1; lowvoice_) */
 } clip;
 
 typedef struct clip_set {
@@ -106,6 +109,7 @@ set_add (clip_set *s, float *x, long n)
   s->c = c;
   s->c[s->n].x = x;
   s->c[s->n].n = n;
+  s->c[s->n].w = 1.0;
   s->n++;
   s->total += n;
   return 0;
@@ -132,6 +136,11 @@ static const char *const eval_noise_names[] = { "coffee-shop", "summer-night",
  * so these are drawn more often, or the model learns that energy above
  * 8 kHz is noise. */
 static const char *const wide_names[] = { "klettres_", "ljspeech", NULL };
+/* Low-voiced speech (scripts/denoise-data.sh: lowvoice_*.flac, a few minutes
+ * from codec2-examples and pocketsphinx-testdata) is drawn this many times
+ * more often per second (--set lowvoice=W): the rest of the training speech
+ * has little power under 150 Hz, where held-out male voices have much. */
+static double opt_lowvoice = 10.0;
 
 static int
 load_dir (gt_ctx *c, const char *dir, const char *exts, int rate,
@@ -161,6 +170,11 @@ load_dir (gt_ctx *c, const char *dir, const char *exts, int rate,
       free (x);
       gt_free_list (paths, n);
       return -1;
+    }
+    if (dst == train && opt_lowvoice != 1.0
+        && strstr (paths[i], "lowvoice_")) {
+      dst->c[dst->n - 1].w = opt_lowvoice;
+      dst->total += (opt_lowvoice - 1.0) * len;
     }
     if (dst == train && wide && contains_any (paths[i], wide_names))
       set_add (wide, x, len);
@@ -323,15 +337,16 @@ power (const float *x, long n)
   return n > 0 ? e / n : 0;
 }
 
-/* A random excerpt of len samples from a set (clips weighted by length);
+/* A random excerpt of len samples from a set (clips weighted by length
+ * times their weight);
  * short clips are placed at a random offset in silence. */
 static void
 excerpt (const clip_set *s, gc_rng *r, float *out, long len)
 {
   double pick = gc_rng_uniform (r) * s->total;
   int i = 0;
-  while (i + 1 < s->n && pick >= s->c[i].n) {
-    pick -= s->c[i].n;
+  while (i + 1 < s->n && pick >= s->c[i].n * s->c[i].w) {
+    pick -= s->c[i].n * s->c[i].w;
     i++;
   }
   const clip *c = &s->c[i];
@@ -1531,6 +1546,11 @@ gt_recipe_denoise (gt_ctx *c)
   opt_reverb_keep = (float) gt_opt_float (c, "reverb_keep", 0);
   opt_gate = (float) gt_opt_float (c, "gate", 0);
   opt_deepen = (float) gt_opt_float (c, "deepen", 0);
+  opt_lowvoice = gt_opt_float (c, "lowvoice", 10);
+  if (!(opt_lowvoice > 0)) {
+    gc_set_error ("denoise: lowvoice must be > 0");
+    return -1;
+  }
   opt_band = (int) gt_opt_int (c, "band", 0);
   if (opt_band < 0 || opt_band > BINS - 1) {
     gc_set_error ("denoise: band must be 0 (random) or 1..%d bins", BINS - 1);
