@@ -35,14 +35,10 @@
 #include <gst/base/gstadapter.h>
 #include <math.h>
 #include <string.h>
-#if defined(__SSE__) || defined(__x86_64__)
-#include <xmmintrin.h>
-#define HAVE_MXCSR 1
-#endif
 
 #include "gancore.h"
+#include "gc_denoise.h"
 #include "gcn_denoiser.h"
-#include "gcn_resynth.h"
 #include "gcn_vocoder.h"
 #include "gan_models.h"
 
@@ -64,17 +60,10 @@ GST_DEBUG_CATEGORY_STATIC (gan_denoise_debug);
 #define DEFAULT_VAD_HANGOVER 300
 #define DEFAULT_NUM_THREADS 1
 #define DEFAULT_MODE GST_GAN_DENOISE_MODE_MASK
+#define DEFAULT_CHANNEL_MODE GST_GAN_DENOISE_CHANNEL_MODE_INDEPENDENT
+#define DEFAULT_GATE FALSE
 /* chosen on the development set (docs/denoise.md, "Speech guard") */
 #define DEFAULT_SPEECH_GUARD 10.0
-/* Raw input kept, in hops: the bypass path reads it at the mode's delay,
- * and a mode switch warms the new mode up on it (WARMUP_HOPS of it) so
- * the switch neither repeats nor skips a sample and starts from a settled
- * network rather than from silence. */
-#define HIST_HOPS 40
-/* Most reduction applied to the vocoder's input spectrum (dB); the mask
- * band above 7.5 kHz follows attenuation-limit as in mask mode. */
-#define RESYNTH_FEED_DB 12.f
-#define WARMUP_HOPS 20
 
 enum {
   PROP_0,
@@ -85,6 +74,8 @@ enum {
   PROP_NUM_THREADS,
   PROP_MODE,
   PROP_SPEECH_GUARD,
+  PROP_CHANNEL_MODE,
+  PROP_GATE,
 };
 
 struct _GstGanDenoise {
@@ -92,38 +83,34 @@ struct _GstGanDenoise {
 
   /* properties (object lock) */
   gchar *model_path;
+  gboolean model_changed;       /* since the network was loaded */
   gdouble attenuation_limit;
   gdouble vad_threshold;
   guint vad_hangover_ms;
   gint num_threads;
   GstGanDenoiseMode mode;
+  GstGanDenoiseChannelMode channel_mode;
+  gboolean gate;
   gdouble speech_guard;
   GstClockTime latency;         /* of the mode running now */
 
-  /* streaming state (streaming thread) */
+  /* streaming state (streaming thread); the networks are loaded in start
+   * and freed in stop only, so a property change never frees them under
+   * the streaming thread */
   gcn_denoiser net;
   gboolean net_ready;
   gcn_vocoder voc;
   gboolean voc_ready;
   GstAdapter *adapter;
-  gcn_dn_stream *chan[MAX_CHANNELS];    /* mask mode */
-  gcn_rs_stream *rs[MAX_CHANNELS];      /* resynth mode (made on demand) */
-  float *hist[MAX_CHANNELS];    /* HIST_HOPS hops of raw input, a ring */
-  float *out_f[MAX_CHANNELS];   /* one hop of output */
-  float *in_f;                  /* one hop, one channel */
-  guint8 *zeros;                /* one hop of silence, for draining */
+  gc_denoise *dn;
+  float *in_f, *out_f;          /* interleaved scratch */
+  gsize in_cap, out_cap;        /* in floats */
   gint rate, channels, hop, bpf;
   GstAudioFormat format;
-  GstGanDenoiseMode cur_mode;   /* the mode the streams run */
-  gint lag;                     /* its delay in samples (whole hops) */
 
   GstClockTime base_pts;        /* pts of the first sample since reset */
   guint64 in_count, out_count;  /* samples since reset */
-  gint64 proc_hops;             /* hops run through the network */
   gboolean need_discont;
-
-  gboolean voice;
-  guint64 last_voice;           /* output sample of the last voiced hop */
 };
 
 G_DEFINE_TYPE (GstGanDenoise, gst_gan_denoise, GST_TYPE_AUDIO_FILTER);
@@ -151,6 +138,25 @@ gst_gan_denoise_mode_get_type (void)
   return type;
 }
 
+GType
+gst_gan_denoise_channel_mode_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_GAN_DENOISE_CHANNEL_MODE_INDEPENDENT,
+        "Denoise each channel on its own", "independent"},
+    {GST_GAN_DENOISE_CHANNEL_MODE_LINKED,
+          "One gain from all channels, applied to each (the stereo image "
+          "stays)", "linked"},
+    {0, NULL, NULL}
+  };
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstGanDenoiseChannelMode", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
 #define CAPS_STR \
   "audio/x-raw, format = (string) { F32LE, S16LE }, " \
   "layout = (string) interleaved, " \
@@ -162,31 +168,12 @@ gst_gan_denoise_mode_get_type (void)
 static void
 free_streams (GstGanDenoise * self)
 {
-  for (int c = 0; c < MAX_CHANNELS; c++) {
-    gcn_dn_stream_free (self->chan[c]);
-    self->chan[c] = NULL;
-    gcn_rs_stream_free (self->rs[c]);
-    self->rs[c] = NULL;
-    g_free (self->hist[c]);
-    self->hist[c] = NULL;
-    g_free (self->out_f[c]);
-    self->out_f[c] = NULL;
-  }
+  gc_denoise_free (self->dn);
+  self->dn = NULL;
   g_free (self->in_f);
-  g_free (self->zeros);
-  self->in_f = NULL;
-  self->zeros = NULL;
-}
-
-static void
-reset_processors (GstGanDenoise * self)
-{
-  for (int c = 0; c < self->channels && c < MAX_CHANNELS; c++) {
-    if (self->chan[c])
-      gcn_dn_stream_reset (self->chan[c]);
-    if (self->rs[c])
-      gcn_rs_stream_reset (self->rs[c]);
-  }
+  g_free (self->out_f);
+  self->in_f = self->out_f = NULL;
+  self->in_cap = self->out_cap = 0;
 }
 
 /* Forget everything of the stream so far (DISCONT, flush, new caps). */
@@ -194,16 +181,11 @@ static void
 reset_stream (GstGanDenoise * self)
 {
   gst_adapter_clear (self->adapter);
-  reset_processors (self);
-  for (int c = 0; c < self->channels && c < MAX_CHANNELS; c++)
-    if (self->hist[c])
-      memset (self->hist[c], 0, (gsize) HIST_HOPS * self->hop * sizeof (float));
+  if (self->dn)
+    gc_denoise_reset (self->dn);
   self->base_pts = GST_CLOCK_TIME_NONE;
   self->in_count = self->out_count = 0;
-  self->proc_hops = 0;
   self->need_discont = TRUE;
-  self->voice = FALSE;
-  self->last_voice = 0;
 }
 
 /* ---- models --------------------------------------------------------------*/
@@ -217,6 +199,7 @@ load_model (GstGanDenoise * self)
 
   GST_OBJECT_LOCK (self);
   path = g_strdup (self->model_path);
+  self->model_changed = FALSE;
   GST_OBJECT_UNLOCK (self);
 
   memset (&mf, 0, sizeof (mf));
@@ -294,75 +277,64 @@ load_vocoder (GstGanDenoise * self, gboolean post_error)
   return TRUE;
 }
 
-static GstGanDenoiseMode
-get_mode (GstGanDenoise * self)
-{
-  GST_OBJECT_LOCK (self);
-  GstGanDenoiseMode m = self->mode;
-  GST_OBJECT_UNLOCK (self);
-  return m;
-}
-
-/* Make the streams of `mode` for the current format (resynth ones are made
- * on first use: they cost a latency search). */
-static gboolean
-ensure_mode_streams (GstGanDenoise * self, GstGanDenoiseMode mode)
-{
-  if (mode != GST_GAN_DENOISE_MODE_RESYNTH || self->rs[0])
-    return TRUE;
-  if (!load_vocoder (self, TRUE))
-    return FALSE;
-  for (int c = 0; c < self->channels; c++) {
-    self->rs[c] = gcn_rs_stream_new (&self->net, &self->voc, self->rate);
-    if (!self->rs[c]) {
-      GST_ELEMENT_ERROR (self, LIBRARY, INIT,
-          ("Cannot set up resynthesis: %s", gc_last_error ()), (NULL));
-      for (int k = 0; k < c; k++) {
-        gcn_rs_stream_free (self->rs[k]);
-        self->rs[k] = NULL;
-      }
-      return FALSE;
-    }
-  }
-  return TRUE;
-}
-
-static gint
-mode_lag (GstGanDenoise * self, GstGanDenoiseMode mode)
-{
-  if (mode == GST_GAN_DENOISE_MODE_RESYNTH && self->rs[0])
-    return gcn_rs_stream_latency (self->rs[0]);
-  return gcn_dn_stream_latency (self->chan[0]);
-}
-
-/* Make `mode` the running one; its latency becomes the one reported. */
+/* The latency we report: the mode's lag plus one hop. Output leaves in
+ * whole hops, so with input buffers shorter than a hop (or not lined up
+ * with hops) the first sample of a hop waits for the rest of it: up to
+ * lag + hop samples are held back, and that is the most (a buffer that
+ * ends on a hop boundary waits less; upstream cannot promise that). */
 static void
-set_running_mode (GstGanDenoise * self, GstGanDenoiseMode mode)
+update_latency (GstGanDenoise * self)
 {
-  gint lag = mode_lag (self, mode);
-  GstClockTime lat = gst_util_uint64_scale_int (lag, GST_SECOND, self->rate);
+  gint held = gc_denoise_latency (self->dn);
+  GstClockTime lat = gst_util_uint64_scale_int (held, GST_SECOND, self->rate);
   gboolean changed;
 
-  self->cur_mode = mode;
-  self->lag = lag;
   GST_OBJECT_LOCK (self);
   changed = self->latency != lat;
   self->latency = lat;
   GST_OBJECT_UNLOCK (self);
-  GST_INFO_OBJECT (self, "mode %d, latency %d samples", mode, lag);
-  if (changed)
+  if (changed) {
+    GST_INFO_OBJECT (self, "latency %d samples", held);
     gst_element_post_message (GST_ELEMENT (self),
         gst_message_new_latency (GST_OBJECT (self)));
+  }
+}
+
+/* Ask the core for `mode` (resynth streams are made on first use); on
+ * failure the error is posted and the mode running now is kept. */
+static gboolean
+request_mode (GstGanDenoise * self, GstGanDenoiseMode mode)
+{
+  gc_denoise_mode want = mode == GST_GAN_DENOISE_MODE_RESYNTH ?
+      GC_DENOISE_RESYNTH : GC_DENOISE_MASK;
+  if (want == gc_denoise_get_mode (self->dn))
+    return TRUE;
+  if ((want == GC_DENOISE_RESYNTH && !load_vocoder (self, TRUE)) ||
+      gc_denoise_set_mode (self->dn, want) != 0) {
+    if (want == GC_DENOISE_RESYNTH && self->voc_ready)
+      GST_ELEMENT_ERROR (self, LIBRARY, INIT,
+          ("Cannot set up resynthesis: %s", gc_last_error ()), (NULL));
+    GST_OBJECT_LOCK (self);
+    self->mode = gc_denoise_get_mode (self->dn) == GC_DENOISE_RESYNTH ?
+        GST_GAN_DENOISE_MODE_RESYNTH : GST_GAN_DENOISE_MODE_MASK;
+    GST_OBJECT_UNLOCK (self);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 static gboolean
 gst_gan_denoise_start (GstBaseTransform * trans)
 {
   GstGanDenoise *self = GST_GAN_DENOISE (trans);
+  GstGanDenoiseMode mode;
+
   if (!self->net_ready && !load_model (self))
     return FALSE;
-  if (get_mode (self) == GST_GAN_DENOISE_MODE_RESYNTH
-      && !load_vocoder (self, TRUE))
+  GST_OBJECT_LOCK (self);
+  mode = self->mode;
+  GST_OBJECT_UNLOCK (self);
+  if (mode == GST_GAN_DENOISE_MODE_RESYNTH && !load_vocoder (self, TRUE))
     return FALSE;
   return TRUE;
 }
@@ -385,66 +357,93 @@ gst_gan_denoise_stop (GstBaseTransform * trans)
   return TRUE;
 }
 
+/* Settings read once per run under the lock and handed to the core. */
+static void
+apply_settings (GstGanDenoise * self)
+{
+  gfloat limit_db, guard_db;
+  gdouble thr;
+  guint hang_ms;
+  gint threads;
+  gboolean gate;
+  GstGanDenoiseMode mode;
+
+  GST_OBJECT_LOCK (self);
+  limit_db = self->attenuation_limit;
+  thr = self->vad_threshold;
+  hang_ms = self->vad_hangover_ms;
+  threads = self->num_threads;
+  mode = self->mode;
+  guard_db = self->speech_guard;
+  gate = self->gate;
+  GST_OBJECT_UNLOCK (self);
+  gc_set_thread_limit (threads);
+  gc_denoise_set_attenuation_limit (self->dn, limit_db);
+  gc_denoise_set_speech_guard (self->dn, guard_db);
+  gc_denoise_set_vad (self->dn, thr, hang_ms);
+  gc_denoise_set_gate (self->dn, gate);
+  request_mode (self, mode);
+}
+
+static void post_vad (void *user, int voice, float prob, uint64_t sample);
+
 static gboolean
 gst_gan_denoise_setup (GstAudioFilter * filter, const GstAudioInfo * info)
 {
   GstGanDenoise *self = GST_GAN_DENOISE (filter);
   int rate = GST_AUDIO_INFO_RATE (info), ch = GST_AUDIO_INFO_CHANNELS (info);
+  GstGanDenoiseChannelMode cm;
+  GstGanDenoiseMode mode;
 
   if (!gcn_dn_rate_ok (rate) || ch < 1 || ch > MAX_CHANNELS) {
     GST_ERROR_OBJECT (self, "unsupported format: %d Hz, %d channels", rate, ch);
     return FALSE;
   }
+  free_streams (self);
+  GST_OBJECT_LOCK (self);
+  cm = self->channel_mode;
+  mode = self->mode;
+  gboolean reload = self->model_changed;
+  GST_OBJECT_UNLOCK (self);
+  if (reload && self->net_ready) {
+    /* a new model was set since start: nothing uses the old one now */
+    gcn_denoiser_free (&self->net);
+    self->net_ready = FALSE;
+  }
   if (!self->net_ready && !load_model (self))
     return FALSE;
-  free_streams (self);
+  /* the vocoder is loaded when resynth is first asked for (request_mode),
+   * before the core makes its resynth streams from it */
+  self->dn = gc_denoise_new (&self->net, &self->voc, rate, ch,
+      cm == GST_GAN_DENOISE_CHANNEL_MODE_LINKED ? GC_DENOISE_LINKED :
+      GC_DENOISE_INDEPENDENT);
+  if (!self->dn) {
+    GST_ERROR_OBJECT (self, "cannot set up: %s", gc_last_error ());
+    return FALSE;
+  }
   self->rate = rate;
   self->channels = ch;
-  self->hop = gcn_dn_hop (rate);
+  self->hop = gc_denoise_hop (self->dn);
   self->bpf = GST_AUDIO_INFO_BPF (info);
   self->format = GST_AUDIO_INFO_FORMAT (info);
-  for (int c = 0; c < ch; c++) {
-    self->chan[c] = gcn_dn_stream_new (&self->net, rate);
-    if (!self->chan[c]) {
-      GST_ERROR_OBJECT (self, "cannot set up: %s", gc_last_error ());
-      free_streams (self);
-      return FALSE;
-    }
-    self->hist[c] = g_new0 (float, (gsize) HIST_HOPS * self->hop);
-    self->out_f[c] = g_new0 (float, self->hop);
-  }
-  self->in_f = g_new0 (float, self->hop);
-  self->zeros = g_malloc0 ((gsize) self->hop * self->bpf);
-  GstGanDenoiseMode mode = get_mode (self);
-  if (!ensure_mode_streams (self, mode)) {
+  gc_denoise_set_vad_callback (self->dn, post_vad, self);
+  if (!request_mode (self, mode)) {
     free_streams (self);
     return FALSE;
   }
-  set_running_mode (self, mode);
+  update_latency (self);
   reset_stream (self);
-  GST_INFO_OBJECT (self, "%d Hz, %d channel(s), hop %d, latency %d", rate, ch,
-      self->hop, self->lag);
+  GST_INFO_OBJECT (self, "%d Hz, %d channel(s), hop %d, lag %d", rate, ch,
+      self->hop, gc_denoise_lag (self->dn));
   return TRUE;
 }
 
 /* ---- processing ------------------------------------------------------------*/
 
-/* Input sample -> finite float: NaN and infinities become 0, denormals 0,
- * absurd magnitudes are clipped (the network only sees log energies, but
- * the overlap-add must stay finite). */
-static inline float
-sanitize (float v)
-{
-  if (!isfinite (v))
-    return 0.f;
-  if (fabsf (v) < 1e-30f)
-    return 0.f;
-  return v > 1e6f ? 1e6f : (v < -1e6f ? -1e6f : v);
-}
-
 static void
-post_vad (GstGanDenoise * self, gboolean voice, float prob, guint64 sample)
+post_vad (void *user, int voice, float prob, uint64_t sample)
 {
+  GstGanDenoise *self = user;
   GstClockTime ts = GST_CLOCK_TIME_NONE;
   if (GST_CLOCK_TIME_IS_VALID (self->base_pts))
     ts = self->base_pts + gst_util_uint64_scale_int (sample, GST_SECOND,
@@ -457,222 +456,67 @@ post_vad (GstGanDenoise * self, gboolean voice, float prob, guint64 sample)
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
-/* Raw input of hop `hi` (zeros outside what the ring holds). */
-static const float *
-hist_hop (GstGanDenoise * self, int c, gint64 hi)
+static float *
+scratch (float **p, gsize * cap, gsize n)
 {
-  if (hi < 0 || hi < self->proc_hops - HIST_HOPS || hi >= self->proc_hops)
-    return NULL;
-  return self->hist[c] + (gsize) (hi % HIST_HOPS) * self->hop;
-}
-
-/* Per-run settings read once under the lock. */
-typedef struct {
-  float min_gain, feed_gain, guard_db;
-  gboolean bypass;
-  gdouble thr;
-  guint64 hang;
-} RunParams;
-
-/* Hop `hi` of raw input (already in the ring) through the running mode;
- * out_f[c] gets the output for samples [hi hop - lag, + hop). */
-static float
-process_hop (GstGanDenoise * self, gint64 hi, const RunParams * p)
-{
-  int hop = self->hop;
-  float best = 0.f;
-  for (int c = 0; c < self->channels; c++) {
-    const float *x = hist_hop (self, c, hi);
-    if (!x) {
-      memset (self->in_f, 0, hop * sizeof (float));
-      x = self->in_f;
-    }
-    float v;
-    if (self->cur_mode == GST_GAN_DENOISE_MODE_RESYNTH)
-      v = gcn_rs_stream_process (self->rs[c], x, self->out_f[c], p->min_gain,
-          p->feed_gain);
-    else {
-      gcn_dn_stream_set_guard (self->chan[c], p->guard_db);
-      v = gcn_dn_stream_process (self->chan[c], x, self->out_f[c],
-          p->min_gain);
-    }
-    best = v > best ? v : best;
-    if (p->bypass) {
-      /* the raw path is delayed exactly as the processed one */
-      const float *r = hist_hop (self, c, hi - self->lag / hop);
-      if (r)
-        memcpy (self->out_f[c], r, hop * sizeof (float));
-      else
-        memset (self->out_f[c], 0, hop * sizeof (float));
-    }
+  if (*cap < n) {
+    g_free (*p);
+    *p = g_new (float, n);
+    *cap = n;
   }
-  return best;
+  return *p;
 }
 
-/* Append the part of out_f due for output (index >= out_count, < limit)
- * to `acc`; VAD bookkeeping on the output timeline. */
+/* n frames of the stream's format -> interleaved floats */
 static void
-emit_hop (GstGanDenoise * self, gint64 out_start, float vad,
-    const RunParams * p, GByteArray * acc, guint64 limit)
+to_float (GstGanDenoise * self, const guint8 * src, gsize n, float *dst)
 {
-  int hop = self->hop, ch = self->channels;
-  gint64 from = MAX (out_start, (gint64) self->out_count);
-  gint64 lim = limit > (guint64) G_MAXINT64 ? G_MAXINT64 : (gint64) limit;
-  gint64 to = MIN (out_start + hop, lim);
-
-  if (out_start + hop > 0 && out_start + hop > (gint64) self->out_count) {
-    guint64 pos = MAX (out_start, 0);
-    if (vad >= p->thr) {
-      self->last_voice = pos;
-      if (!self->voice) {
-        self->voice = TRUE;
-        post_vad (self, TRUE, vad, pos);
-      }
-    } else if (self->voice && pos > self->last_voice + p->hang) {
-      self->voice = FALSE;
-      post_vad (self, FALSE, vad, pos);
-    }
-  }
-  if (to <= from)
-    return;
-  int i0 = (int) (from - out_start), n = (int) (to - from);
-  guint old = acc->len;
-  g_byte_array_set_size (acc, old + (guint) n * self->bpf);
-  guint8 *dst = acc->data + old;
-  for (int c = 0; c < ch; c++) {
-    const float *src = self->out_f[c] + i0;
-    if (self->format == GST_AUDIO_FORMAT_S16LE) {
-      gint16 *d = (gint16 *) dst;
-      for (int i = 0; i < n; i++) {
-        float v = src[i] * 32768.f;
-        v = isfinite (v) ? v : 0.f;
-        v = v > 32767.f ? 32767.f : (v < -32768.f ? -32768.f : v);
-        d[i * ch + c] = GINT16_TO_LE ((gint16) lrintf (v));
-      }
-    } else {
-      float *d = (float *) dst;
-      for (int i = 0; i < n; i++)
-        d[i * ch + c] = isfinite (src[i]) ? src[i] : 0.f;
-    }
-  }
-  self->out_count += n;
+  gsize m = n * self->channels;
+  if (self->format == GST_AUDIO_FORMAT_S16LE) {
+    const gint16 *s = (const gint16 *) src;
+    for (gsize i = 0; i < m; i++)
+      dst[i] = GINT16_FROM_LE (s[i]) * (1.f / 32768.f);
+  } else
+    memcpy (dst, src, m * sizeof (float));
 }
 
-/* A mode change, between hops: the new mode restarts, warmed up on the
- * raw input it missed, and continues the output exactly where the old one
- * stopped (it re-makes the samples the old mode still held when the new
- * one is faster; it holds back for a while when it is slower). */
-static gboolean
-switch_mode (GstGanDenoise * self, GstGanDenoiseMode mode,
-    const RunParams * p, GByteArray * acc)
-{
-  if (!ensure_mode_streams (self, mode)) {
-    /* keep running the old mode; the error is posted */
-    GST_OBJECT_LOCK (self);
-    self->mode = self->cur_mode;
-    GST_OBJECT_UNLOCK (self);
-    return FALSE;
-  }
-  reset_processors (self);
-  set_running_mode (self, mode);
-  gint64 now = self->proc_hops;
-  gint64 first = ((gint64) self->out_count + self->lag) / self->hop -
-      WARMUP_HOPS;
-  first = MAX (first, now - HIST_HOPS + 1);
-  for (gint64 hi = first; hi < now; hi++) {
-    float vad = process_hop (self, hi, p);
-    emit_hop (self, hi * self->hop - self->lag, vad, p, acc, self->in_count);
-  }
-  return TRUE;
-}
-
-static void
-read_params (GstGanDenoise * self, RunParams * p, GstGanDenoiseMode * mode)
-{
-  gfloat limit_db;
-  guint hang_ms;
-  gint threads;
-
-  GST_OBJECT_LOCK (self);
-  limit_db = self->attenuation_limit;
-  p->thr = self->vad_threshold;
-  hang_ms = self->vad_hangover_ms;
-  threads = self->num_threads;
-  *mode = self->mode;
-  p->guard_db = self->speech_guard;
-  GST_OBJECT_UNLOCK (self);
-  gc_set_thread_limit (threads);
-  p->min_gain = limit_db <= 0.f ? 1.f : powf (10.f, -limit_db / 20.f);
-  /* the vocoder is fed at most RESYNTH_FEED_DB of reduction: deeper gains
-   * leave it holes it fills with artefacts (measured: STOI falls from
-   * 0.657 at 10 dB to 0.629 at 25 dB at -5 dB SNR; docs/denoise.md) */
-  p->feed_gain = MAX (p->min_gain, powf (10.f, -RESYNTH_FEED_DB / 20.f));
-  p->bypass = limit_db <= 0.f;
-  p->hang = gst_util_uint64_scale_int (hang_ms, self->rate, 1000);
-}
-
-/* Run n_hops hops from in (NULL: silence) and return the output samples
- * that are due (after the lead-in and below `limit`) as a buffer. */
+/* n interleaved output frames of the core -> a buffer in the stream's
+ * format, stamped from the input's timeline. */
 static GstBuffer *
-run_hops (GstGanDenoise * self, const guint8 * in, int n_hops, guint64 limit)
+wrap_output (GstGanDenoise * self, const float *src, int n)
 {
-  RunParams p;
-  GstGanDenoiseMode mode;
-  gsize hop_bytes = (gsize) self->hop * self->bpf;
-  int hop = self->hop, ch = self->channels;
   guint64 first_out = self->out_count;
-  GByteArray *acc = g_byte_array_sized_new ((guint) (n_hops * hop_bytes));
+  gsize m = (gsize) n * self->channels;
+  GstBuffer *buf;
 
-  read_params (self, &p, &mode);
-#ifdef HAVE_MXCSR
-  /* flush denormals to zero while we run; restore the caller's mode */
-  unsigned int csr = _mm_getcsr ();
-  _mm_setcsr (csr | 0x8040);
-#endif
-  if (mode != self->cur_mode)
-    switch_mode (self, mode, &p, acc);
-
-  for (int h = 0; h < n_hops; h++) {
-    const guint8 *src = in ? in + h * hop_bytes : self->zeros;
-    gint64 hi = self->proc_hops;
-    for (int c = 0; c < ch; c++) {
-      float *dst = self->hist[c] + (gsize) (hi % HIST_HOPS) * hop;
-      if (self->format == GST_AUDIO_FORMAT_S16LE) {
-        const gint16 *s = (const gint16 *) src;
-        for (int i = 0; i < hop; i++)
-          dst[i] = GINT16_FROM_LE (s[i * ch + c]) * (1.f / 32768.f);
-      } else {
-        const float *s = (const float *) src;
-        for (int i = 0; i < hop; i++)
-          dst[i] = sanitize (s[i * ch + c]);
-      }
-    }
-    self->proc_hops++;
-    float vad = process_hop (self, hi, &p);
-    emit_hop (self, hi * hop - self->lag, vad, &p, acc, limit);
-  }
-#ifdef HAVE_MXCSR
-  _mm_setcsr (csr);
-#endif
-
-  guint64 emit = self->out_count - first_out;
-  if (emit == 0) {
-    g_byte_array_unref (acc);
+  if (n <= 0)
     return NULL;
-  }
-  GstBuffer *buf = gst_buffer_new_wrapped (acc->data, acc->len);
-  g_byte_array_free (acc, FALSE);
+  buf = gst_buffer_new_allocate (NULL, (gsize) n * self->bpf, NULL);
+  GstMapInfo map;
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  if (self->format == GST_AUDIO_FORMAT_S16LE) {
+    gint16 *d = (gint16 *) map.data;
+    for (gsize i = 0; i < m; i++) {
+      float v = src[i] * 32768.f;
+      v = isfinite (v) ? v : 0.f;
+      v = v > 32767.f ? 32767.f : (v < -32768.f ? -32768.f : v);
+      d[i] = GINT16_TO_LE ((gint16) lrintf (v));
+    }
+  } else
+    memcpy (map.data, src, m * sizeof (float));
+  gst_buffer_unmap (buf, &map);
 
+  self->out_count += n;
   if (GST_CLOCK_TIME_IS_VALID (self->base_pts)) {
     GstClockTime t0 = self->base_pts +
         gst_util_uint64_scale_int (first_out, GST_SECOND, self->rate);
     GstClockTime t1 = self->base_pts +
-        gst_util_uint64_scale_int (first_out + emit, GST_SECOND, self->rate);
+        gst_util_uint64_scale_int (self->out_count, GST_SECOND, self->rate);
     GST_BUFFER_PTS (buf) = t0;
     GST_BUFFER_DURATION (buf) = t1 - t0;
   }
   GST_BUFFER_OFFSET (buf) = first_out;
-  GST_BUFFER_OFFSET_END (buf) = first_out + emit;
+  GST_BUFFER_OFFSET_END (buf) = self->out_count;
   if (self->need_discont) {
     GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
     self->need_discont = FALSE;
@@ -680,29 +524,50 @@ run_hops (GstGanDenoise * self, const guint8 * in, int n_hops, guint64 limit)
   return buf;
 }
 
+/* Run n_hops whole hops (or, with drain, the last partial hop and the
+ * tail) and return the output samples that are due as a buffer. */
+static GstBuffer *
+run_core (GstGanDenoise * self, const guint8 * in, gsize n_frames,
+    gboolean drain)
+{
+  int n_hops = drain ? 0 : (int) (n_frames / self->hop);
+  int lag_hops = gc_denoise_lag (self->dn) / self->hop;
+  float *fin = scratch (&self->in_f, &self->in_cap,
+      MAX (n_frames, 1) * self->channels);
+  float *fout = scratch (&self->out_f, &self->out_cap,
+      (gsize) gc_denoise_max_out (self->dn, MAX (n_hops, lag_hops + 2) +
+          lag_hops) * self->channels);
+  int n;
+
+  apply_settings (self);
+  if (n_frames > 0)
+    to_float (self, in, n_frames, fin);
+  if (drain)
+    n = gc_denoise_drain (self->dn, fin, (int) n_frames, fout);
+  else
+    n = gc_denoise_push_hops (self->dn, fin, n_hops, fout);
+  update_latency (self);
+  return wrap_output (self, fout, n);
+}
+
 /* Push out everything still inside: the adapter's partial hop and the
  * mode's lag, padded with silence, so samples out == samples in. */
 static GstFlowReturn
 drain (GstGanDenoise * self)
 {
-  GstFlowReturn ret = GST_FLOW_OK;
-  if (!self->chan[0])
+  if (!self->dn || self->out_count >= self->in_count)
     return GST_FLOW_OK;
-  while (self->out_count < self->in_count && ret == GST_FLOW_OK) {
-    gsize avail = gst_adapter_available (self->adapter);
-    gsize hop_bytes = (gsize) self->hop * self->bpf;
-    guint8 *hop = g_malloc0 (hop_bytes);
-    if (avail > 0) {
-      gsize take = MIN (avail, hop_bytes);
-      gst_adapter_copy (self->adapter, hop, 0, take);
-      gst_adapter_flush (self->adapter, take);
-    }
-    GstBuffer *buf = run_hops (self, hop, 1, self->in_count);
-    g_free (hop);
-    if (buf)
-      ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
+  gsize avail = gst_adapter_available (self->adapter);
+  gsize n = MIN (avail / self->bpf, (gsize) self->hop);
+  const guint8 *in = n ? gst_adapter_map (self->adapter, n * self->bpf) : NULL;
+  GstBuffer *buf = run_core (self, in, n, TRUE);
+  if (n) {
+    gst_adapter_unmap (self->adapter);
+    gst_adapter_flush (self->adapter, n * self->bpf);
   }
-  return ret;
+  if (!buf)
+    return GST_FLOW_OK;
+  return gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
 }
 
 static GstFlowReturn
@@ -711,7 +576,7 @@ gst_gan_denoise_submit_input_buffer (GstBaseTransform * trans,
 {
   GstGanDenoise *self = GST_GAN_DENOISE (trans);
 
-  if (!self->chan[0]) {
+  if (!self->dn) {
     gst_buffer_unref (input);
     return GST_FLOW_NOT_NEGOTIATED;
   }
@@ -740,7 +605,7 @@ gst_gan_denoise_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
 {
   GstGanDenoise *self = GST_GAN_DENOISE (trans);
   *outbuf = NULL;
-  if (!self->chan[0])
+  if (!self->dn)
     return GST_FLOW_OK;
 
   gsize hop_bytes = (gsize) self->hop * self->bpf;
@@ -749,7 +614,7 @@ gst_gan_denoise_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
     return GST_FLOW_OK;
   gsize bytes = n_hops * hop_bytes;
   const guint8 *in = gst_adapter_map (self->adapter, bytes);
-  *outbuf = run_hops (self, in, n_hops, G_MAXUINT64);
+  *outbuf = run_core (self, in, (gsize) n_hops * self->hop, FALSE);
   gst_adapter_unmap (self->adapter);
   gst_adapter_flush (self->adapter, bytes);
   return GST_FLOW_OK;
@@ -764,7 +629,7 @@ drain_before_caps (GstGanDenoise * self, GstEvent * event)
   GstCaps *caps;
   GstAudioInfo info;
 
-  if (!self->chan[0] || self->in_count == 0)
+  if (!self->dn || self->in_count == 0)
     return;
   gst_event_parse_caps (event, &caps);
   if (!gst_audio_info_from_caps (&info, caps))
@@ -841,11 +706,10 @@ gst_gan_denoise_set_property (GObject * object, guint prop_id,
     case PROP_MODEL:
       g_free (self->model_path);
       self->model_path = g_value_dup_string (value);
-      /* reloaded at the next start */
-      if (self->net_ready && !self->chan[0]) {
-        gcn_denoiser_free (&self->net);
-        self->net_ready = FALSE;
-      }
+      /* only flagged: the streaming thread reloads at its next setup (or
+       * the next start). Freeing the network here could pull it from
+       * under the streaming thread while it sets up. */
+      self->model_changed = TRUE;
       break;
     case PROP_ATTENUATION_LIMIT:
       self->attenuation_limit = g_value_get_double (value);
@@ -864,6 +728,12 @@ gst_gan_denoise_set_property (GObject * object, guint prop_id,
       break;
     case PROP_SPEECH_GUARD:
       self->speech_guard = g_value_get_double (value);
+      break;
+    case PROP_CHANNEL_MODE:
+      self->channel_mode = g_value_get_enum (value);
+      break;
+    case PROP_GATE:
+      self->gate = g_value_get_boolean (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -901,6 +771,12 @@ gst_gan_denoise_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_SPEECH_GUARD:
       g_value_set_double (value, self->speech_guard);
       break;
+    case PROP_CHANNEL_MODE:
+      g_value_set_enum (value, self->channel_mode);
+      break;
+    case PROP_GATE:
+      g_value_set_boolean (value, self->gate);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -932,8 +808,9 @@ gst_gan_denoise_init (GstGanDenoise * self)
   self->num_threads = DEFAULT_NUM_THREADS;
   self->mode = DEFAULT_MODE;
   self->speech_guard = DEFAULT_SPEECH_GUARD;
-  self->cur_mode = DEFAULT_MODE;
-  self->latency = 10 * GST_MSECOND;
+  self->channel_mode = DEFAULT_CHANNEL_MODE;
+  self->gate = DEFAULT_GATE;
+  self->latency = 20 * GST_MSECOND;
   self->base_pts = GST_CLOCK_TIME_NONE;
 }
 
@@ -999,6 +876,20 @@ gst_gan_denoise_class_init (GstGanDenoiseClass * klass)
           DEFAULT_SPEECH_GUARD, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
 
+  g_object_class_install_property (gobject_class, PROP_CHANNEL_MODE,
+      g_param_spec_enum ("channel-mode", "Channel mode",
+          "Stereo: denoise each channel on its own, or compute one gain "
+          "from both and apply it to each (mask mode; resynth always runs "
+          "the channels on their own)", GST_TYPE_GAN_DENOISE_CHANNEL_MODE,
+          DEFAULT_CHANNEL_MODE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_GATE,
+      g_param_spec_boolean ("gate", "Gate",
+          "Mute the output while no voice is heard (after vad-hangover; "
+          "faded over 10 ms)", DEFAULT_GATE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
   gst_element_class_set_static_metadata (element_class,
       "GAN speech denoiser", "Filter/Effect/Audio",
       "Removes background noise from speech with a small causal network "
@@ -1021,4 +912,5 @@ gst_gan_denoise_class_init (GstGanDenoiseClass * klass)
   af_class->setup = GST_DEBUG_FUNCPTR (gst_gan_denoise_setup);
 
   gst_type_mark_as_plugin_api (GST_TYPE_GAN_DENOISE_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_GAN_DENOISE_CHANNEL_MODE, 0);
 }

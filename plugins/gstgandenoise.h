@@ -20,6 +20,17 @@ typedef enum {
 #define GST_TYPE_GAN_DENOISE_MODE (gst_gan_denoise_mode_get_type ())
 GType gst_gan_denoise_mode_get_type (void);
 
+/* Stereo: INDEPENDENT denoises each channel on its own; LINKED computes one
+ * gain from both channels and applies it to each, so the image stays. */
+typedef enum {
+  GST_GAN_DENOISE_CHANNEL_MODE_INDEPENDENT = 0,
+  GST_GAN_DENOISE_CHANNEL_MODE_LINKED = 1,
+} GstGanDenoiseChannelMode;
+
+#define GST_TYPE_GAN_DENOISE_CHANNEL_MODE \
+  (gst_gan_denoise_channel_mode_get_type ())
+GType gst_gan_denoise_channel_mode_get_type (void);
+
 #define GST_TYPE_GAN_DENOISE (gst_gan_denoise_get_type ())
 G_DECLARE_FINAL_TYPE (GstGanDenoise, gst_gan_denoise, GST, GAN_DENOISE,
     GstAudioFilter)

@@ -1,0 +1,144 @@
+/* gc_denoise — the streaming speech denoiser every host uses.
+ *
+ * One object per stream: hop buffering, history, the network (mask mode)
+ * or the vocoder resynthesis (resynth mode), the speech guard, voice
+ * activity with a hold time, an optional mute-when-no-voice gate, and the
+ * stream's latency. The GStreamer element, the LADSPA and LV2 plugins and
+ * the tests all call it, so their outputs are the same by construction.
+ *
+ * Two ways to feed it:
+ *
+ *  - gc_denoise_process (): any number of frames in, as many out, late by
+ *    exactly gc_denoise_latency () frames (the model's lag plus one hop of
+ *    buffering), whatever the block sizes. This is what a plugin host
+ *    wants: constant latency, output independent of how the host splits
+ *    the stream.
+ *
+ *  - gc_denoise_push_hops () / gc_denoise_drain (): whole hops in, the
+ *    output samples that are due out, with the lead-in dropped so that
+ *    output frame i is the output for input frame i. The drain pads the
+ *    tail with silence, so frames out == frames in. This is what a
+ *    GStreamer element wants (timestamps stay those of the input).
+ *
+ * Don't mix the two on one object between resets.
+ *
+ * Channels are interleaved. channel mode INDEPENDENT runs one network per
+ * channel; LINKED runs the network once on the mean of the channels and
+ * applies the same gains (and deep-filter taps) to every channel, so the
+ * stereo image does not wander. Identical channels give exactly the mono
+ * output; a channel that is a scaled copy of another stays that scaled
+ * copy. Resynth mode always runs each channel on its own.
+ *
+ * Real time: everything is allocated by gc_denoise_new () and
+ * gc_denoise_set_mode () (resynth streams are made on first use: they
+ * cost a latency search). The setters, process, push, drain and reset do
+ * no allocation, no locking and no I/O. Denormals are flushed to zero
+ * while they run (the caller's mode is restored). NaN and infinite input
+ * samples are read as 0. The setters are plain stores: call them from
+ * the thread that processes, between calls.
+ */
+#ifndef GC_DENOISE_H
+#define GC_DENOISE_H
+
+#include <stdint.h>
+
+#include "gcn_denoiser.h"
+#include "gcn_vocoder.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GC_DENOISE_MAX_CHANNELS 8
+
+typedef enum {
+  GC_DENOISE_MASK = 0,          /* predicted gains on the input spectrum */
+  GC_DENOISE_RESYNTH = 1,       /* vocoder regenerates the speech band */
+} gc_denoise_mode;
+
+typedef enum {
+  GC_DENOISE_INDEPENDENT = 0,   /* one network per channel */
+  GC_DENOISE_LINKED = 1,        /* one gain from all channels, for each */
+} gc_denoise_link;
+
+typedef struct gc_denoise gc_denoise;
+
+/* Called when the voice-activity state changes: voice on or off, the
+ * probability of the hop that decided it, and the output frame it
+ * happened at (0 = the first output frame since the last reset). */
+typedef void (*gc_denoise_vad_fn) (void *user, int voice, float prob,
+    uint64_t frame);
+
+/* net (and voc, which may be NULL: resynth then cannot be used) must
+ * outlive the object; voc must be a copy-synthesis vocoder. rate: one
+ * gcn_dn_rate_ok accepts. Starts in mask mode with: attenuation limit
+ * 20 dB, speech guard off, VAD threshold 0.5, hold 300 ms, gate off.
+ * NULL on failure (gc_last_error says why). */
+gc_denoise *gc_denoise_new (const gcn_denoiser *net, gcn_vocoder *voc,
+    int rate, int channels, gc_denoise_link link);
+void gc_denoise_free (gc_denoise *d);
+
+int gc_denoise_rate (const gc_denoise *d);
+int gc_denoise_channels (const gc_denoise *d);
+int gc_denoise_hop (const gc_denoise *d);     /* frames: rate / 100 */
+
+/* Most noise reduction, dB; 0 (or less) passes the input through
+ * unchanged, delayed like the processed signal. */
+void gc_denoise_set_attenuation_limit (gc_denoise *d, float db);
+/* Speech guard margin, dB (gcn_dn_guard.h); 0 turns it off. Mask mode. */
+void gc_denoise_set_speech_guard (gc_denoise *d, float db);
+/* A hop counts as voice when its probability is >= threshold; voice ends
+ * after hold_ms without one. */
+void gc_denoise_set_vad (gc_denoise *d, double threshold, double hold_ms);
+/* 1: mute the output while there is no voice (ramped over one hop). */
+void gc_denoise_set_gate (gc_denoise *d, int on);
+void gc_denoise_set_vad_callback (gc_denoise *d, gc_denoise_vad_fn fn,
+    void *user);
+
+/* Make `mode` the one that runs (allocates resynth streams on first use;
+ * -1 with gc_last_error when that fails, the old mode keeps running).
+ * Before any input it takes effect at once. Mid-stream (push interface)
+ * it takes effect at the next push or drain: the new mode is warmed up
+ * on the last 200 ms of input and continues the output at the next frame
+ * not yet given out, so nothing repeats or goes missing. */
+int gc_denoise_set_mode (gc_denoise *d, gc_denoise_mode mode);
+gc_denoise_mode gc_denoise_get_mode (const gc_denoise *d);
+
+/* Delay of the running mode, in frames (a whole number of hops): what
+ * the push interface holds back beyond the hop being filled. */
+int gc_denoise_lag (const gc_denoise *d);
+/* Frames between input and output of gc_denoise_process: lag + hop. */
+int gc_denoise_latency (const gc_denoise *d);
+
+/* Current voice-activity state (after the hold) and the latest hop's
+ * probability. */
+int gc_denoise_voice (const gc_denoise *d);
+float gc_denoise_vad_prob (const gc_denoise *d);
+
+/* Any number of interleaved frames; out[i] is the output for in[i -
+ * latency] (zeros before the start). in and out may be the same. */
+void gc_denoise_process (gc_denoise *d, const float *in, float *out,
+    int n_frames);
+
+/* Most frames one push or drain can give out: n_hops hops, plus what a
+ * mode switch may re-make. */
+int gc_denoise_max_out (const gc_denoise *d, int n_hops);
+/* n_hops whole hops (NULL: silence); writes the frames that are due to
+ * out and returns how many. */
+int gc_denoise_push_hops (gc_denoise *d, const float *in, int n_hops,
+    float *out);
+/* End of stream: the last n_frames (< one hop) of input, then everything
+ * still held, so frames out == frames in. Returns the frames written
+ * (at most gc_denoise_max_out (d, lag / hop + 2)). Reset afterwards to
+ * start a new stream. */
+int gc_denoise_drain (gc_denoise *d, const float *in, int n_frames,
+    float *out);
+
+/* Forget the stream (a new one starts from silence); keeps the settings
+ * and the mode. */
+void gc_denoise_reset (gc_denoise *d);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
