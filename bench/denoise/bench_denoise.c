@@ -7,7 +7,11 @@
  * gandenoise runs through GstHarness in this thread (CPU time of the
  * process while buffers of 10 ms are pushed and pulled). RNNoise runs in
  * node (scripts/denoise-rnnoise.mjs, which times its own processing loop);
- * it needs node and RNNOISE_WASM_DIR, else it is skipped with a message. */
+ * it needs node and RNNOISE_WASM_DIR, else it is skipped with a message.
+ * Stereo at the same rate: the element with channel-mode=independent and
+ * linked, and the streaming API the LADSPA/LV2 plugins run (gc_denoise,
+ * 256-frame host blocks), each as a ratio to the element in mono measured
+ * in the same run. */
 #include <gst/gst.h>
 #include <gst/check/gstharness.h>
 #include <glib/gstdio.h>
@@ -18,6 +22,7 @@
 #include <time.h>
 
 #include "gancore.h"
+#include "gc_denoise.h"
 
 static double
 cpu_now (void)
@@ -47,24 +52,28 @@ make_audio (float *x, long n, int rate)
   }
 }
 
+/* x: n interleaved frames of ch channels */
 static double
-bench_gandenoise (const float *x, long n, int rate, const char *model,
-    const char *mode)
+bench_element (const float *x, long n, int rate, const char *model,
+    const char *mode, int ch, const char *channel_mode)
 {
   GstHarness *h = gst_harness_new ("gandenoise");
   if (!h)
     return -1;
   gst_util_set_object_arg (G_OBJECT (h->element), "mode", mode);
+  gst_util_set_object_arg (G_OBJECT (h->element), "channel-mode",
+      channel_mode);
   if (model)
     g_object_set (h->element, "model", model, NULL);
   gchar *caps = g_strdup_printf ("audio/x-raw, format=F32LE, "
-      "layout=interleaved, rate=%d, channels=1", rate);
+      "layout=interleaved, rate=%d, channels=%d", rate, ch);
   gst_harness_set_src_caps_str (h, caps);
   g_free (caps);
   int hop = rate / 100;
+  gsize hb = (gsize) hop * ch * sizeof (float);
   /* warm up (first buffers allocate) */
   for (int i = 0; i < 10; i++) {
-    GstBuffer *b = gst_buffer_new_memdup (x + i * hop, hop * sizeof (float));
+    GstBuffer *b = gst_buffer_new_memdup (x + (gsize) i * hop * ch, hb);
     gst_harness_push (h, b);
     GstBuffer *o;
     while ((o = gst_harness_try_pull (h)))
@@ -72,7 +81,7 @@ bench_gandenoise (const float *x, long n, int rate, const char *model,
   }
   double t0 = cpu_now ();
   for (long i = 0; i + hop <= n; i += hop) {
-    GstBuffer *b = gst_buffer_new_memdup (x + i, hop * sizeof (float));
+    GstBuffer *b = gst_buffer_new_memdup (x + (gsize) i * ch, hb);
     gst_harness_push (h, b);
     GstBuffer *o;
     while ((o = gst_harness_try_pull (h)))
@@ -80,6 +89,47 @@ bench_gandenoise (const float *x, long n, int rate, const char *model,
   }
   double cpu = cpu_now () - t0;
   gst_harness_teardown (h);
+  return cpu;
+}
+
+static double
+bench_gandenoise (const float *x, long n, int rate, const char *model,
+    const char *mode)
+{
+  return bench_element (x, n, rate, model, mode, 1, "independent");
+}
+
+/* The plugins' path: gc_denoise_process in 256-frame host blocks, linked
+ * stereo, the model from a file (the plugins embed the same one). */
+static double
+bench_plugin_api (const float *x, long n, int rate, const char *model)
+{
+  gchar *def = NULL;
+  if (!model) {
+    const char *root = g_getenv ("GAN_SOURCE_ROOT");
+    def = g_build_filename (root ? root : ".", "models",
+        "denoise-48k.safetensors", NULL);
+    model = def;
+  }
+  gc_model_file mf;
+  gcn_denoiser net;
+  double cpu = -1;
+  if (gc_model_load (&mf, model) == 0 && gcn_denoiser_load (&net, &mf) == 0) {
+    gc_denoise *d = gc_denoise_new (&net, NULL, rate, 2, GC_DENOISE_LINKED);
+    float *y = g_new (float, 2 * 256);
+    gc_denoise_set_speech_guard (d, 10.f);
+    gc_denoise_process (d, x, y, 256);  /* warm up */
+    double t0 = cpu_now ();
+    for (long i = 0; i < n; i += 256)
+      gc_denoise_process (d, x + 2 * i, y, (int) MIN (256, n - i));
+    cpu = cpu_now () - t0;
+    g_free (y);
+    gc_denoise_free (d);
+    gcn_denoiser_free (&net);
+  } else
+    printf ("plugin API: skipped (%s)\n", gc_last_error ());
+  gc_model_free (&mf);
+  g_free (def);
   return cpu;
 }
 
@@ -208,6 +258,28 @@ main (int argc, char **argv)
         "core), %.1f x mode=mask\n", rs, rs / audio, 100 * rs / audio,
         rs / gd);
   }
+  /* stereo: the right channel a quieter, delayed copy with its own noise */
+  float *st = g_new (float, 2 * n);
+  gc_rng r;
+  gc_rng_seed (&r, 9);
+  for (long i = 0; i < n; i++) {
+    st[2 * i] = x[i];
+    st[2 * i + 1] = 0.7f * (i >= 37 ? x[i - 37] : 0.f) +
+        0.01f * gc_rng_normal (&r);
+  }
+  double si = bench_element (st, n, rate, model, "mask", 2, "independent");
+  double sl = bench_element (st, n, rate, model, "mask", 2, "linked");
+  double sp = bench_plugin_api (st, n, rate, model);
+  printf ("stereo %d Hz, element independent: rtf %.4f (%.2f %% of one "
+      "core), %.2f x mono\n", rate, si / audio, 100 * si / audio, si / gd);
+  printf ("stereo %d Hz, element linked:      rtf %.4f (%.2f %% of one "
+      "core), %.2f x mono\n", rate, sl / audio, 100 * sl / audio, sl / gd);
+  if (sp > 0)
+    printf ("stereo %d Hz, plugin API linked:   rtf %.4f (%.2f %% of one "
+        "core), %.2f x mono element\n", rate, sp / (n / (double) rate),
+        100 * sp / (n / (double) rate), (sp / (n / (double) rate)) /
+        (gd / audio));
+  g_free (st);
   double rn = bench_rnnoise (x, n, rate);
   if (rn > 0) {
     printf ("rnnoise:    %.1f s of audio in %.3f CPU s: rtf %.4f (%.2f %% of "
