@@ -143,8 +143,13 @@ sse (const Wav *r, const Wav *t, long d, long a, long b, double *ref_e)
 static int
 near (const Wav *r, const Wav *t, long delay)
 {
-  long best = -1, n = r->frames < t->frames - delay ? r->frames :
-      t->frames - delay;
+  /* up to TEST's last sound: a live graph stops with its input, so the
+   * tail the element drains never comes out of it */
+  long last = t->frames - 1;
+  while (last > 0 && t->x[last * t->ch] == 0)
+    last--;
+  long best = -1, n = r->frames < last + 1 - delay ? r->frames :
+      last + 1 - delay;
   double be = 1e300, s;
   /* a window in the middle picks the offset */
   long a = n / 2, b = a + (n / 8 < 4800 ? n / 8 : 4800);
