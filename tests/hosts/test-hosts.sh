@@ -60,6 +60,22 @@ for rate in 16000 48000; do
     # sox 14.4 wants a value for the latency output port too (ignored)
     sox $in -b 32 -e signed $tmp/sox.wav ladspa gan-denoise-ladspa.so $label 20 0.5 300 0 10 0
     check "sox ladspa $tag" $cmp $tmp/ref.wav $tmp/sox.wav $d s32trunc
+    # the README's one-liners: pad by the latency, run, trim it off ->
+    # the element's output, lined up and as long as the input
+    sec=$(awk -v d=$d -v r=$rate 'BEGIN { printf "%.6f", d / r }')
+    sox $in -b 32 -e signed $tmp/sox1.wav pad 0 $sec \
+      ladspa gan-denoise-ladspa.so $label 20 0.5 300 0 10 0 trim $sec
+    check "sox one-liner $tag" $cmp $tmp/ref.wav $tmp/sox1.wav 0 s32trunc
+    if command -v ffmpeg >/dev/null; then
+      ffmpeg -nostdin -hide_banner -loglevel error -y -i $tmp/f.wav -c:a pcm_f32le \
+        -af "apad=pad_dur=$sec,ladspa=file=gan-denoise-ladspa:plugin=$label,atrim=start=$sec" \
+        $tmp/ff.wav
+      check "ffmpeg ladspa one-liner $tag" $cmp $tmp/ref.wav $tmp/ff.wav 0
+      ffmpeg -nostdin -hide_banner -loglevel error -y -i $tmp/f.wav -c:a pcm_f32le \
+        -af "apad=pad_dur=$sec,lv2=p=$(echo $uri | sed 's/:/\\\\:/g'),atrim=start=$sec" \
+        $tmp/ff2.wav
+      check "ffmpeg lv2 one-liner $tag" $cmp $tmp/ref.wav $tmp/ff2.wav 0
+    fi
     for el in ladspa-gan-denoise-ladspa-so-$(echo $label | tr _ -) \
               $(echo $uri | tr : -); do
       gst filesrc location=$in ! wavparse ! audioconvert ! audio/x-raw,format=F32LE \
