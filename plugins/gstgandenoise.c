@@ -1,16 +1,22 @@
 /* gandenoise: real-time speech denoising with a GAN-trained causal network.
  *
  * A GstAudioFilter that collects input in a GstAdapter (like webrtcdsp) and
- * runs whole 10 ms hops through gcn_denoiser: 20 ms sqrt-Hann frames, band
- * and low-bin gains from a conv1d + GRU network, overlap-add. Every common
- * rate (8 .. 48 kHz) runs natively on the same 50 Hz bin grid.
+ * runs whole 10 ms hops through gc_denoise (core/gc_denoise.h, the streaming
+ * denoiser the LADSPA/LV2 plugins share): 20 ms sqrt-Hann frames, band and
+ * low-bin gains from a conv1d + GRU network, overlap-add. Every common rate
+ * (8 .. 48 kHz) runs natively on the same 50 Hz bin grid. This file only
+ * deals with caps, timestamps, properties and messages.
  *
  * Timing: overlap-add lags the input by one hop (10 ms), and a model with
  * lookahead (the shipped one hears one more frame before it decides) by
  * one more hop per frame: 20 ms for the shipped model. The element drops
  * that lead-in and drains the tail at EOS or DISCONT, so output samples
- * line up one to one with input samples (same count, same timestamps) and
- * the LATENCY query reports the model's latency (peer latency plus ours).
+ * line up one to one with input samples (same count, same timestamps).
+ * The LATENCY query adds that lag plus one hop to the peer's: output
+ * leaves in whole hops, so with short input buffers a sample waits for the
+ * rest of its hop too (30 ms in all with the shipped model).
+ *
+ * channel-mode=linked: one gain from both channels, applied to each.
  *
  * mode=resynth (gcn_resynth): the same gains, applied to the vocoder's own
  * 16 kHz spectrum; the vocoder regenerates the band below ~7.5 kHz and the
@@ -123,11 +129,11 @@ gst_gan_denoise_mode_get_type (void)
   static GType type = 0;
   static const GEnumValue values[] = {
     {GST_GAN_DENOISE_MODE_MASK,
-        "Apply predicted spectral gains to the input (the model's latency: "
-        "20 ms with the shipped one)", "mask"},
+        "Apply predicted spectral gains to the input (latency: the model's "
+        "lag plus one hop, 30 ms with the shipped one)", "mask"},
     {GST_GAN_DENOISE_MODE_RESYNTH,
           "Regenerate the speech band (below 7.5 kHz) with the vocoder from "
-          "the denoised features; mask output above (about 100 ms latency)",
+          "the denoised features; mask output above (about 110 ms latency)",
         "resynth"},
     {0, NULL, NULL}
   };
@@ -893,7 +899,7 @@ gst_gan_denoise_class_init (GstGanDenoiseClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "GAN speech denoiser", "Filter/Effect/Audio",
       "Removes background noise from speech with a small causal network "
-      "trained adversarially (8-48 kHz, 20 ms latency)",
+      "trained adversarially (8-48 kHz, 30 ms latency)",
       "gst-gan developers");
 
   caps = gst_caps_from_string (CAPS_STR);
