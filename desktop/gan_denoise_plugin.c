@@ -110,3 +110,24 @@ gan_dp_run (gan_dp *p, const float *const *in, float *const *out,
     done += k;
   }
 }
+
+void
+gan_dp_connect_port (gan_dp *p, unsigned long port, float *data)
+{
+  unsigned long na = 2 * (unsigned long) p->ch;
+  if (port < na)
+    p->audio[port] = data;
+  else if (port < na + GAN_DP_N_CONTROLS)
+    p->ctl[port - na] = data;
+  else if (port == na + GAN_DP_N_CONTROLS)
+    p->latency = data;
+}
+
+void
+gan_dp_run_ports (gan_dp *p, unsigned long n)
+{
+  gan_dp_set_controls (p, p->ctl);
+  if (p->latency)
+    *p->latency = (float) gan_dp_latency (p);
+  gan_dp_run (p, (const float *const *) p->audio, p->audio + p->ch, n);
+}

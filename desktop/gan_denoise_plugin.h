@@ -28,12 +28,17 @@ extern const gan_dp_control gan_dp_controls[GAN_DP_N_CONTROLS];
 
 #define GAN_DP_CHUNK 256
 
+/* Ports, in both plugins: audio inputs, audio outputs (one per channel),
+ * the controls above, the latency output. */
 typedef struct {
   gcn_denoiser net;
   gc_denoise *dn;
   int ch;
   float applied[GAN_DP_N_CONTROLS];
   float buf[GAN_DP_CHUNK * 2];
+  float *audio[4];              /* inputs, then outputs */
+  float *ctl[GAN_DP_N_CONTROLS];
+  float *latency;
 } gan_dp;
 
 /* The embedded model, at `rate`, mono or stereo (linked); NULL when the
@@ -47,5 +52,8 @@ int gan_dp_latency (const gan_dp *p);
 void gan_dp_set_controls (gan_dp *p, float *const *controls);
 void gan_dp_run (gan_dp *p, const float *const *in, float *const *out,
     unsigned long n);
+/* The host's connect_port and run, in port numbers. */
+void gan_dp_connect_port (gan_dp *p, unsigned long port, float *data);
+void gan_dp_run_ports (gan_dp *p, unsigned long n);
 
 #endif

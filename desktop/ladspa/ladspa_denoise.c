@@ -16,67 +16,34 @@
 #define ID_STEREO 4889902
 #define MAXP (4 + GAN_DP_N_CONTROLS + 1)
 
-typedef struct {
-  gan_dp *dp;
-  int ch;
-  LADSPA_Data *audio[4];        /* inputs, then outputs */
-  LADSPA_Data *ctl[GAN_DP_N_CONTROLS];
-  LADSPA_Data *latency;
-} Instance;
-
 static LADSPA_Handle
 instantiate (const LADSPA_Descriptor * desc, unsigned long rate)
 {
-  int ch = desc->UniqueID == ID_STEREO ? 2 : 1;
-  gan_dp *dp = gan_dp_new (rate, ch);
-  if (!dp)
-    return NULL;
-  Instance *in = calloc (1, sizeof (*in));
-  if (!in) {
-    gan_dp_free (dp);
-    return NULL;
-  }
-  in->dp = dp;
-  in->ch = ch;
-  return in;
+  return gan_dp_new (rate, desc->UniqueID == ID_STEREO ? 2 : 1);
 }
 
 static void
 connect_port (LADSPA_Handle h, unsigned long port, LADSPA_Data * data)
 {
-  Instance *in = h;
-  unsigned long na = 2 * in->ch;
-  if (port < na)
-    in->audio[port] = data;
-  else if (port < na + GAN_DP_N_CONTROLS)
-    in->ctl[port - na] = data;
-  else if (port == na + GAN_DP_N_CONTROLS)
-    in->latency = data;
+  gan_dp_connect_port (h, port, data);
 }
 
 static void
 activate (LADSPA_Handle h)
 {
-  gan_dp_reset (((Instance *) h)->dp);
+  gan_dp_reset (h);
 }
 
 static void
 run (LADSPA_Handle h, unsigned long n)
 {
-  Instance *in = h;
-  gan_dp_set_controls (in->dp, in->ctl);
-  if (in->latency)
-    *in->latency = (LADSPA_Data) gan_dp_latency (in->dp);
-  gan_dp_run (in->dp, (const float *const *) in->audio,
-      (float *const *) in->audio + in->ch, n);
+  gan_dp_run_ports (h, n);
 }
 
 static void
 cleanup (LADSPA_Handle h)
 {
-  Instance *in = h;
-  gan_dp_free (in->dp);
-  free (in);
+  gan_dp_free (h);
 }
 
 typedef struct {
