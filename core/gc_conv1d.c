@@ -306,7 +306,9 @@ void
 gc_conv1d_state_free (gc_conv1d_state *s)
 {
   gc_free (s->hist);
-  s->hist = NULL;
+  gc_free (s->scratch);
+  s->hist = s->scratch = NULL;
+  s->scratch_cap = 0;
 }
 
 /* Each call convolves [history | new frames] without padding, so a causal
@@ -328,14 +330,21 @@ gc_conv1d_stream (gc_conv1d *l, gc_conv1d_state *s, const gc_tensor *x,
   int t = x->w, len = s->len, tin = len + t;
   if (gc_tensor_resize (y, x->n, l->cout, 1, t) < 0)
     return;
-  float *ext = scratch_floats ((size_t) l->cin * tin);
-  float *col = scratch_floats ((size_t) l->cin * l->k * t);
-  if (!ext || !col) {
-    gc_free (ext);
-    gc_free (col);
-    gc_set_error ("conv1d stream: out of memory");
-    return;
+  /* ext and col in the state's scratch, each 64-byte aligned; it only
+   * grows, so a stream of same-sized calls (real-time audio) allocates
+   * nothing after the first */
+  size_t next = ((size_t) l->cin * tin + 15) & ~(size_t) 15;
+  size_t need = next + (size_t) l->cin * l->k * t;
+  if (s->scratch_cap < need) {
+    gc_free (s->scratch);
+    s->scratch = scratch_floats (need);
+    s->scratch_cap = s->scratch ? need : 0;
+    if (!s->scratch) {
+      gc_set_error ("conv1d stream: out of memory");
+      return;
+    }
   }
+  float *ext = s->scratch, *col = s->scratch + next;
   conv1d_geom g = { tin, 0, t };
   for (int n = 0; n < x->n; n++) {
     float *hist = s->hist + (size_t) n * l->cin * len;
@@ -352,6 +361,4 @@ gc_conv1d_stream (gc_conv1d *l, gc_conv1d_state *s, const gc_tensor *x,
       memcpy (hist + (size_t) c * len, ext + (size_t) c * tin + t,
           len * sizeof (float));
   }
-  gc_free (ext);
-  gc_free (col);
 }

@@ -60,6 +60,9 @@ void gc_conv1d_jvp (gc_conv1d *l, const gc_tensor *dx, gc_tensor *dy);
 typedef struct gc_conv1d_state {
   int n, cin, len;          /* len = (K-1)*dilation */
   float *hist;              /* [n][cin][len] */
+  float *scratch;           /* kept between calls: after the first call of
+                             * a size, streaming allocates nothing */
+  size_t scratch_cap;       /* floats */
 } gc_conv1d_state;
 int gc_conv1d_state_init (gc_conv1d_state *s, const gc_conv1d *l, int n);
 void gc_conv1d_state_reset (gc_conv1d_state *s);
