@@ -149,21 +149,11 @@ follower_apply (gc_denoise *d, follower *f, float *out)
 
   memset (f->cur, 0, GCN_DN_FINE * 2 * sizeof (float));
   memcpy (f->cur, spec, (size_t) nlow * 2 * sizeof (float));
-  if (la > 0) {
-    size_t fs = (size_t) GCN_DN_MAX_BINS * 2, nb = (size_t) bins * 2;
-    memcpy (f->swap, spec, nb * sizeof (float));
-    memcpy (spec, f->delay + (la - 1) * fs, nb * sizeof (float));
-    memmove (f->delay + fs, f->delay, (la - 1) * fs * sizeof (float));
-    memcpy (f->delay, f->swap, nb * sizeof (float));
-  }
+  gcn_dn_delay_swap (f->delay, f->swap, la, spec, bins);
   gcn_dn_apply (spec, bins, d->gains, d->st.df, net->cfg.df_order,
       net->cfg.df_order > 1 ? f->hist + (size_t) la * GCN_DN_FINE * 2 :
       f->hist, d->min_gain);
-  if (d->hist_frames > 0) {
-    memmove (f->hist + GCN_DN_FINE * 2, f->hist,
-        (size_t) (d->hist_frames - 1) * GCN_DN_FINE * 2 * sizeof (float));
-    memcpy (f->hist, f->cur, GCN_DN_FINE * 2 * sizeof (float));
-  }
+  gcn_dn_hist_push (f->hist, d->hist_frames, f->cur);
   gc_stft_irfft (d->fft, spec, f->frame);
   for (int i = 0; i < n; i++)
     f->ola[i] += f->frame[i] * d->win[i];

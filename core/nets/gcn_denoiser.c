@@ -574,15 +574,9 @@ gcn_denoiser_process_spectrum (gcn_denoiser_state *s, float *spec, int bins,
   memset (s->cur, 0, GCN_DN_FINE * 2 * sizeof (float));
   memcpy (s->cur, spec, (size_t) nlow * 2 * sizeof (float));
   int la = net->cfg.lookahead;
-  if (la > 0) {
-    /* the gains are for the frame la hops back: it comes out of the delay
-     * line, this one goes in */
-    size_t fs = (size_t) GCN_DN_MAX_BINS * 2, nb = (size_t) bins * 2;
-    memcpy (s->swap, spec, nb * sizeof (float));
-    memcpy (spec, s->delay + (la - 1) * fs, nb * sizeof (float));
-    memmove (s->delay + fs, s->delay, (la - 1) * fs * sizeof (float));
-    memcpy (s->delay, s->swap, nb * sizeof (float));
-  }
+  /* the gains are for the frame la hops back: it comes out of the delay
+   * line, this one goes in */
+  gcn_dn_delay_swap (s->delay, s->swap, la, spec, bins);
   if (s->guard && s->guard_margin > 0.f)
     gcn_dn_guard_apply (s->guard, spec, s->guard_margin, vad, g);
   if (bin_gain)
@@ -590,13 +584,31 @@ gcn_denoiser_process_spectrum (gcn_denoiser_state *s, float *spec, int bins,
   gcn_dn_apply (spec, bins, g, s->df, net->cfg.df_order,
       net->cfg.df_order > 1 ? s->hist + (size_t) la * GCN_DN_FINE * 2 : s->hist,
       min_gain);
-  if (s->hist_frames > 0) {
-    /* the noisy low bins of this frame become the newest history */
-    memmove (s->hist + GCN_DN_FINE * 2, s->hist,
-        (size_t) (s->hist_frames - 1) * GCN_DN_FINE * 2 * sizeof (float));
-    memcpy (s->hist, s->cur, GCN_DN_FINE * 2 * sizeof (float));
-  }
+  /* the noisy low bins of this frame become the newest history */
+  gcn_dn_hist_push (s->hist, s->hist_frames, s->cur);
   return vad;
+}
+
+void
+gcn_dn_delay_swap (float *delay, float *swap, int la, float *spec, int bins)
+{
+  if (la <= 0)
+    return;
+  size_t fs = (size_t) GCN_DN_MAX_BINS * 2, nb = (size_t) bins * 2;
+  memcpy (swap, spec, nb * sizeof (float));
+  memcpy (spec, delay + (la - 1) * fs, nb * sizeof (float));
+  memmove (delay + fs, delay, (la - 1) * fs * sizeof (float));
+  memcpy (delay, swap, nb * sizeof (float));
+}
+
+void
+gcn_dn_hist_push (float *hist, int hist_frames, const float *cur)
+{
+  if (hist_frames <= 0)
+    return;
+  memmove (hist + GCN_DN_FINE * 2, hist,
+      (size_t) (hist_frames - 1) * GCN_DN_FINE * 2 * sizeof (float));
+  memcpy (hist, cur, GCN_DN_FINE * 2 * sizeof (float));
 }
 
 struct gcn_dn_stream {

@@ -194,6 +194,18 @@ void gcn_denoiser_step (gcn_denoiser_state *s, const float *feat,
 float gcn_denoiser_process_spectrum (gcn_denoiser_state *s, float *spec,
     int bins, float min_gain, float *bin_gain);
 
+/* The per-channel bookkeeping around applying a frame's gains, shared by
+ * gcn_denoiser_process_spectrum and streams that apply one network's gains
+ * to several channels (gc_denoise, linked):
+ * gcn_dn_delay_swap: the lookahead delay line (la frames of GCN_DN_MAX_BINS
+ * complex bins, newest first): spec goes in, the frame la back comes out
+ * into spec; swap is one frame of scratch.
+ * gcn_dn_hist_push: cur (GCN_DN_FINE complex bins) becomes the newest of
+ * the hist_frames frames of history. */
+void gcn_dn_delay_swap (float *delay, float *swap, int la, float *spec,
+    int bins);
+void gcn_dn_hist_push (float *hist, int hist_frames, const float *cur);
+
 /* Apply gains and deep-filter taps to one frame's spectrum, in place.
  * spec: `bins` interleaved complex bins of frame t; hist: the low bins of
  * frames t-1 .. t-(df_order-1), most recent first, GCN_DN_FINE complex bins
