@@ -11,6 +11,7 @@
 #include "gancore.h"
 #include "gc_denoise.h"
 #include "gcn_denoiser.h"
+#include "shipped_denoiser.h"
 
 extern void *__libc_malloc (size_t);
 extern void *__libc_calloc (size_t, size_t);
@@ -105,17 +106,9 @@ check (const gcn_denoiser *net, int rate, int ch, const char *what)
 int
 main (void)
 {
-  const char *root = getenv ("GAN_SOURCE_ROOT");
-  char path[4096];
-  snprintf (path, sizeof path, "%s/models/denoise-48k.safetensors",
-      root ? root : ".");
-  gc_model_file mf;
   gcn_denoiser net;
-  if (gc_model_load (&mf, path) || gcn_denoiser_load (&net, &mf)) {
-    fprintf (stderr, "cannot load %s: %s\n", path, gc_last_error ());
+  if (load_shipped_denoiser (&net))
     return 1;
-  }
-  gc_model_free (&mf);
   check (&net, 48000, 1, "shipped, 48 kHz mono");
   check (&net, 48000, 2, "shipped, 48 kHz linked stereo");
   check (&net, 16000, 2, "shipped, 16 kHz linked stereo");

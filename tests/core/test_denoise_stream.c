@@ -17,6 +17,7 @@
 #include "gancore.h"
 #include "gc_denoise.h"
 #include "gcn_denoiser.h"
+#include "shipped_denoiser.h"
 
 static int failures;
 #define CHECK(cond, ...) do { if (!(cond)) { failures++; \
@@ -268,14 +269,9 @@ main (void)
   }
 
   /* the shipped model */
-  const char *root = getenv ("GAN_SOURCE_ROOT");
-  char path[4096];
-  snprintf (path, sizeof path, "%s/models/denoise-48k.safetensors",
-      root ? root : ".");
-  gc_model_file mf;
   gcn_denoiser net;
-  if (gc_model_load (&mf, path) || gcn_denoiser_load (&net, &mf)) {
-    CHECK (0, "cannot load %s: %s", path, gc_last_error ());
+  if (load_shipped_denoiser (&net)) {
+    CHECK (0, "no shipped model");
   } else {
     check_blocks_and_push (&net, 48000, 2, GC_DENOISE_LINKED, "shipped 48k");
     check_blocks_and_push (&net, 16000, 1, GC_DENOISE_LINKED, "shipped 16k");
@@ -284,7 +280,6 @@ main (void)
     check_hostile (&net);
     gcn_denoiser_free (&net);
   }
-  gc_model_free (&mf);
   if (failures)
     fprintf (stderr, "%d failure(s)\n", failures);
   return failures ? 1 : 0;
