@@ -14,8 +14,9 @@
 // package name), installed outside the repository with
 //   npm install --ignore-scripts onnxruntime-node
 // (the CPU runtime ships inside the package; the install script only
-// fetches GPU extras). DNSMOS_DIR: the models (default ../shared/dnsmos
-// from the repository root).
+// fetches CUDA binaries). DNSMOS_DIR: the models (default ../shared/dnsmos
+// from the repository root). DNSMOS_THREADS: onnxruntime intra-op threads
+// (default: its own choice).
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -87,7 +88,10 @@ const hzToMel = (f) => (f < MIN_LOG_HZ ? f / F_SP : MIN_LOG_MEL + Math.log(f / M
 const melToHz = (m) => (m < MIN_LOG_MEL ? m * F_SP : MIN_LOG_HZ * Math.exp(LOGSTEP * (m - MIN_LOG_MEL)));
 
 // Triangular filters with area ("slaney") norm, as librosa.filters.mel;
-// bin k is at k * sr / n_fft (numpy rfftfreq).
+// bin k is at k * sr / n_fft (numpy rfftfreq, librosa >= 0.9; librosa 0.8
+// spaced the bins of this odd n_fft up to 8000 Hz instead, which scores
+// P.808 about 0.1 higher on clean speech and 0.02 on noisy; P.835 does not
+// depend on it).
 function melFilters() {
   const mels = [], lo = hzToMel(0), hi = hzToMel(RATE / 2);
   for (let i = 0; i < N_MELS + 2; i++) mels.push(melToHz(lo + ((hi - lo) * i) / (N_MELS + 1)));
@@ -149,11 +153,11 @@ function melFrame(x, off, out, o) {
 }
 
 // Frame j of a centred STFT covers seg[160 j - 160, 160 j + 161), the
-// segment padded with 160 zeros at each end (librosa >= 0.10's
-// pad_mode="constant"). Only the first and last frame reach into the
-// padding; the others are plain frames of the clip, shared by the windows
-// that overlap (they are 100 frames apart), so they are computed once per
-// clip in `cache`.
+// segment padded with 160 zeros at each end (librosa pad_mode="constant",
+// the default since 0.9; 0.8 reflected, which moves P.808 by < 0.002).
+// Only the first and last frame reach into the padding; the others are
+// plain frames of the clip, shared by the overlapping windows (they are 100
+// frames apart), so they are computed once per clip in `cache`.
 function melWindow(x, start, cache, out) {
   const half = Math.floor(N_FFT / 2);
   const edge = new Float64Array(N_FFT);
@@ -201,8 +205,8 @@ function melToInput(mel, dst, o) {
 // floor(seconds) - 9.01 truncated, plus one (this drops the last window
 // that would still fit when the length has more than 0.01 s past a whole
 // second).
-function windowsOf(x) {
-  if (x.length === 0) throw new Error('empty audio');
+function windowsOf(x, file) {
+  if (x.length === 0) throw new Error(`${file}: no samples`);
   while (x.length < WIN) {
     const y = new Float64Array(2 * x.length);
     y.set(x); y.set(x, x.length);
@@ -229,8 +233,11 @@ async function score(files) {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const modelDir = process.env.DNSMOS_DIR || path.resolve(here, '..', '..', 'shared', 'dnsmos');
   const opts = { intraOpNumThreads: Number(process.env.DNSMOS_THREADS) || 0 };
-  const p835 = await ort.InferenceSession.create(path.join(modelDir, 'sig_bak_ovr.onnx'), opts);
-  const p808 = await ort.InferenceSession.create(path.join(modelDir, 'model_v8.onnx'), opts);
+  const load = (name) => ort.InferenceSession.create(path.join(modelDir, name), opts).catch((e) => {
+    throw new Error(`${path.join(modelDir, name)} (set DNSMOS_DIR to the models): ${e.message}`);
+  });
+  const p835 = await load('sig_bak_ovr.onnx');
+  const p808 = await load('model_v8.onnx');
 
   // All windows of all files, then batched runs of both models.
   const jobs = [];
@@ -241,7 +248,7 @@ async function score(files) {
       throw new Error(`${file}: ${rate} Hz; DNSMOS needs ${RATE} Hz (resample with audioresample first)`);
     for (let i = 0; i < raw.length; i++)
       if (!Number.isFinite(raw[i])) throw new Error(`${file}: NaN or Inf in the samples`);
-    const { x, starts } = windowsOf(raw);
+    const { x, starts } = windowsOf(raw, file);
     const cache = new Map();
     for (const s of starts) jobs.push({ f, x, s, cache });
   });
