@@ -239,28 +239,38 @@ async function score(files) {
   const p835 = await load('sig_bak_ovr.onnx');
   const p808 = await load('model_v8.onnx');
 
-  // All windows of all files, then batched runs of both models.
-  const jobs = [];
+  // The windows of all files, read one file at a time, in batched runs of
+  // both models.
+  function* windows() {
+    for (let f = 0; f < files.length; f++) {
+      const { rate, x: raw } = readWav(files[f]);
+      if (rate !== RATE)
+        throw new Error(`${files[f]}: ${rate} Hz; DNSMOS needs ${RATE} Hz (resample with audioresample first)`);
+      for (let i = 0; i < raw.length; i++)
+        if (!Number.isFinite(raw[i])) throw new Error(`${files[f]}: NaN or Inf in the samples`);
+      const { x, starts } = windowsOf(raw, files[f]);
+      const cache = new Map();
+      for (let w = 0; w < starts.length; w++)
+        yield { f, x, s: starts[w], cache, last: w === starts.length - 1 };
+    }
+  }
   const sums = files.map(() => ({ sig: 0, bak: 0, ovrl: 0, p808: 0, n: 0 }));
-  files.forEach((file, f) => {
-    const { rate, x: raw } = readWav(file);
-    if (rate !== RATE)
-      throw new Error(`${file}: ${rate} Hz; DNSMOS needs ${RATE} Hz (resample with audioresample first)`);
-    for (let i = 0; i < raw.length; i++)
-      if (!Number.isFinite(raw[i])) throw new Error(`${file}: NaN or Inf in the samples`);
-    const { x, starts } = windowsOf(raw, file);
-    const cache = new Map();
-    for (const s of starts) jobs.push({ f, x, s, cache });
-  });
   const mel = new Float64Array(N_FRAMES * N_MELS);
-  for (let b = 0; b < jobs.length; b += BATCH) {
-    const batch = jobs.slice(b, b + BATCH), n = batch.length;
+  const it = windows();
+  for (let done = false; !done;) {
+    const batch = [];
+    while (batch.length < BATCH) {
+      const r = it.next();
+      if (r.done) { done = true; break; }
+      batch.push(r.value);
+    }
+    const n = batch.length;
+    if (n === 0) break;
     const wav = new Float32Array(n * WIN), feat = new Float32Array(n * N_FRAMES * N_MELS);
     batch.forEach((j, i) => {
       wav.set(j.x.subarray(j.s, j.s + WIN), i * WIN);
       melToInput(melWindow(j.x, j.s, j.cache, mel), feat, i * N_FRAMES * N_MELS);
-      // A clip's cached frames are no longer needed after its last window.
-      if (b + i + 1 === jobs.length || jobs[b + i + 1].f !== j.f) j.cache.clear();
+      if (j.last) j.cache.clear();      // the clip's shared frames are done with
     });
     const r1 = await p835.run({ [p835.inputNames[0]]: new ort.Tensor('float32', wav, [n, WIN]) });
     const r2 = await p808.run({ [p808.inputNames[0]]: new ort.Tensor('float32', feat, [n, N_FRAMES, N_MELS]) });
