@@ -8,7 +8,9 @@
  *   noise:  noise/{blanket,speechcommands,misc} plus synthetic white, pink,
  *           brown and babble (from other training speakers).
  *   rooms:  every file in noise/rir.
- * Held-out split (never seen in training; make_eval builds the test set):
+ * Held-out split (never seen in training; scripts/denoise-corpus.sh links
+ * these files into its development set, whose other sources and the whole
+ * test set are Debian packages that training never reads):
  *   speakers: speech/arctic, speech/librispeech, klettres_{nl,pt_BR,uk}
  *             (the Italian asterisk voice, the only long adult male voice,
  *             stays in training: without it the model generalised poorly
@@ -59,8 +61,12 @@
  * model's the GRUs are widened and the network still computes what the
  * model did), export_every (0), sched_from (0: the step where the warm-up + cosine
  * schedule starts, to continue a finished run with a warm restart),
- * make_eval=DIR (write the held-out test set as WAV and exit), eval_items
- * (16), eval_seconds (4), eval_seed (1000: the test set's draws). Default steps: 38000.
+ * make_eval=DIR (write an evaluation set as WAV and exit): with
+ * eval_speech=DIR and eval_noise=DIR, the leave-source-out set of
+ * scripts/denoise-eval.sh (per-item files by noise category, eval_items 4
+ * per category and SNR, eval_seconds 6); without them, the shared-data
+ * held-out set of the split above (eval_items 16, eval_seconds 4);
+ * eval_seed (1000: the test set's draws). Default steps: 38000.
  */
 #include "recipes.h"
 #include "gcn_denoiser.h"
