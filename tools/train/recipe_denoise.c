@@ -358,6 +358,16 @@ load_sets (gt_ctx *c, dn_data *d, int rate, int eval_only)
   return 0;
 }
 
+/* Minutes of audio in a set (its total is weighted by the draws). */
+static double
+set_minutes (const clip_set *s)
+{
+  double n = 0;
+  for (int i = 0; i < s->n; i++)
+    n += s->c[i].n;
+  return n / SR / 60;
+}
+
 static int
 data_load (gt_ctx *c, dn_data *d)
 {
@@ -372,11 +382,11 @@ data_load (gt_ctx *c, dn_data *d)
   set_balance (&d->wide, expo);
   set_balance (&d->noise, gt_opt_float (c, "noise_balance", 0.0));
   fprintf (stderr, "denoise: speech %.1f min train / %.1f min held out, "
-      "noise %.1f / %.1f min, %d rooms\n", d->speech.total / SR / 60,
-      d->eval_speech.total / SR / 60, d->noise.total / SR / 60,
-      d->eval_noise.total / SR / 60, d->rirs.n);
+      "noise %.1f / %.1f min, %d rooms\n", set_minutes (&d->speech),
+      set_minutes (&d->eval_speech), set_minutes (&d->noise),
+      set_minutes (&d->eval_noise), d->rirs.n);
   fprintf (stderr, "denoise: of which wideband speech %.1f min\n",
-      d->wide.total / SR / 60);
+      set_minutes (&d->wide));
   if (d->speech.n == 0 || d->noise.n == 0) {
     gc_set_error ("denoise: no training speech or noise under %s",
         c->data_dir ? c->data_dir : ".");
