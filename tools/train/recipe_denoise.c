@@ -62,6 +62,7 @@
  * make_eval=DIR (write the held-out test set as WAV and exit), eval_items
  * (16), eval_seconds (4), eval_seed (1000: the test set's draws). Default steps: 38000.
  */
+#include "gt_dist.h"
 #include "recipes.h"
 #include "gcn_denoiser.h"
 
@@ -948,14 +949,18 @@ item_features (dn_batch *b, int i)
   }
 }
 
+/* Items first .. first + n - 1 of step `step`'s global batch, each from
+ * its own random stream (gt_dist.h). */
 static void
 batch_make (dn_data *d, dn_batch *b, gc_stft *fft, const float *win,
-    gc_rng *r)
+    uint64_t seed, long step, int first)
 {
   long len = (long) (b->t + b->la) * HOP;
   size_t fs = (size_t) BINS * 2;
   for (int i = 0; i < b->n; i++) {
-    b->bins[i] = make_item (d, r, b->x, b->s, b->nz, b->tmp, len) + 1;
+    gc_rng r;
+    gt_item_rng (&r, seed, step, first + i);
+    b->bins[i] = make_item (d, &r, b->x, b->s, b->nz, b->tmp, len) + 1;
     float *X = b->X + (size_t) i * b->t * fs;
     float *S = b->S + (size_t) i * b->t * fs;
     gcn_dn_analyze (fft, win, HOP, b->x, len, b->spec_tmp);
@@ -1947,6 +1952,10 @@ gt_recipe_denoise (gt_ctx *c)
     gc_set_error ("denoise: batch >= 1 and frames >= 8 please");
     return -1;
   }
+  int first, last;              /* this rank's items of the global batch */
+  if (gt_dist_slice (batch, &first, &last) < 0)
+    return -1;
+  batch = last - first;
 
   dn_data d;
   if (data_load (c, &d) < 0) {
@@ -2035,7 +2044,7 @@ gt_recipe_denoise (gt_ctx *c)
   for (long step = start; step < steps; step++) {
     dn_loss L = { 0 };
     og.lr = gc_lr_at (&sched, step < sched_from ? 0 : step - sched_from);
-    batch_make (&d, &b, fft, win, &rng);
+    batch_make (&d, &b, fft, win, c->seed, step, first);
     gcn_denoiser_forward_train (&net, &tr, b.feat, batch, frames + la);
     heads_gather (&heads, &tr, batch, frames, la);
     enhance (&b, &heads, order, gbin);
@@ -2068,6 +2077,7 @@ gt_recipe_denoise (gt_ctx *c)
       disc_backward (&D, &xf, gf, 0);
       disc_forward (&D, &xr);
       disc_backward (&D, &xr, gr, 0);
+      gt_dist_grads (c, step, &D.params);
       gc_clip_grad_norm (&D.params, 5.f);
       gc_adam_step (&od);
 
@@ -2088,6 +2098,7 @@ gt_recipe_denoise (gt_ctx *c)
       rows_scatter (d_df, batch, frames, la, dfs, n_df);
     gcn_denoiser_backward_train (&net, &tr, n_band, n_fine, n_vad,
         dfs > 0 ? n_df : NULL);
+    gt_dist_grads (c, step, &net.params);
     gc_clip_grad_norm (&net.params, 1.f);
     gc_adam_step (&og);
 
