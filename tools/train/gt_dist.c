@@ -171,6 +171,17 @@ gt_dist_mean (float *v, int n)
   return rc;
 }
 
+double
+gt_dist_divisor (double local_count)
+{
+  if (gt_comm_size () == 1)
+    return local_count;
+  double total = local_count;
+  if (gt_comm_sum_double (&total, 1) < 0)
+    fail ("the loss normaliser could not be summed over the ranks");
+  return share * total;
+}
+
 int
 gt_dist_bcast_params (gc_param_list *pl)
 {

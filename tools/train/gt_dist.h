@@ -52,6 +52,13 @@ int gt_dist_check_weights (gc_param_list *pl, long step);
  * batch mean of per-rank means (the logged losses). */
 int gt_dist_mean (float *v, int n);
 
+/* For a loss that is a sum over this rank's items divided by a count that
+ * depends on the items (not just on how many there are): the divisor to
+ * use instead of local_count, so that after the share weighting the sum
+ * over ranks is the global batch's mean. Returns local_count with one
+ * rank. Call it on every rank alike. */
+double gt_dist_divisor (double local_count);
+
 /* Rank 0's weights of every parameter in pl to all ranks. */
 int gt_dist_bcast_params (gc_param_list *pl);
 

@@ -1125,7 +1125,10 @@ recon_losses (const dn_batch *b, const dn_heads *h, int order,
         (bins < GCN_DN_FINE ? bins : GCN_DN_FINE));
     cnt_s += (long) b->t * bins;
   }
-  float kg = 1.f / (float) cnt_g, ks = W_SPEC / (float) cnt_s;
+  /* over the global batch when it is split over ranks */
+  double ng = gt_dist_divisor ((double) cnt_g);
+  double ns = gt_dist_divisor ((double) cnt_s);
+  float kg = 1.f / (float) ng, ks = W_SPEC / (float) ns;
 
   double lsig = 0;
   for (int i = 0; i < b->n; i++) {
@@ -1237,8 +1240,8 @@ recon_losses (const dn_batch *b, const dn_heads *h, int order,
     }
   }
   L->sig = (float) lsig;
-  L->gain = (float) (lg / cnt_g);
-  L->spec = (float) (ls / cnt_s);
+  L->gain = (float) (lg / ng);
+  L->spec = (float) (ls / ns);
   L->vad = (float) (lv / rows);
 }
 
