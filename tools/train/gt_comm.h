@@ -33,6 +33,8 @@ int gt_comm_sum_double (double *x, size_t n);
 /* In-place minimum and maximum of n 64-bit words. */
 int gt_comm_min_u64 (uint64_t *x, size_t n);
 int gt_comm_max_u64 (uint64_t *x, size_t n);
+/* Wait for every rank. */
+int gt_comm_barrier (void);
 /* Rank 0's bytes to every rank. */
 int gt_comm_bcast (void *buf, size_t bytes);
 

@@ -170,6 +170,14 @@ gt_comm_max_u64 (uint64_t *x, size_t n)
 }
 
 int
+gt_comm_barrier (void)
+{
+  if (size == 1)
+    return 0;
+  return check (MPI_Barrier (MPI_COMM_WORLD), "MPI_Barrier");
+}
+
+int
 gt_comm_bcast (void *buf, size_t bytes)
 {
   if (size == 1 || bytes == 0)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Gradients go out in buckets of 1 M floats (4 MB), all in flight at once,
  * so a large model streams through the transport rather than waiting for
@@ -14,6 +15,22 @@
 #define GRAD_BUCKET_FLOATS (1u << 20)
 
 static double share = 1.0;
+static gt_dist_stats stats;
+static int profile = -1;        /* GAN_TRAIN_DIST_PROFILE, read once */
+
+static double
+now_s (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+void
+gt_dist_get_stats (gt_dist_stats *s)
+{
+  *s = stats;
+}
 
 static uint64_t
 splitmix64 (uint64_t z)
@@ -136,9 +153,22 @@ gt_dist_grads (gt_ctx *c, long step, gc_param_list *pl)
       of += p->n;
     }
   }
+  if (profile < 0) {
+    const char *e = getenv ("GAN_TRAIN_DIST_PROFILE");
+    profile = e && *e && strcmp (e, "0") != 0;
+  }
+  double t0 = now_s ();
+  if (profile && gt_comm_barrier () < 0)
+    fail ("the gradient sum failed");
+  double t1 = now_s ();
   if (gt_comm_sum_float (buf, n, GRAD_BUCKET_FLOATS) < 0
       || gt_comm_bcast (fixed, n_fixed * sizeof (float)) < 0)
     fail ("the gradient sum failed");
+  double t2 = now_s ();
+  stats.calls++;
+  stats.bytes += (double) (n + n_fixed) * sizeof (float);
+  stats.seconds += t2 - t0;
+  stats.wait_seconds += t1 - t0;
   o = of = 0;
   for (int i = 0; i < pl->count; i++) {
     gc_param *p = pl->items[i];

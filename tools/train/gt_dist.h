@@ -65,6 +65,16 @@ int gt_dist_bcast_params (gc_param_list *pl);
 /* 64-bit FNV-1a hash of the weights' bytes (names and shapes included). */
 uint64_t gt_dist_hash_params (const gc_param_list *pl);
 
+/* What the gradient sums cost so far on this rank: calls, bytes sent into
+ * the sums, seconds spent in them, and of those the seconds spent waiting
+ * for the slowest rank (measured only with GAN_TRAIN_DIST_PROFILE=1,
+ * which puts a barrier before each sum; else 0). */
+typedef struct gt_dist_stats {
+  long calls;
+  double bytes, seconds, wait_seconds;
+} gt_dist_stats;
+void gt_dist_get_stats (gt_dist_stats *s);
+
 /* Rank of this process and the number of ranks (0 and 1 without MPI). */
 int gt_dist_rank (void);
 int gt_dist_size (void);

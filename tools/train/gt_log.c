@@ -381,6 +381,21 @@ gt_finish (gt_ctx *c)
     fprintf (stderr, "[%s] finished step %ld in %.1f s\n", c->recipe,
         l && l->count ? l->steps[l->count - 1] : c->start_step,
         now_s () - c->t_start);
+  long ran = l && l->count ? l->steps[l->count - 1] - c->start_step : 0;
+  gt_dist_stats ds;
+  gt_dist_get_stats (&ds);
+  if (!c->quiet && ran > 0 && ds.calls > 0) {
+    /* a step's time from the log, past the first step (start-up) */
+    double step_s = l->count > 1 ? (l->times[l->count - 1] - l->times[0])
+        / (l->steps[l->count - 1] - l->steps[0]) : 0;
+    fprintf (stderr, "[%s] %d ranks: gradient sums %.3f MB and %.2f ms per "
+        "step of %.2f ms", c->recipe, gt_dist_size (), ds.bytes / ran / 1e6,
+        1e3 * ds.seconds / ran, 1e3 * step_s);
+    if (ds.wait_seconds > 0)
+      fprintf (stderr, " (%.2f ms of it waiting for the slowest rank)",
+          1e3 * ds.wait_seconds / ran);
+    fprintf (stderr, "\n");
+  }
   if (!l)
     return;
   if (l->csv)
