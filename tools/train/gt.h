@@ -15,7 +15,8 @@
 /* Common options, filled from the command line before the recipe runs:
  *   gan-train RECIPE --data DIR --out MODEL.safetensors [--steps N]
  *     [--seed S] [--threads T] [--run-dir DIR] [--ckpt-every N] [--resume]
- *     [--cache DIR] [--log-every N] [--check-every N] [--set key=value ...]
+ *     [--cache DIR] [--log-every N] [--check-every N]
+ *     [--set key=value ...]
  * Recipe-specific settings come as --set key=value (gt_opt_*). */
 typedef struct gt_ctx {
   const char *recipe;
@@ -45,8 +46,8 @@ typedef struct gt_ctx {
  * defaults: data ../shared/data, run_dir runs/<recipe>, cache cache/,
  * out <run_dir>/model.safetensors, steps 0 (= the recipe's default, see
  * gt_steps), seed 1, threads 0 (all cores),
- * ckpt_every 1000, log_every 50, check_every 100. Prints the problem and returns -1 on bad
- * flags. */
+ * ckpt_every 1000, log_every 50, check_every 100. Prints the problem and
+ * returns -1 on bad flags. */
 int gt_parse_args (gt_ctx *c, int argc, char **argv);
 void gt_ctx_clear (gt_ctx *c);
 /* The step count for this recipe: --steps when given, else def. Also sets
