@@ -25,44 +25,15 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 
 #define TOL 1e-4
 
-extern char **environ;
 static const char *gan_train, *mpirun;
-
-/* Spawn argv with stdout to /dev/null and stderr to err_path (or kept). */
-static pid_t
-spawn (const char **argv, const char *err_path)
-{
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init (&fa);
-  posix_spawn_file_actions_addopen (&fa, 1, "/dev/null", O_WRONLY, 0);
-  if (err_path)
-    posix_spawn_file_actions_addopen (&fa, 2, err_path,
-        O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid;
-  int rc = posix_spawn (&pid, argv[0], &fa, NULL, (char **) argv, environ);
-  posix_spawn_file_actions_destroy (&fa);
-  return rc == 0 ? pid : -1;
-}
-
-static int
-wait_status (pid_t pid)
-{
-  int st;
-  if (pid < 0 || waitpid (pid, &st, 0) != pid)
-    return -1;
-  return WIFEXITED (st) ? WEXITSTATUS (st) : 128 + WTERMSIG (st);
-}
 
 /* Build "[mpirun -np N] gan-train args..." into argv. ranks 0: plain. */
 static void
@@ -94,7 +65,7 @@ run (int ranks, const char *first, ...)
   va_start (ap, first);
   build_argv (argv, ranks, first, ap);
   va_end (ap);
-  return wait_status (spawn (argv, NULL));
+  return tcheck_wait (tcheck_spawn (argv, NULL));
 }
 
 /* Largest |a - b| / max |a| over the tensors of two model files whose
@@ -186,6 +157,22 @@ path_in (char *buf, size_t n, const char *dir, const char *run,
   snprintf (buf, n, "%s/%s/%s", dir, run, file);
 }
 
+/* The model file at path has metadata key = want. */
+static int
+meta_is (const char *path, const char *key, const char *want)
+{
+  gc_model_file m;
+  memset (&m, 0, sizeof m);
+  if (gc_model_load (&m, path) < 0) {
+    printf ("%s: %s\n", path, gc_last_error ());
+    return 0;
+  }
+  const char *v = gc_model_meta_get (&m, key);
+  int ok = v && !strcmp (v, want);
+  gc_model_free (&m);
+  return ok;
+}
+
 /* 2 ranks == 1 process with the same global batch; batch/2 is not. */
 static void
 test_ring_equal (const char *dir)
@@ -216,31 +203,21 @@ test_ring_equal (const char *dir)
   CHECK (rows == 41 && dl < TOL, "logs: %d rows, difference %.3g", rows, dl);
   /* Rank 0 alone wrote the model, and it says how many ranks made it. */
   path_in (b, sizeof b, dir, "ring2", "model.safetensors");
-  gc_model_file m;
-  memset (&m, 0, sizeof m);
-  REQUIRE (gc_model_load (&m, b) == 0, "%s", gc_last_error ());
-  const char *ranks = gc_model_meta_get (&m, "ranks");
-  CHECK (ranks && !strcmp (ranks, "2"), "model ranks = %s", ranks);
-  gc_model_free (&m);
+  CHECK (meta_is (b, "ranks", "2"), "model: ranks should be 2");
 }
 
-/* Resume across rank counts: 20 steps in one go == 10 + 10 either way. */
+/* Resume across rank counts: 40 steps in one go (ring1, above) == 20 + 20
+ * either way. */
 static void
 test_resume (const char *dir)
 {
-  char full[600], ab[600], ba[600], a[700], b[700];
-  snprintf (full, sizeof full, "%s/ring1", dir);    /* 40 steps, above */
+  char ab[600], ba[600], a[700], b[700];
   snprintf (ab, sizeof ab, "%s/resume21", dir);
   snprintf (ba, sizeof ba, "%s/resume12", dir);
   REQUIRE (run (2, "ring", "--run-dir", ab, "--steps", "20", "--threads",
           "1", "--quiet", "--set", "batch=64", NULL) == 0, "2 ranks, 20");
   path_in (a, sizeof a, dir, "resume21", "ckpt.safetensors");
-  gc_model_file m;
-  memset (&m, 0, sizeof m);
-  REQUIRE (gc_model_load (&m, a) == 0, "%s", gc_last_error ());
-  const char *ranks = gc_model_meta_get (&m, "ranks");
-  CHECK (ranks && !strcmp (ranks, "2"), "checkpoint ranks = %s", ranks);
-  gc_model_free (&m);
+  CHECK (meta_is (a, "ranks", "2"), "checkpoint: ranks should be 2");
   REQUIRE (run (0, "ring", "--run-dir", ab, "--steps", "40", "--threads",
           "1", "--quiet", "--resume", "--set", "batch=64", NULL) == 0,
       "1 process resumes");
@@ -288,6 +265,19 @@ make_images (const char *dir)
   }
 }
 
+/* 6 steps of a tiny superres; eval_dir=train: the recipe wants something
+ * to score. */
+static int
+run_superres (int ranks, const char *data, const char *cache,
+    const char *run_dir)
+{
+  return run (ranks, "superres", "--data", data, "--cache", cache,
+      "--run-dir", run_dir, "--steps", "6", "--threads", "1", "--quiet",
+      "--check-every", "2", "--set", "batch=5", "--set", "patch=8", "--set",
+      "channels=4", "--set", "mid=1", "--set", "warmup=2", "--set",
+      "eval_dir=images/train", NULL);
+}
+
 static void
 test_superres_equal (const char *dir)
 {
@@ -297,17 +287,8 @@ test_superres_equal (const char *dir)
   snprintf (cache, sizeof cache, "%s/cache", dir);
   snprintf (r1, sizeof r1, "%s/sr1", dir);
   snprintf (r2, sizeof r2, "%s/sr2", dir);
-  /* eval_dir=train: the recipe wants something to score. */
-  REQUIRE (run (0, "superres", "--data", data, "--cache", cache, "--run-dir",
-          r1, "--steps", "6", "--threads", "1", "--quiet", "--set",
-          "batch=5", "--set", "patch=8", "--set", "channels=4", "--set",
-          "mid=1", "--set", "warmup=2", "--set", "eval_dir=images/train",
-          NULL) == 0, "1-process superres");
-  REQUIRE (run (2, "superres", "--data", data, "--cache", cache, "--run-dir",
-          r2, "--steps", "6", "--threads", "1", "--quiet", "--check-every",
-          "2", "--set", "batch=5", "--set", "patch=8", "--set", "channels=4",
-          "--set", "mid=1", "--set", "warmup=2", "--set",
-          "eval_dir=images/train", NULL) == 0, "2-rank superres");
+  REQUIRE (run_superres (0, data, cache, r1) == 0, "1-process superres");
+  REQUIRE (run_superres (2, data, cache, r2) == 0, "2-rank superres");
   path_in (a, sizeof a, dir, "sr1", "ckpt.safetensors");
   path_in (b, sizeof b, dir, "sr2", "ckpt.safetensors");
   double d = max_rel_diff (a, b, "");
@@ -394,7 +375,7 @@ test_rank_dies (const char *dir)
   for (int i = 0; rest[i]; i++)
     argv[k++] = rest[i];
   argv[k] = NULL;
-  pid_t job = spawn (argv, err);
+  pid_t job = tcheck_spawn (argv, err);
   REQUIRE (job > 0, "spawn mpirun");
   struct stat st;
   double t0 = now_s ();
