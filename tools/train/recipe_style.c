@@ -378,7 +378,7 @@ make_shifted (const gc_tensor *x, int b, int sx, int sy, float noise,
 /* L1 between y2(p) and y1(p - s) inside a margin; gradients into dy. */
 static float
 temporal_loss (const gc_tensor *y, int b1, int b2, int sx, int sy, float w,
-    gc_tensor *dy, int nb)
+    gc_tensor *dy, float nb)
 {
   int H = y->h, W = y->w, m = 4;
   double e = 0;
@@ -717,6 +717,7 @@ gt_recipe_style (gt_ctx *c)
   if (tpairs > gbatch)
     tpairs = gbatch;
   tpairs = tpairs > lo ? (tpairs < hi ? tpairs : hi) - lo : 0;  /* ours */
+  float tdiv = (float) gt_dist_divisor (tpairs);  /* pairs in the batch */
   int nb2 = batch + tpairs;
 
   for (; step < steps; step++) {
@@ -764,7 +765,7 @@ gt_recipe_style (gt_ctx *c)
     float l_temp = 0.f;
     for (int b = 0; b < tpairs; b++)
       l_temp += temporal_loss (y, b, batch + b, shift[2 * b],
-          shift[2 * b + 1], w_temporal, &dy, tpairs);
+          shift[2 * b + 1], w_temporal, &dy, tdiv);
 
     /* critic on fake (first half) and real crops of the same styles */
     gc_tensor_resize (&x2, batch, 3, crop, crop);
