@@ -8,7 +8,8 @@
  *    resumed with 2 ranks, end where an uninterrupted run ends;
  *  - a rank killed mid-run stops the whole job with an error that names it,
  *    and the last checkpoint loads and resumes;
- *  - a batch smaller than the ranks is refused on every rank.
+ *  - a batch smaller than the ranks is refused on every rank;
+ *  - ranks whose weights differ stop at the first weight check.
  *
  * Tolerance. 1 process sums a batch's gradient in one pass; 2 ranks sum
  * two halves and add them, so gradients differ in the last float bits
@@ -425,6 +426,39 @@ test_rank_dies (const char *dir)
       "resume after the failure");
 }
 
+/* Ranks whose weights differ (here: two seeds, one per rank, through
+ * mpirun's MPMD form) are caught by the weight check at step 0. */
+static void
+test_divergence (const char *dir)
+{
+  char rd[600], err[700];
+  snprintf (rd, sizeof rd, "%s/diverge", dir);
+  snprintf (err, sizeof err, "%s/diverge.err", dir);
+  const char *argv[64];
+  int k = 0;
+  argv[k++] = mpirun;
+  if (geteuid () == 0)
+    argv[k++] = "--allow-run-as-root";
+  const char *rest[] = { "--oversubscribe", "-np", "1", gan_train, "ring",
+    "--run-dir", rd, "--steps", "5", "--quiet", "--seed", "1", ":", "-np",
+    "1", gan_train, "ring", "--run-dir", rd, "--steps", "5", "--quiet",
+    "--seed", "2", NULL };
+  for (int i = 0; rest[i]; i++)
+    argv[k++] = rest[i];
+  argv[k] = NULL;
+  CHECK (tcheck_wait (tcheck_spawn (argv, err)) != 0,
+      "ranks with different weights ran to the end");
+  size_t n = 0;
+  char *msg = (char *) tcheck_read_file (err, &n);
+  if (msg) {
+    msg = realloc (msg, n + 1);
+    msg[n] = '\0';
+  }
+  CHECK (msg && strstr (msg, "differ between ranks at step 0"),
+      "no divergence message:\n%s", msg ? msg : "");
+  free (msg);
+}
+
 static void
 test_batch_too_small (const char *dir)
 {
@@ -468,6 +502,7 @@ main (int argc, char **argv)
   test_superres_equal (dir);
   test_rank_dies (dir);
   test_batch_too_small (dir);
+  test_divergence (dir);
   tcheck_rmtree (dir);
   free (dir);
   return tcheck_done ("test_mpi");

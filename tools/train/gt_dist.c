@@ -105,7 +105,7 @@ gt_dist_check_weights (gc_param_list *pl, long step)
     return -1;
   }
   if (lo != hi) {
-    gc_set_error ("the weights of '%s'... differ between ranks at step %ld "
+    gc_set_error ("the weights from '%s' on differ between ranks at step %ld "
         "(this rank's hash %016" PRIx64 ", lowest %016" PRIx64 ", highest %016"
         PRIx64 ")", pl->count ? pl->items[0]->name : "?", step, mine, lo, hi);
     return -1;
