@@ -168,7 +168,8 @@ gt_dist_grads (gt_ctx *c, long step, gc_param_list *pl)
   stats.calls++;
   stats.bytes += (double) (n + n_fixed) * sizeof (float);
   stats.seconds += t2 - t0;
-  stats.wait_seconds += t1 - t0;
+  if (profile)
+    stats.wait_seconds += t1 - t0;
   o = of = 0;
   for (int i = 0; i < pl->count; i++) {
     gc_param *p = pl->items[i];
