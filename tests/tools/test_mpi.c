@@ -293,7 +293,7 @@ test_superres_equal (const char *dir)
   path_in (a, sizeof a, dir, "sr1", "ckpt.safetensors");
   path_in (b, sizeof b, dir, "sr2", "ckpt.safetensors");
   double d = max_rel_diff (a, b, "");
-  printf ("superres, 6 steps, batch 5 as 3 + 2: 2 ranks vs 1 process "
+  printf ("superres, 6 steps, batch 5 as 2 + 3: 2 ranks vs 1 process "
       "%.2e\n", d);
   CHECK (d < TOL, "superres: 2 ranks differ from 1 process: %.3g", d);
   int rows;

@@ -29,10 +29,11 @@
  * independent for all practical purposes (splitmix64 of each part). */
 void gt_item_rng (gc_rng *r, uint64_t seed, long step, long item);
 
-/* This rank's contiguous slice [*lo, *hi) of a global batch of n items
- * (slices differ in size by at most one, rank 0 first). It also sets the
- * rank's share (hi - lo) / n by which gt_dist_grads and the logged values
- * are weighted. -1 with an error when n is smaller than the ranks. */
+/* This rank's contiguous slice [*lo, *hi) = [n r / N, n (r+1) / N) of a
+ * global batch of n items (rank 0 takes the first items; sizes differ by
+ * at most one). It also sets the rank's share (hi - lo) / n by which
+ * gt_dist_grads and the logged values are weighted. -1 with an error when
+ * n is smaller than the ranks. */
 int gt_dist_slice (int n, int *lo, int *hi);
 
 /* Replace each rank's gradients of the trainable parameters of pl by the
