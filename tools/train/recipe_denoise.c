@@ -68,6 +68,7 @@
  * held-out set of the split above (eval_items 16, eval_seconds 4);
  * eval_seed (1000: the test set's draws). Default steps: 38000.
  */
+#include "gt_dist.h"
 #include "recipes.h"
 #include "gcn_denoiser.h"
 
@@ -964,14 +965,18 @@ item_features (dn_batch *b, int i)
   }
 }
 
+/* Items first .. first + n - 1 of step `step`'s global batch, each from
+ * its own random stream (gt_dist.h). */
 static void
 batch_make (dn_data *d, dn_batch *b, gc_stft *fft, const float *win,
-    gc_rng *r)
+    uint64_t seed, long step, int first)
 {
   long len = (long) (b->t + b->la) * HOP;
   size_t fs = (size_t) BINS * 2;
   for (int i = 0; i < b->n; i++) {
-    b->bins[i] = make_item (d, r, b->x, b->s, b->nz, b->tmp, len) + 1;
+    gc_rng r;
+    gt_item_rng (&r, seed, step, first + i);
+    b->bins[i] = make_item (d, &r, b->x, b->s, b->nz, b->tmp, len) + 1;
     float *X = b->X + (size_t) i * b->t * fs;
     float *S = b->S + (size_t) i * b->t * fs;
     gcn_dn_analyze (fft, win, HOP, b->x, len, b->spec_tmp);
@@ -1136,7 +1141,10 @@ recon_losses (const dn_batch *b, const dn_heads *h, int order,
         (bins < GCN_DN_FINE ? bins : GCN_DN_FINE));
     cnt_s += (long) b->t * bins;
   }
-  float kg = 1.f / (float) cnt_g, ks = W_SPEC / (float) cnt_s;
+  /* over the global batch when it is split over ranks */
+  double ng = gt_dist_divisor ((double) cnt_g);
+  double ns = gt_dist_divisor ((double) cnt_s);
+  float kg = 1.f / (float) ng, ks = W_SPEC / (float) ns;
 
   double lsig = 0;
   for (int i = 0; i < b->n; i++) {
@@ -1248,8 +1256,8 @@ recon_losses (const dn_batch *b, const dn_heads *h, int order,
     }
   }
   L->sig = (float) lsig;
-  L->gain = (float) (lg / cnt_g);
-  L->spec = (float) (ls / cnt_s);
+  L->gain = (float) (lg / ng);
+  L->spec = (float) (ls / ns);
   L->vad = (float) (lv / rows);
 }
 
@@ -1963,6 +1971,10 @@ gt_recipe_denoise (gt_ctx *c)
     gc_set_error ("denoise: batch >= 1 and frames >= 8 please");
     return -1;
   }
+  int first, last;              /* this rank's items of the global batch */
+  if (gt_dist_slice (batch, &first, &last) < 0)
+    return -1;
+  batch = last - first;
 
   dn_data d;
   if (data_load (c, &d) < 0) {
@@ -2051,7 +2063,7 @@ gt_recipe_denoise (gt_ctx *c)
   for (long step = start; step < steps; step++) {
     dn_loss L = { 0 };
     og.lr = gc_lr_at (&sched, step < sched_from ? 0 : step - sched_from);
-    batch_make (&d, &b, fft, win, &rng);
+    batch_make (&d, &b, fft, win, c->seed, step, first);
     gcn_denoiser_forward_train (&net, &tr, b.feat, batch, frames + la);
     heads_gather (&heads, &tr, batch, frames, la);
     enhance (&b, &heads, order, gbin);
@@ -2084,6 +2096,7 @@ gt_recipe_denoise (gt_ctx *c)
       disc_backward (&D, &xf, gf, 0);
       disc_forward (&D, &xr);
       disc_backward (&D, &xr, gr, 0);
+      gt_dist_grads (c, step, &D.params);
       gc_clip_grad_norm (&D.params, 5.f);
       gc_adam_step (&od);
 
@@ -2104,6 +2117,7 @@ gt_recipe_denoise (gt_ctx *c)
       rows_scatter (d_df, batch, frames, la, dfs, n_df);
     gcn_denoiser_backward_train (&net, &tr, n_band, n_fine, n_vad,
         dfs > 0 ? n_df : NULL);
+    gt_dist_grads (c, step, &net.params);
     gc_clip_grad_norm (&net.params, 1.f);
     gc_adam_step (&og);
 
