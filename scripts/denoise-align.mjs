@@ -4,7 +4,14 @@
 // scripts/denoise-eval.sh on every method alike, because SI-SDR punishes
 // even a one-sample offset and webrtcdsp's band-split filters delay its
 // output by a few milliseconds.
-//   node denoise-align.mjs REF.wav IN.wav OUT.wav [MAXLAG]
+//   node denoise-align.mjs REF.wav IN.wav OUT.wav [MAXLAG | --lag L]
+//   node denoise-align.mjs --list FILE     (REF<tab>IN<tab>OUT per line, all
+//                                          from one method: its lag is
+//                                          searched on the first three
+//                                          files and the most common one
+//                                          applied to all)
+// --lag L shifts by a lag found before (a method's delay is fixed, and the
+// search costs seconds per file).
 import fs from 'node:fs';
 
 function readWav(file) {
@@ -35,30 +42,60 @@ function writeWav(file, x, rate) {
   fs.writeFileSync(file, b);
 }
 
+// the lag of inp against ref (search within +-maxLag samples)
+function findLag(ref, inp, maxLag) {
+  const a = ref.x, y = inp.x;
+  // correlate over (at most) 10 s from the middle of the file
+  const span = Math.min(a.length - 2 * maxLag, 10 * ref.rate);
+  const start = Math.max(maxLag, ((a.length - span) >> 1));
+  let best = 0, bestVal = -Infinity;
+  for (let lag = -maxLag; lag <= maxLag; lag++) {
+    let s = 0;
+    for (let i = start; i < start + span; i++) {
+      const j = i + lag;
+      if (j >= 0 && j < y.length) s += a[i] * y[j];
+    }
+    if (s > bestVal) { bestVal = s; best = lag; }
+  }
+  return best;
+}
+
+function shift(ref, inp, lag, outPath) {
+  const out = new Float32Array(ref.x.length);
+  for (let i = 0; i < out.length; i++) {
+    const j = i + lag;
+    out[i] = j >= 0 && j < inp.x.length ? inp.x[j] : 0;
+  }
+  writeWav(outPath, out, inp.rate);
+}
+
 const [refPath, inPath, outPath, maxArg] = process.argv.slice(2);
+if (refPath === '--list' && inPath) {
+  const jobs = fs.readFileSync(inPath, 'utf8').split('\n').filter((l) => l).map((l) => l.split('\t'));
+  const seen = [];
+  let lag = null;
+  for (const [r, i, o] of jobs) {
+    const ref = readWav(r), inp = readWav(i);
+    if (lag === null) {
+      seen.push(findLag(ref, inp, Math.round(ref.rate * 0.02)));
+      if (seen.length === Math.min(3, jobs.length)) {
+        const count = new Map();
+        for (const v of seen) count.set(v, (count.get(v) || 0) + 1);
+        lag = [...count.entries()].sort((p, q) => q[1] - p[1])[0][0];
+      }
+    }
+    shift(ref, inp, lag === null ? seen[seen.length - 1] : lag, o);
+  }
+  console.log(lag);
+  process.exit(0);
+}
 if (!refPath || !inPath || !outPath) {
-  console.error('usage: node denoise-align.mjs REF.wav IN.wav OUT.wav [MAXLAG]');
+  console.error('usage: node denoise-align.mjs REF.wav IN.wav OUT.wav [MAXLAG | --lag L]');
   process.exit(2);
 }
 const ref = readWav(refPath), inp = readWav(inPath);
-const maxLag = parseInt(maxArg || '', 10) || Math.round(ref.rate * 0.02);
-const a = ref.x, y = inp.x;
-// correlate over (at most) 10 s from the middle of the file
-const span = Math.min(a.length - 2 * maxLag, 10 * ref.rate);
-const start = Math.max(maxLag, ((a.length - span) >> 1));
-let best = 0, bestVal = -Infinity;
-for (let lag = -maxLag; lag <= maxLag; lag++) {
-  let s = 0;
-  for (let i = start; i < start + span; i++) {
-    const j = i + lag;
-    if (j >= 0 && j < y.length) s += a[i] * y[j];
-  }
-  if (s > bestVal) { bestVal = s; best = lag; }
-}
-const out = new Float32Array(a.length);
-for (let i = 0; i < out.length; i++) {
-  const j = i + best;
-  out[i] = j >= 0 && j < y.length ? y[j] : 0;
-}
-writeWav(outPath, out, inp.rate);
+const given = maxArg === '--lag' ? parseInt(process.argv[6], 10) : NaN;
+const best = Number.isFinite(given) ? given
+  : findLag(ref, inp, parseInt(maxArg || '', 10) || Math.round(ref.rate * 0.02));
+shift(ref, inp, best, outPath);
 console.log(best);

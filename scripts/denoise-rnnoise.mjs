@@ -3,6 +3,8 @@
 // (bench/denoise). RNNoise's 10 ms delay is compensated so the output lines
 // up with the input sample for sample, as gandenoise's does.
 //   node denoise-rnnoise.mjs IN.wav OUT.wav [--repeat N]
+//   node denoise-rnnoise.mjs --list FILE      (IN<tab>OUT per line; one
+//                                             process for a whole set)
 // RNNOISE_WASM_DIR: folder of the npm package (default: next to this
 // script's node_modules, else the package name). Prints the CPU seconds
 // spent inside RNNoise and the real-time factor on stderr.
@@ -10,12 +12,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const [inPath, outPath, ...rest] = process.argv.slice(2);
-if (!inPath || !outPath) {
+const [inArg, outArg, ...rest] = process.argv.slice(2);
+if (!inArg || !outArg) {
   console.error('usage: node denoise-rnnoise.mjs IN.wav OUT.wav [--repeat N]');
   process.exit(2);
 }
 const repeat = rest[0] === '--repeat' ? Math.max(1, parseInt(rest[1], 10) || 1) : 1;
+const jobs = inArg === '--list'
+  ? fs.readFileSync(outArg, 'utf8').split('\n').filter((l) => l).map((l) => l.split('\t'))
+  : [[inArg, outArg]];
 
 const dir = process.env.RNNOISE_WASM_DIR;
 const mod = dir ? pathToFileURL(path.join(dir, 'rnnoise.js')).href : '@echogarden/rnnoise-wasm';
@@ -56,6 +61,7 @@ function writeWav(file, x, rate) {
   fs.writeFileSync(file, b);
 }
 
+function denoise(inPath, outPath) {
 const { rate, x } = readWav(inPath);
 if (rate !== 48000) {
   console.error(`${inPath}: RNNoise runs at 48 kHz only (got ${rate} Hz); resample first`);
@@ -87,3 +93,6 @@ m._free(pin); m._free(pout);
 writeWav(outPath, out.subarray(delay, delay + x.length), rate);
 const audio = repeat * x.length / rate;
 console.error(`rnnoise cpu_s ${cpu.toFixed(3)} audio_s ${audio.toFixed(3)} rtf ${(cpu / audio).toFixed(5)}`);
+}
+
+for (const [i, o] of jobs) denoise(i, o);

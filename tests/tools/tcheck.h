@@ -5,10 +5,13 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <fcntl.h>
 #include <ftw.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int tcheck_failures;
@@ -82,6 +85,34 @@ tcheck_read_file (const char *path, size_t *n)
   if (d)
     *n = len;
   return d;
+}
+
+/* Start argv[0] with argv, stdout to /dev/null (progress goes to stderr)
+ * and stderr to err_path when given. The pid, or -1. */
+static inline pid_t
+tcheck_spawn (const char *const *argv, const char *err_path)
+{
+  extern char **environ;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init (&fa);
+  posix_spawn_file_actions_addopen (&fa, 1, "/dev/null", O_WRONLY, 0);
+  if (err_path)
+    posix_spawn_file_actions_addopen (&fa, 2, err_path,
+        O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid;
+  int rc = posix_spawn (&pid, argv[0], &fa, NULL, (char **) argv, environ);
+  posix_spawn_file_actions_destroy (&fa);
+  return rc == 0 ? pid : -1;
+}
+
+/* Wait for pid: its exit status, or -1 when it did not exit (a signal). */
+static inline int
+tcheck_wait (pid_t pid)
+{
+  int st;
+  if (pid < 0 || waitpid (pid, &st, 0) != pid)
+    return -1;
+  return WIFEXITED (st) ? WEXITSTATUS (st) : -1;
 }
 
 static inline int

@@ -20,30 +20,7 @@
 #include <stdarg.h>
 #include <sys/wait.h>
 
-extern char **environ;
 static const char *gan_train;
-
-static pid_t
-spawn (const char **argv)
-{
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init (&fa);
-  /* Progress goes to stderr; keep the test log short. */
-  posix_spawn_file_actions_addopen (&fa, 1, "/dev/null", O_WRONLY, 0);
-  pid_t pid;
-  int rc = posix_spawn (&pid, gan_train, &fa, NULL, (char **) argv, environ);
-  posix_spawn_file_actions_destroy (&fa);
-  return rc == 0 ? pid : -1;
-}
-
-static int
-wait_status (pid_t pid)
-{
-  int st;
-  if (pid < 0 || waitpid (pid, &st, 0) != pid)
-    return -1;
-  return WIFEXITED (st) ? WEXITSTATUS (st) : -1;
-}
 
 /* Run gan-train with a NULL-terminated list of arguments; exit status. */
 static int
@@ -58,7 +35,7 @@ run (const char *first, ...)
     argv[argc++] = a;
   va_end (ap);
   argv[argc] = NULL;
-  return wait_status (spawn (argv));
+  return tcheck_wait (tcheck_spawn (argv, NULL));
 }
 
 /* log.csv rows: step and the three losses (time column skipped). */
@@ -271,7 +248,7 @@ test_interrupt (const char *dir)
   snprintf (ms, sizeof ms, "%s/straight.safetensors", dir);
   const char *argv[] = { gan_train, "ring", "--steps", "100000000",
     "--run-dir", ri, "--out", mi, "--threads", "1", "--quiet", NULL };
-  pid_t pid = spawn (argv);
+  pid_t pid = tcheck_spawn (argv, NULL);
   REQUIRE (pid > 0, "cannot start gan-train");
   /* The log appears after the first step, when the handler is in place. */
   snprintf (pi, sizeof pi, "%s/log.csv", ri);
@@ -279,7 +256,7 @@ test_interrupt (const char *dir)
     usleep (20000);
   usleep (100000);
   kill (pid, SIGINT);
-  CHECK (wait_status (pid) == 130, "an interrupted run should exit 130");
+  CHECK (tcheck_wait (pid) == 130, "an interrupted run should exit 130");
 
   gc_model_file m;
   memset (&m, 0, sizeof m);

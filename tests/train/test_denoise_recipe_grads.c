@@ -321,10 +321,100 @@ weighted_clip_draws (void)
   free (copies.c);
 }
 
+/* Sources: the first folder below the listed one, or a flat file's name up
+ * to its first '_'; set_balance draws a source of T samples in proportion
+ * to T^expo, whatever its clips' lengths. */
+static void
+source_balance (void)
+{
+  GK_CHECK (group_of ("/d", "/d/music/a/x.ogg") == group_of ("/d", "/d/music/b.ogg"),
+      "files of one folder are different sources");
+  GK_CHECK (group_of ("/d", "/d/music/x.ogg") != group_of ("/d", "/d/rain/x.ogg"),
+      "two folders are one source");
+  GK_CHECK (group_of ("/d", "/d/asterisk_en.flac") == group_of ("/d", "/d/asterisk_ru.flac"),
+      "asterisk_* are different sources");
+  GK_CHECK (group_of ("/d", "/d/asterisk_en.flac") != group_of ("/d", "/d/klettres_en.flac"),
+      "asterisk_ and klettres_ are one source");
+  enum { DRAWS = 20000, LEN = 10 };
+  /* source A: one clip of 4 s; source B: four clips of 4 s (16 s) */
+  static float a[4 * SR], b[4 * SR];
+  for (long i = 0; i < 4 * SR; i++) {
+    a[i] = 1.f;
+    b[i] = 2.f;
+  }
+  for (int pass = 0; pass < 2; pass++) {
+    double expo = pass ? 0.5 : 0.0;
+    clip_set s = { 0 };
+    set_add (&s, a, 4 * SR);
+    s.c[0].group = 1;
+    for (int k = 0; k < 4; k++) {
+      set_add (&s, b, 4 * SR);
+      s.c[s.n - 1].group = 2;
+    }
+    set_balance (&s, expo);
+    gc_rng r;
+    gc_rng_seed (&r, 9);
+    float x[LEN];
+    int from_a = 0;
+    for (int i = 0; i < DRAWS; i++) {
+      excerpt (&s, &r, x, LEN);
+      from_a += x[0] == 1.f;
+    }
+    /* mass 4^expo against 16^expo */
+    double want = pow (4, expo) / (pow (4, expo) + pow (16, expo));
+    double got = (double) from_a / DRAWS;
+    printf ("balance %.1f: source A drawn %.3f of the time (want %.3f)\n",
+        expo, got, want);
+    GK_CHECK (fabs (got - want) < 0.015, "balance %.1f: share %.3f, want %.3f",
+        expo, got, want);
+    free (s.c);
+  }
+}
+
+/* Crackle is finite, bounded and not silent; noise fill loops short clips
+ * into a steady background with no gap. */
+static void
+synthetic_noise (void)
+{
+  enum { LEN = SR };
+  static float x[LEN];
+  gc_rng r;
+  gc_rng_seed (&r, 3);
+  for (int k = 0; k < 20; k++) {
+    crackle (x, LEN, &r);
+    double p = power (x, LEN);
+    float peak = 0;
+    for (long i = 0; i < LEN; i++)
+      peak = fmaxf (peak, fabsf (x[i]));
+    GK_CHECK (isfinite (p) && p > 0 && peak < 20.f, "crackle power %g peak %g",
+        p, peak);
+  }
+  static float clipx[SR / 10];
+  for (long i = 0; i < SR / 10; i++)
+    clipx[i] = 0.5f;
+  clip_set s = { 0 };
+  set_add (&s, clipx, SR / 10);
+  fill_from (&s, &r, x, LEN, SR, 0);
+  long zeros = 0;
+  for (long i = 0; i < LEN; i++)
+    zeros += fabsf (x[i] - 0.5f) > 1e-6f;
+  GK_CHECK (zeros == 0, "noise fill left %ld samples off the clip's level", zeros);
+  fill_from (&s, &r, x, LEN, SR, 1);
+  zeros = 0;
+  for (long i = 0; i < LEN; i++)
+    zeros += x[i] == 0.f;
+  /* at least one 0.15 s pause and at least one whole word */
+  GK_CHECK (zeros >= SR * 15 / 100 && zeros <= LEN - SR / 10,
+      "speech fill: %ld samples of pause in 1 s of 0.1 s words", zeros);
+  free (s.c);
+}
+
 int
 main (void)
 {
   weighted_clip_draws ();
+  source_balance ();
+  synthetic_noise ();
   widen_keeps_function ();
   run (0, 0);
   run (3, 0);

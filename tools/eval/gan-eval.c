@@ -1,6 +1,7 @@
 /* gan-eval: quality numbers for gst-gan outputs.
  *   gan-eval image A B [--shave N] [--y]      PSNR (dB) and SSIM
  *   gan-eval audio CLEAN TEST [--rate R]      SI-SDR (dB) and STOI
+ *   gan-eval audio --list FILE [--rate R]     the same for many pairs
  *   gan-eval sharpness IMG [--ref HR]         gradient energy (and ratio)
  * Output is one "name value" pair per line, easy to read and to parse. */
 #include "gt.h"
@@ -18,13 +19,17 @@ usage (FILE *f)
   fprintf (f,
       "usage: gan-eval image A B [--shave N] [--y]\n"
       "       gan-eval audio CLEAN TEST [--rate R]\n"
+      "       gan-eval audio --list FILE [--rate R]\n"
       "       gan-eval sharpness IMG [--ref HR]\n"
       "\n"
       "image:     PSNR and SSIM of B against A (same size), on BT.601 Y\n"
       "           with --y (as super-resolution papers), else on RGB;\n"
       "           --shave N ignores N border pixels.\n"
       "audio:     SI-SDR and STOI of TEST against CLEAN, both decoded to mono\n"
-      "           at R Hz (default 16000); the longer one is cut.\n"
+      "           at R Hz (default 16000); the longer one is cut. With --list,\n"
+      "           FILE holds a pair per line (CLEAN<tab>TEST) and the output a\n"
+      "           line per pair: CLEAN, TEST, SI-SDR, STOI (one process for a\n"
+      "           whole evaluation set).\n"
       "sharpness: mean squared luma gradient; with --ref, also its ratio to\n"
       "           the reference's.\n");
 }
@@ -103,16 +108,83 @@ out:
   return rc;
 }
 
+/* SI-SDR and STOI of TEST against CLEAN at rate; 0 or -1 (error set). */
+static int
+audio_pair (const char *pc, const char *pt, int rate, double *sdr,
+    double *stoi, long *len)
+{
+  float *x = NULL, *y = NULL;
+  long nx, ny;
+  int rc = -1;
+  if (gt_load_audio (NULL, pc, rate, &x, &nx) < 0
+      || gt_load_audio (NULL, pt, rate, &y, &ny) < 0)
+    goto out;
+  long n = nx < ny ? nx : ny;
+  if (labs (nx - ny) > rate / 100)
+    fprintf (stderr, "gan-eval: warning: lengths differ (%ld and %ld "
+        "samples); comparing the first %ld\n", nx, ny, n);
+  *sdr = gm_si_sdr (x, y, n);
+  *stoi = gm_stoi (x, y, n, rate);
+  *len = n;
+  rc = 0;
+out:
+  free (x);
+  free (y);
+  return rc;
+}
+
+/* Every "CLEAN<tab>TEST" line of list; a pair that cannot be read stops
+ * the run with its error (a gap in an evaluation would go unnoticed). */
+static int
+audio_list (const char *list, int rate)
+{
+  FILE *f = fopen (list, "r");
+  if (!f) {
+    fprintf (stderr, "gan-eval: %s: %s\n", list, strerror (errno));
+    return 1;
+  }
+  char line[8192];
+  int rc = 0;
+  while (rc == 0 && fgets (line, sizeof line, f)) {
+    line[strcspn (line, "\r\n")] = 0;
+    char *tab = strchr (line, '\t');
+    if (!line[0])
+      continue;
+    if (!tab) {
+      fprintf (stderr, "gan-eval: %s: no tab in '%s'\n", list, line);
+      rc = 1;
+      break;
+    }
+    *tab = 0;
+    double sdr, stoi;
+    long n;
+    if (audio_pair (line, tab + 1, rate, &sdr, &stoi, &n) < 0) {
+      fprintf (stderr, "gan-eval: %s\n", gc_last_error ());
+      rc = 1;
+      break;
+    }
+    printf ("%s\t%s\t%.4f\t%.6f\n", line, tab + 1, sdr, stoi);
+  }
+  fclose (f);
+  return rc;
+}
+
 static int
 cmd_audio (int argc, char **argv)
 {
-  const char *pc = NULL, *pt = NULL;
+  const char *pc = NULL, *pt = NULL, *list = NULL;
   int rate = 16000;
   for (int i = 0; i < argc; i++) {
     if (!strcmp (argv[i], "--rate")) {
       if (parse_int ("--rate", i + 1 < argc ? argv[++i] : NULL, 1000, 384000,
               &rate) < 0)
         return 2;
+    } else if (!strcmp (argv[i], "--list")) {
+      if (i + 1 >= argc) {
+        fprintf (stderr, "gan-eval: --list needs a file\n");
+        return 2;
+      }
+      list = argv[++i];
     } else if (!pc)
       pc = argv[i];
     else if (!pt)
@@ -122,30 +194,21 @@ cmd_audio (int argc, char **argv)
       return 2;
     }
   }
-  if (!pt) {
+  if (list && !pc)
+    return audio_list (list, rate);
+  if (!pt || list) {
     usage (stderr);
     return 2;
   }
-  float *x = NULL, *y = NULL;
-  long nx, ny;
-  int rc = 1;
-  if (gt_load_audio (NULL, pc, rate, &x, &nx) < 0
-      || gt_load_audio (NULL, pt, rate, &y, &ny) < 0) {
+  double sdr, stoi;
+  long n;
+  if (audio_pair (pc, pt, rate, &sdr, &stoi, &n) < 0) {
     fprintf (stderr, "gan-eval: %s\n", gc_last_error ());
-    goto out;
+    return 1;
   }
-  long n = nx < ny ? nx : ny;
-  if (labs (nx - ny) > rate / 100)
-    fprintf (stderr, "gan-eval: warning: lengths differ (%ld and %ld "
-        "samples); comparing the first %ld\n", nx, ny, n);
-  printf ("si_sdr_db %.4f\nstoi %.6f\n", gm_si_sdr (x, y, n),
-      gm_stoi (x, y, n, rate));
+  printf ("si_sdr_db %.4f\nstoi %.6f\n", sdr, stoi);
   printf ("seconds %.3f\n", (double) n / rate);
-  rc = 0;
-out:
-  free (x);
-  free (y);
-  return rc;
+  return 0;
 }
 
 static int

@@ -1,11 +1,15 @@
 /* gan-train: train a gst-gan model with one of the built-in recipes.
  *   gan-train RECIPE [common flags] [--set key=value]...
+ *   mpirun -np N gan-train RECIPE ...      (data-parallel, gt_dist.h)
  *   gan-train --list | --help */
 #include "gt.h"
+#include "gt_comm.h"
+#include "gt_dist.h"
 #include "recipes.h"
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -52,10 +56,14 @@ usage (FILE *f)
       "  --resume          continue from RUN_DIR/ckpt.safetensors\n"
       "  --cache DIR       decoded-media cache (default cache); --no-cache\n"
       "  --log-every N     progress line period (default 50)\n"
+      "  --check-every N   under mpirun: compare the ranks' weights every N\n"
+      "                    steps (default 100, 0: never)\n"
       "  --quiet           no progress output\n"
       "  --set key=value   recipe setting (repeatable)\n"
       "\n"
-      "Ctrl-C saves a checkpoint and stops; --resume continues exactly.\n");
+      "Ctrl-C saves a checkpoint and stops; --resume continues exactly.\n"
+      "Under mpirun -np N the ranks split each global batch (see\n"
+      "docs/training.md); rank 0 writes every file.\n");
 }
 
 static void
@@ -125,17 +133,36 @@ main (int argc, char **argv)
     gt_ctx_clear (&c);
     return 2;
   }
-  /* --threads 0 keeps the default (GANCORE_NUM_THREADS, else all cores). */
+  if (gt_comm_init (&argc, &argv) < 0) {
+    gt_ctx_clear (&c);
+    return 1;
+  }
+  /* --threads 0 keeps the default (GANCORE_NUM_THREADS, else all cores);
+   * ranks that share a machine share its cores. */
   if (c.threads > 0)
     gc_set_default_threads (c.threads);
+  else if (gt_comm_local_size () > 1 && !getenv ("GANCORE_NUM_THREADS")) {
+    int t = gc_get_default_threads () / gt_comm_local_size ();
+    gc_set_default_threads (t > 1 ? t : 1);
+  }
+  if (gt_dist_size () > 1 && gt_dist_rank () == 0 && !c.quiet)
+    fprintf (stderr, "[%s] %d ranks (%s), %d threads each\n", r->name,
+        gt_dist_size (), gt_comm_name (), gc_get_default_threads ());
   c.t_start = monotonic_s ();
   install_handlers ();
   int rc = r->fn (&c);
-  if (rc != 0)
+  if (rc != 0) {
     fprintf (stderr, "gan-train: recipe '%s' failed: %s\n", r->name,
         gc_last_error ());
+    if (gt_dist_size () > 1) {  /* the others wait for us: stop them */
+      fprintf (stderr, "gan-train: rank %d of %d failed; stopping all "
+          "ranks\n", gt_dist_rank (), gt_dist_size ());
+      gt_comm_abort (1);
+    }
+  }
   if (c.log)                    /* the recipe stopped before gt_finish */
     gt_finish (&c);
   gt_ctx_clear (&c);
+  gt_comm_finalize ();
   return rc == 0 ? 0 : 1;
 }

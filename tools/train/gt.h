@@ -15,7 +15,8 @@
 /* Common options, filled from the command line before the recipe runs:
  *   gan-train RECIPE --data DIR --out MODEL.safetensors [--steps N]
  *     [--seed S] [--threads T] [--run-dir DIR] [--ckpt-every N] [--resume]
- *     [--cache DIR] [--log-every N] [--set key=value ...]
+ *     [--cache DIR] [--log-every N] [--check-every N]
+ *     [--set key=value ...]
  * Recipe-specific settings come as --set key=value (gt_opt_*). */
 typedef struct gt_ctx {
   const char *recipe;
@@ -38,14 +39,15 @@ typedef struct gt_ctx {
   char *cmdline;            /* the full command line, for the export */
   int steps_given;          /* --steps was on the command line */
   unsigned char *set_used;  /* [n_set]: read by a gt_opt_* call */
+  long check_every;         /* ranks compare weight hashes (gt_dist.h) */
 } gt_ctx;
 
 /* Fill *c from "gan-train RECIPE [flags]" (argv[1] is the recipe) with the
  * defaults: data ../shared/data, run_dir runs/<recipe>, cache cache/,
  * out <run_dir>/model.safetensors, steps 0 (= the recipe's default, see
  * gt_steps), seed 1, threads 0 (all cores),
- * ckpt_every 1000, log_every 50. Prints the problem and returns -1 on bad
- * flags. */
+ * ckpt_every 1000, log_every 50, check_every 100. Prints the problem and
+ * returns -1 on bad flags. */
 int gt_parse_args (gt_ctx *c, int argc, char **argv);
 void gt_ctx_clear (gt_ctx *c);
 /* The step count for this recipe: --steps when given, else def. Also sets
@@ -85,7 +87,10 @@ int gt_load_video (gt_ctx *c, const char *path, int max_frames, float **rgb,
 /* Decode cache counters since start (tests and progress messages). */
 void gt_media_cache_stats (long *hits, long *misses);
 
-/* ---- progress, log, checkpoints, export --------------------------------- */
+/* ---- progress, log, checkpoints, export ---------------------------------
+ * With several ranks (gt_dist.h) every rank calls these alike; rank 0
+ * alone writes the progress, the CSV, the plot, checkpoints and the
+ * model, and the logged values are the means over the global batch. */
 /* Report one step's losses (names fixed for the run). Prints progress
  * (step, losses, steps/s, ETA) every log_every steps and appends to
  * run_dir/log.csv; at the end gt_finish draws run_dir/loss.png. */

@@ -5,8 +5,15 @@
  *   __ckpt__.rng   [8]  the four 32-bit RNG words as 16-bit halves
  *   __ckpt__.step  [3]  the step as three 21-bit parts
  * Splitting keeps every value an exactly representable small float, so the
- * round trip is exact whatever the loader does with float bit patterns. */
+ * round trip is exact whatever the loader does with float bit patterns.
+ *
+ * With several ranks they agree on a stop at every gt_checkpoint_due,
+ * rank 0 alone writes, and on resume rank 0 reads the file and sends its
+ * tensors to the others, so the number of ranks may change between runs
+ * (the data of step t does not depend on it, see gt_dist.h). */
 #include "gt.h"
+#include "gt_comm.h"
+#include "gt_dist.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -39,6 +46,13 @@ ckpt_path (gt_ctx *c, char *buf, size_t n)
 int
 gt_checkpoint_due (gt_ctx *c, long step)
 {
+  if (gt_comm_size () > 1) {    /* a signal may reach only some ranks */
+    uint64_t any = stop_requested != 0;
+    if (gt_comm_max_u64 (&any, 1) < 0)
+      gt_comm_abort (3);
+    if (any)
+      stop_requested = 1;
+  }
   if (stop_requested)
     return 1;
   if (c->steps > 0 && step >= c->steps)
@@ -46,9 +60,9 @@ gt_checkpoint_due (gt_ctx *c, long step)
   return c->ckpt_every > 0 && step > 0 && step % c->ckpt_every == 0;
 }
 
-int
-gt_checkpoint_save (gt_ctx *c, long step, gc_param_list *state,
-    const gc_rng *rng)
+static int
+save_file (gt_ctx *c, long step, gc_param_list *state, const gc_rng *rng,
+    char *path, size_t path_n)
 {
   gc_param p_rng, p_step;
   int shape_rng[1] = { 8 }, shape_step[1] = { 3 };
@@ -79,12 +93,13 @@ gt_checkpoint_save (gt_ctx *c, long step, gc_param_list *state,
   if (rc == 0)
     rc = gc_param_list_add (&all, &p_step);
 
-  char step_s[32], seed_s[32], path[4200];
+  char step_s[32], seed_s[32], ranks_s[32];
   snprintf (step_s, sizeof step_s, "%ld", step);
   snprintf (seed_s, sizeof seed_s, "%llu", (unsigned long long) c->seed);
+  snprintf (ranks_s, sizeof ranks_s, "%d", gt_dist_size ());
   const char *kv[] = { "arch", CKPT_ARCH, "recipe", c->recipe, "step", step_s,
-    "seed", seed_s, NULL };
-  ckpt_path (c, path, sizeof path);
+    "seed", seed_s, "ranks", ranks_s, NULL };
+  ckpt_path (c, path, path_n);
   if (rc == 0 && gt_mkdirs (c->run_dir) < 0) {
     gc_set_error ("%s: cannot create the run directory", c->run_dir);
     rc = -1;
@@ -96,9 +111,30 @@ gt_checkpoint_save (gt_ctx *c, long step, gc_param_list *state,
   gc_param_free (&p_step);
   /* Keep the plot as fresh as the checkpoint; a plot failure is harmless. */
   gt_log_plot (c);
+  return rc;
+}
+
+int
+gt_checkpoint_save (gt_ctx *c, long step, gc_param_list *state,
+    const gc_rng *rng)
+{
+  char path[4200] = "";
+  int rc = 0;
+  if (gt_comm_rank () == 0)
+    rc = save_file (c, step, state, rng, path, sizeof path);
+  if (gt_comm_size () > 1) {    /* every rank returns rank 0's result */
+    int32_t r = rc;
+    if (gt_comm_bcast (&r, sizeof r) < 0)
+      gt_comm_abort (3);
+    rc = r;
+    if (rc < 0 && gt_comm_rank () != 0)
+      gc_set_error ("rank 0 could not write the checkpoint");
+  }
   if (rc == 0 && stop_requested) {
-    fprintf (stderr, "\n[%s] interrupted: checkpoint at step %ld in %s; "
-        "continue with --resume\n", c->recipe, step, path);
+    if (gt_comm_rank () == 0)
+      fprintf (stderr, "\n[%s] interrupted: checkpoint at step %ld in %s; "
+          "continue with --resume\n", c->recipe, step, path);
+    gt_comm_finalize ();
     exit (130);
   }
   return rc;
@@ -110,12 +146,9 @@ small_int (float v, long max)
   return v >= 0 && v <= max && v == (float) (long) v;
 }
 
-long
-gt_checkpoint_load (gt_ctx *c, gc_param_list *state, gc_rng *rng)
+static long
+load_file (gt_ctx *c, gc_param_list *state, gc_rng *rng)
 {
-  c->start_step = 0;
-  if (!c->resume)
-    return 0;
   char path[4200];
   ckpt_path (c, path, sizeof path);
   struct stat st;
@@ -181,4 +214,41 @@ gt_checkpoint_load (gt_ctx *c, gc_param_list *state, gc_rng *rng)
 out:
   gc_model_free (&m);
   return result;
+}
+
+long
+gt_checkpoint_load (gt_ctx *c, gc_param_list *state, gc_rng *rng)
+{
+  c->start_step = 0;
+  if (!c->resume)
+    return 0;
+  if (gt_comm_size () == 1)
+    return load_file (c, state, rng);
+  /* Rank 0 reads; the others receive the step (or the error), then the
+   * tensors and the RNG. */
+  int64_t step = gt_comm_rank () == 0 ? load_file (c, state, rng) : 0;
+  char err[512] = "";
+  if (gt_comm_bcast (&step, sizeof step) < 0)
+    return -1;
+  if (step < 0) {
+    snprintf (err, sizeof err, "%s", gc_last_error ());
+    if (gt_comm_bcast (err, sizeof err) < 0)
+      return -1;
+    gc_set_error ("%s", err);
+    return -1;
+  }
+  if (step > 0) {
+    gc_rng tmp = { { 0 } };
+    if (rng)
+      tmp = *rng;
+    if ((state && gt_dist_bcast_params (state) < 0)
+        || gt_comm_bcast (tmp.s, sizeof tmp.s) < 0) {
+      gc_set_error ("the checkpoint could not be sent to every rank");
+      return -1;
+    }
+    if (rng)
+      *rng = tmp;
+  }
+  c->start_step = (long) step;
+  return (long) step;
 }

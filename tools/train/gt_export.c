@@ -1,5 +1,6 @@
 /* gan-train: the final model file with its metadata. */
 #include "gt.h"
+#include "gt_dist.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,13 +41,16 @@ format_date (char *buf, size_t n)
 int
 gt_export (gt_ctx *c, gc_param_list *params, const char *const *kv)
 {
-  char steps[32], seed[32], date[64];
+  if (gt_dist_rank () != 0)
+    return 0;                   /* rank 0 writes the job's model */
+  char steps[32], seed[32], date[64], ranks[32];
+  snprintf (ranks, sizeof ranks, "%d", gt_dist_size ());
   snprintf (steps, sizeof steps, "%ld", c->steps);
   snprintf (seed, sizeof seed, "%llu", (unsigned long long) c->seed);
   format_date (date, sizeof date);
   const char *frame[] = {
     "recipe", c->recipe, "data", c->data_dir ? c->data_dir : "",
-    "steps", steps, "seed", seed,
+    "steps", steps, "seed", seed, "ranks", ranks,
     "command_line", c->cmdline ? c->cmdline : "",
     "date", date, "gst_gan_version", GST_GAN_VERSION,
   };

@@ -5,6 +5,8 @@
  * training); a new name adds a column, the file is rewritten once with the
  * wider header, and steps that lack a value leave the cell empty. */
 #include "gt.h"
+#include "gt_comm.h"
+#include "gt_dist.h"
 #include "gt_plot.h"
 
 #include <math.h>
@@ -281,12 +283,10 @@ print_progress (gt_ctx *c, gt_log *l, long step)
   }
 }
 
-void
-gt_log_step (gt_ctx *c, long step, int n, const char *const *names,
+static void
+log_step (gt_ctx *c, long step, int n, const char *const *names,
     const float *values)
 {
-  if (n <= 0 || !values || !names)
-    return;
   gt_log *l = c->log;
   if (!l && !(l = c->log = log_open (c)))
     return;
@@ -326,6 +326,34 @@ gt_log_step (gt_ctx *c, long step, int n, const char *const *names,
   }
 }
 
+/* With several ranks the row is the mean over the global batch (every
+ * rank takes part in that sum) and rank 0 alone keeps the log. */
+void
+gt_log_step (gt_ctx *c, long step, int n, const char *const *names,
+    const float *values)
+{
+  if (n <= 0 || !values || !names)
+    return;
+  if (gt_dist_size () == 1) {
+    log_step (c, step, n, names, values);
+    return;
+  }
+  float *mean = malloc ((size_t) n * sizeof *mean);
+  if (!mean) {
+    fprintf (stderr, "gan-train: out of memory\n");
+    gt_comm_abort (1);
+  }
+  memcpy (mean, values, (size_t) n * sizeof *mean);
+  if (gt_dist_mean (mean, n) < 0) {
+    fprintf (stderr, "gan-train: rank %d: the logged values could not be "
+        "summed over the ranks; stopping\n", gt_dist_rank ());
+    gt_comm_abort (3);
+  }
+  if (gt_dist_rank () == 0)
+    log_step (c, step, n, names, mean);
+  free (mean);
+}
+
 int
 gt_log_plot (gt_ctx *c)
 {
@@ -344,6 +372,8 @@ void
 gt_finish (gt_ctx *c)
 {
   gt_log *l = c->log;
+  if (gt_dist_rank () != 0)
+    return;                     /* rank 0 reports for the job */
   if (gt_log_plot (c) < 0)
     fprintf (stderr, "gan-train: %s\n", gc_last_error ());
   gt_opts_warn_unused (c);
@@ -351,6 +381,21 @@ gt_finish (gt_ctx *c)
     fprintf (stderr, "[%s] finished step %ld in %.1f s\n", c->recipe,
         l && l->count ? l->steps[l->count - 1] : c->start_step,
         now_s () - c->t_start);
+  long ran = l && l->count ? l->steps[l->count - 1] - c->start_step : 0;
+  gt_dist_stats ds;
+  gt_dist_get_stats (&ds);
+  if (!c->quiet && ran > 0 && ds.calls > 0) {
+    /* a step's time from the log, past the first step (start-up) */
+    double step_s = l->count > 1 ? (l->times[l->count - 1] - l->times[0])
+        / (l->steps[l->count - 1] - l->steps[0]) : 0;
+    fprintf (stderr, "[%s] %d ranks: gradient sums %.3f MB and %.2f ms per "
+        "step of %.2f ms", c->recipe, gt_dist_size (), ds.bytes / ran / 1e6,
+        1e3 * ds.seconds / ran, 1e3 * step_s);
+    if (ds.wait_seconds > 0)
+      fprintf (stderr, " (%.2f ms of it waiting for the slowest rank)",
+          1e3 * ds.wait_seconds / ran);
+    fprintf (stderr, "\n");
+  }
   if (!l)
     return;
   if (l->csv)

@@ -118,6 +118,7 @@ gt_parse_args (gt_ctx *c, int argc, char **argv)
   c->seed = 1;
   c->ckpt_every = 1000;
   c->log_every = 50;
+  c->check_every = 100;
   c->cmdline = join_cmdline (argc, argv);
   set_str (&c->data_dir, "../shared/data");
   set_str (&c->cache_dir, "cache");
@@ -150,7 +151,7 @@ gt_parse_args (gt_ctx *c, int argc, char **argv)
     }
     static const char *const with_value[] = { "--data", "--out", "--steps",
       "--seed", "--threads", "--run-dir", "--ckpt-every", "--cache",
-      "--log-every", "--set", NULL };
+      "--log-every", "--check-every", "--set", NULL };
     int known = 0;
     for (int k = 0; with_value[k]; k++)
       if (!strcmp (flag, with_value[k]))
@@ -189,7 +190,8 @@ gt_parse_args (gt_ctx *c, int argc, char **argv)
       }
       c->seed = s;
     } else {
-      long lo = !strcmp (flag, "--threads") ? 0 : 1;
+      long lo = !strcmp (flag, "--threads")
+          || !strcmp (flag, "--check-every") ? 0 : 1;
       if (parse_long (flag, val, lo, &x) < 0)
         return -1;
       if (!strcmp (flag, "--steps")) {
@@ -199,6 +201,8 @@ gt_parse_args (gt_ctx *c, int argc, char **argv)
         c->threads = x > INT_MAX ? INT_MAX : (int) x;
       else if (!strcmp (flag, "--ckpt-every"))
         c->ckpt_every = x;
+      else if (!strcmp (flag, "--check-every"))
+        c->check_every = x;
       else
         c->log_every = x;
     }

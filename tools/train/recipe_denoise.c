@@ -8,7 +8,9 @@
  *   noise:  noise/{blanket,speechcommands,misc} plus synthetic white, pink,
  *           brown and babble (from other training speakers).
  *   rooms:  every file in noise/rir.
- * Held-out split (never seen in training; make_eval builds the test set):
+ * Held-out split (never seen in training; scripts/denoise-corpus.sh links
+ * these files into its development set, whose other sources and the whole
+ * test set are Debian packages that training never reads):
  *   speakers: speech/arctic, speech/librispeech, klettres_{nl,pt_BR,uk}
  *             (the Italian asterisk voice, the only long adult male voice,
  *             stays in training: without it the model generalised poorly
@@ -32,8 +34,11 @@
  * With the deep filter (df > 0) all but the gain loss act on its output
  * Y = g X + (1 - g) sum c_i X[t-i] instead of g X.
  *
- * Settings (--set): speech_extra, noise_extra (a folder of more training
- * noise, scripts/denoise-noise-data.sh), batch (16), frames (100), lr (1e-3),
+ * Settings (--set): speech_extra, noise_extra (folders of more training
+ * speech or noise, separated by ':'; scripts/denoise-noise-data.sh,
+ * scripts/denoise-corpus.sh), balance (0.5: a speech source of T seconds is
+ * drawn in proportion to T^balance), noise_balance (0: every noise source
+ * folder alike), batch (16), frames (100), lr (1e-3),
  * lr_min (lr / 20), warmup (200), adv (0.05), adv_start (800), d_lr (2e-4),
  * speech_only (0.2: share of items without noise), snr_max (30 dB),
  * wide (0.6: share of items from wideband speech), reverb_keep (0: share
@@ -56,9 +61,14 @@
  * model's the GRUs are widened and the network still computes what the
  * model did), export_every (0), sched_from (0: the step where the warm-up + cosine
  * schedule starts, to continue a finished run with a warm restart),
- * make_eval=DIR (write the held-out test set as WAV and exit), eval_items
- * (16), eval_seconds (4), eval_seed (1000: the test set's draws). Default steps: 38000.
+ * make_eval=DIR (write an evaluation set as WAV and exit): with
+ * eval_speech=DIR and eval_noise=DIR, the leave-source-out set of
+ * scripts/denoise-eval.sh (per-item files by noise category, eval_items 4
+ * per category and SNR, eval_seconds 6); without them, the shared-data
+ * held-out set of the split above (eval_items 16, eval_seconds 4);
+ * eval_seed (1000: the test set's draws). Default steps: 38000.
  */
+#include "gt_dist.h"
 #include "recipes.h"
 #include "gcn_denoiser.h"
 
@@ -80,6 +90,7 @@ typedef struct clip {
   float *x;
   long n;
   double w;                     /* draw weight per sample (1; lowvoice_) */
+  uint64_t group;               /* source it came from (group_of) */
 } clip;
 
 typedef struct clip_set {
@@ -110,6 +121,7 @@ set_add (clip_set *s, float *x, long n)
   s->c[s->n].x = x;
   s->c[s->n].n = n;
   s->c[s->n].w = 1.0;
+  s->c[s->n].group = 0;
   s->n++;
   s->total += n;
   return 0;
@@ -122,6 +134,63 @@ contains_any (const char *path, const char *const *names)
     if (strstr (path, names[i]))
       return 1;
   return 0;
+}
+
+/* The source a file belongs to, as a hash: the first folder below the
+ * folder it was listed from (noise/blanket, train/noise/music, ...), or for
+ * a file right in that folder the name up to its first '_' (asterisk_en,
+ * klettres_fr: one source each). */
+static uint64_t
+group_of (const char *root, const char *path)
+{
+  size_t rl = strlen (root);
+  const char *rel = strncmp (path, root, rl) == 0 ? path + rl : path;
+  while (*rel == '/')
+    rel++;
+  const char *end = strchr (rel, '/');
+  if (!end)
+    end = rel + strcspn (rel, "_.");
+  uint64_t h = 1469598103934665603ull;          /* FNV-1a */
+  for (const char *p = rel; p < end; p++)
+    h = (h ^ (unsigned char) *p) * 1099511628211ull;
+  return h;
+}
+
+/* dir as gt_list_files resolves it (absolute, no links), or NULL. */
+static char *
+data_root (gt_ctx *c, const char *dir)
+{
+  char *rel = gt_data_path (c, dir);
+  char *abs = rel ? realpath (rel, NULL) : NULL;
+  free (rel);
+  return abs;
+}
+
+/* Reweight a set so that a source of T samples is drawn in proportion to
+ * T^expo instead of T (1: every second alike, as before; 0.5: an hour of
+ * one source counts like 7.7 minutes of each of 7.7 others), so that a long
+ * recording of one rain or one speaker does not crowd out the rest. Clip
+ * weights already set (lowvoice) are kept on top. */
+static void
+set_balance (clip_set *s, double expo)
+{
+  if (expo == 1.0)
+    return;
+  double *tot = malloc (s->n * sizeof (double));
+  if (!tot)
+    return;
+  for (int i = 0; i < s->n; i++) {
+    tot[i] = 0;
+    for (int j = 0; j < s->n; j++)
+      if (s->c[j].group == s->c[i].group)
+        tot[i] += s->c[j].n;
+  }
+  s->total = 0;
+  for (int i = 0; i < s->n; i++) {
+    s->c[i].w *= pow (tot[i] / SR, expo - 1.0);
+    s->total += s->c[i].n * s->c[i].w;
+  }
+  free (tot);
 }
 
 static const char *const eval_speech_names[] = { "speech/arctic/",
@@ -151,6 +220,7 @@ load_dir (gt_ctx *c, const char *dir, const char *exts, int rate,
   int n = gt_list_files (c, dir, exts, &paths);
   if (n < 0)
     return -1;
+  char *root = data_root (c, dir);
   for (int i = 0; i < n; i++) {
     float *x = NULL;
     long len = 0;
@@ -169,17 +239,21 @@ load_dir (gt_ctx *c, const char *dir, const char *exts, int rate,
     if (set_add (dst, x, len) < 0) {
       free (x);
       gt_free_list (paths, n);
+      free (root);
       return -1;
     }
+    dst->c[dst->n - 1].group = group_of (root ? root : dir, paths[i]);
     if (dst == train && opt_lowvoice != 1.0
         && strstr (paths[i], "lowvoice_")) {
       dst->c[dst->n - 1].w = opt_lowvoice;
       dst->total += (opt_lowvoice - 1.0) * len;
     }
-    if (dst == train && wide && contains_any (paths[i], wide_names))
-      set_add (wide, x, len);
+    if (dst == train && wide && contains_any (paths[i], wide_names)
+        && set_add (wide, x, len) == 0)
+      wide->c[wide->n - 1].group = group_of (root ? root : dir, paths[i]);
   }
   gt_free_list (paths, n);
+  free (root);
   return 0;
 }
 
@@ -230,6 +304,7 @@ load_noise_dir (gt_ctx *c, dn_data *d, const char *dir, int rate,
 {
   char **paths = NULL;
   int n = gt_list_files (c, dir, ".flac,.ogg,.wav", &paths);
+  char *root = data_root (c, dir);
   for (int i = 0; i < n; i++) {
     float *x = NULL;
     long len = 0;
@@ -242,9 +317,12 @@ load_noise_dir (gt_ctx *c, dn_data *d, const char *dir, int rate,
         held_out ? &d->eval_noise : &d->noise;
     if (set_add (dst, x, len) < 0)
       free (x);
+    else
+      dst->c[dst->n - 1].group = group_of (root ? root : dir, paths[i]);
   }
   if (n > 0)
     gt_free_list (paths, n);
+  free (root);
 }
 
 /* Speech and noise at `rate`, split into training and held-out sets
@@ -252,21 +330,43 @@ load_noise_dir (gt_ctx *c, dn_data *d, const char *dir, int rate,
 static int
 load_sets (gt_ctx *c, dn_data *d, int rate, int eval_only)
 {
-  const char *extra = gt_opt_str (c, "speech_extra", NULL);
   long min_len = rate / 4;
   clip_set *train = eval_only ? NULL : &d->speech;
   if (load_dir (c, "speech", ".flac,.ogg,.wav", rate, train,
           &d->eval_speech, eval_speech_names, min_len, &d->wide) < 0)
     return -1;
-  if (extra && *extra && load_dir (c, extra, ".flac,.ogg,.wav", rate,
-          train, &d->eval_speech, eval_speech_names, min_len, &d->wide) < 0)
-    return -1;
   load_noise_dir (c, d, "noise", rate, eval_only);
-  /* more training noise (scripts/denoise-noise-data.sh): never held out */
-  const char *noise_extra = gt_opt_str (c, "noise_extra", NULL);
-  if (noise_extra && *noise_extra && !eval_only)
-    load_noise_dir (c, d, noise_extra, rate, 0);
+  /* more training speech and noise: folders separated by ':'
+   * (scripts/denoise-data.sh, denoise-noise-data.sh, denoise-corpus.sh's
+   * train/speech and train/noise); extra noise is never held out */
+  const char *extra[2] = { gt_opt_str (c, "speech_extra", NULL),
+    eval_only ? NULL : gt_opt_str (c, "noise_extra", NULL) };
+  for (int k = 0; k < 2; k++) {
+    const char *p = extra[k];
+    while (p && *p) {
+      size_t l = strcspn (p, ":");
+      char *one = strndup (p, l);
+      int rc = !one ? -1 : k == 0 ? load_dir (c, one, ".flac,.ogg,.wav", rate,
+          train, &d->eval_speech, eval_speech_names, min_len, &d->wide) : 0;
+      if (one && k == 1)
+        load_noise_dir (c, d, one, rate, 0);
+      free (one);
+      if (rc < 0)
+        return -1;
+      p += l + (p[l] == ':');
+    }
+  }
   return 0;
+}
+
+/* Minutes of audio in a set (its total is weighted by the draws). */
+static double
+set_minutes (const clip_set *s)
+{
+  double n = 0;
+  for (int i = 0; i < s->n; i++)
+    n += s->c[i].n;
+  return n / SR / 60;
 }
 
 static int
@@ -275,12 +375,19 @@ data_load (gt_ctx *c, dn_data *d)
   memset (d, 0, sizeof *d);
   if (load_sets (c, d, SR, 0) < 0)
     return -1;
+  /* speech: a long corpus still counts for more than a few words; noise:
+   * every source folder alike (hours of game music would drown a minute
+   * of keyboard) */
+  double expo = gt_opt_float (c, "balance", 0.5);
+  set_balance (&d->speech, expo);
+  set_balance (&d->wide, expo);
+  set_balance (&d->noise, gt_opt_float (c, "noise_balance", 0.0));
   fprintf (stderr, "denoise: speech %.1f min train / %.1f min held out, "
-      "noise %.1f / %.1f min, %d rooms\n", d->speech.total / SR / 60,
-      d->eval_speech.total / SR / 60, d->noise.total / SR / 60,
-      d->eval_noise.total / SR / 60, d->rirs.n);
+      "noise %.1f / %.1f min, %d rooms\n", set_minutes (&d->speech),
+      set_minutes (&d->eval_speech), set_minutes (&d->noise),
+      set_minutes (&d->eval_noise), d->rirs.n);
   fprintf (stderr, "denoise: of which wideband speech %.1f min\n",
-      d->wide.total / SR / 60);
+      set_minutes (&d->wide));
   if (d->speech.n == 0 || d->noise.n == 0) {
     gc_set_error ("denoise: no training speech or noise under %s",
         c->data_dir ? c->data_dir : ".");
@@ -484,6 +591,28 @@ reverb (dn_data *d, int room, float *s, float *early, long len)
   }
 }
 
+/* Crackle: clicks of random size at random times over a faint hiss, as a
+ * loose cable, a scratched record or a fire makes; no recording in the
+ * training data has it, and it is among the first things users hear. */
+static void
+crackle (float *x, long n, gc_rng *r)
+{
+  double rate = 2 + 60 * gc_rng_uniform (r);    /* clicks per second */
+  double p = rate / SR;
+  float hiss = 0.02f * gc_rng_uniform (r);
+  for (long i = 0; i < n; i++)
+    x[i] = hiss * gc_rng_normal (r);
+  for (long i = 0; i < n; i++) {
+    if (gc_rng_uniform (r) >= p)
+      continue;
+    float a = (float) pow (10, -1.5 * gc_rng_uniform (r));
+    long w = 1 + (long) (gc_rng_uniform (r) * SR / 1000);     /* up to 1 ms */
+    float sign = gc_rng_uniform (r) < 0.5f ? -1.f : 1.f;
+    for (long k = 0; k < w && i + k < n; k++)
+      x[i + k] += sign * a * (1.f - (float) k / w) * gc_rng_normal (r);
+  }
+}
+
 /* Noise of one of the kinds, len samples, unit power (0 if silent). */
 static void
 make_noise (dn_data *d, const clip_set *noise, gc_rng *r, float *n, float *tmp,
@@ -492,6 +621,16 @@ make_noise (dn_data *d, const clip_set *noise, gc_rng *r, float *n, float *tmp,
   float kind = synthetic_ok ? gc_rng_uniform (r) : 0.f;
   if (kind < 0.6f) {
     excerpt (noise, r, n, len);
+    /* a second, different noise under the first: a fan and a keyboard */
+    if (synthetic_ok && gc_rng_uniform (r) < 0.25f) {
+      excerpt (noise, r, tmp, len);
+      float g = (float) (sqrt ((power (n, len) + 1e-9) / (power (tmp, len)
+                  + 1e-9)) * pow (10, (-15 + 15 * gc_rng_uniform (r)) / 20));
+      for (long i = 0; i < len; i++)
+        n[i] += g * tmp[i];
+    }
+  } else if (kind < 0.66f) {
+    crackle (n, len, r);
   } else if (kind < 0.8f) {
     coloured_noise (n, len, r);
   } else if (kind < 0.92f) {
@@ -615,9 +754,9 @@ make_item (dn_data *d, gc_rng *r, float *x, float *s, float *nz, float *tmp,
     s[i] *= sg;
     x[i] = x[i] * sg + nz[i] * ng;
   }
-  /* level: mixture RMS between -45 and -12 dBFS */
+  /* level: mixture RMS between -45 and -6 dBFS (loud ones clip below) */
   double px = power (x, len);
-  float level = (float) pow (10, (-45 + 33 * gc_rng_uniform (r)) / 20);
+  float level = (float) pow (10, (-45 + 39 * gc_rng_uniform (r)) / 20);
   float lg = px > 1e-12 ? level / (float) sqrt (px) : 0.f;
   for (long i = 0; i < len; i++) {
     x[i] *= lg;
@@ -631,6 +770,16 @@ make_item (dn_data *d, gc_rng *r, float *x, float *s, float *nz, float *tmp,
     for (long i = 0; i < len; i++)
       x[i] = fminf (lim, fmaxf (-lim, x[i]));
   }
+  /* full scale clips, as an ADC does */
+  for (long i = 0; i < len; i++)
+    x[i] = fminf (1.f, fmaxf (-1.f, x[i]));
+  /* 8-bit mu-law (G.711): the hiss and the grain of a telephone leg */
+  if (gc_rng_uniform (r) < 0.04f)
+    for (long i = 0; i < len; i++) {
+      float m = copysignf (log1pf (255.f * fabsf (x[i])) / logf (256.f), x[i]);
+      m = roundf (m * 127.f) / 127.f;
+      x[i] = copysignf ((powf (256.f, fabsf (m)) - 1.f) / 255.f, m);
+    }
   static const int limits[] = { 80, 160, 240, 320, 441, 480 };
   static const float cum[] = { 0.1f, 0.35f, 0.45f, 0.55f, 0.67f, 1.f };
   if (opt_band > 0)
@@ -816,14 +965,18 @@ item_features (dn_batch *b, int i)
   }
 }
 
+/* Items first .. first + n - 1 of step `step`'s global batch, each from
+ * its own random stream (gt_dist.h). */
 static void
 batch_make (dn_data *d, dn_batch *b, gc_stft *fft, const float *win,
-    gc_rng *r)
+    uint64_t seed, long step, int first)
 {
   long len = (long) (b->t + b->la) * HOP;
   size_t fs = (size_t) BINS * 2;
   for (int i = 0; i < b->n; i++) {
-    b->bins[i] = make_item (d, r, b->x, b->s, b->nz, b->tmp, len) + 1;
+    gc_rng r;
+    gt_item_rng (&r, seed, step, first + i);
+    b->bins[i] = make_item (d, &r, b->x, b->s, b->nz, b->tmp, len) + 1;
     float *X = b->X + (size_t) i * b->t * fs;
     float *S = b->S + (size_t) i * b->t * fs;
     gcn_dn_analyze (fft, win, HOP, b->x, len, b->spec_tmp);
@@ -988,7 +1141,10 @@ recon_losses (const dn_batch *b, const dn_heads *h, int order,
         (bins < GCN_DN_FINE ? bins : GCN_DN_FINE));
     cnt_s += (long) b->t * bins;
   }
-  float kg = 1.f / (float) cnt_g, ks = W_SPEC / (float) cnt_s;
+  /* over the global batch when it is split over ranks */
+  double ng = gt_dist_divisor ((double) cnt_g);
+  double ns = gt_dist_divisor ((double) cnt_s);
+  float kg = 1.f / (float) ng, ks = W_SPEC / (float) ns;
 
   double lsig = 0;
   for (int i = 0; i < b->n; i++) {
@@ -1100,8 +1256,8 @@ recon_losses (const dn_batch *b, const dn_heads *h, int order,
     }
   }
   L->sig = (float) lsig;
-  L->gain = (float) (lg / cnt_g);
-  L->spec = (float) (ls / cnt_s);
+  L->gain = (float) (lg / ng);
+  L->spec = (float) (ls / ns);
   L->vad = (float) (lv / rows);
 }
 
@@ -1309,6 +1465,248 @@ make_eval (gt_ctx *c, const char *dir)
     free (n);
     free (x);
     data_free (&d);
+  }
+  return 0;
+}
+
+/* ---- leave-source-out sets (dev and test) -----------------------------------*/
+
+/* One evaluation set's sources at one rate: speech clips, and noise clips
+ * by category (the first folder below eval_noise). */
+typedef struct lso_sets {
+  clip_set speech;
+  clip_set cat[32];
+  char name[32][64];
+  int ncat;
+} lso_sets;
+
+static void
+lso_free (lso_sets *e)
+{
+  set_free (&e->speech);
+  for (int i = 0; i < e->ncat; i++)
+    set_free (&e->cat[i]);
+}
+
+static int
+lso_load (gt_ctx *c, lso_sets *e, const char *speech_dir,
+    const char *noise_dir, int rate)
+{
+  memset (e, 0, sizeof *e);
+  if (load_dir (c, speech_dir, ".flac,.ogg,.wav", rate, &e->speech, NULL,
+          NULL, rate / 4, NULL) < 0)
+    return -1;
+  set_balance (&e->speech, 0.5);
+  char **paths = NULL;
+  int n = gt_list_files (c, noise_dir, ".flac,.ogg,.wav", &paths);
+  if (n < 0)
+    return -1;
+  char *root = data_root (c, noise_dir);
+  size_t rl = root ? strlen (root) : 0;
+  for (int i = 0; i < n; i++) {
+    const char *rel = root && !strncmp (paths[i], root, rl) ? paths[i] + rl + 1
+        : paths[i];
+    const char *slash = strchr (rel, '/');
+    if (!slash || slash - rel >= 64)
+      continue;                 /* files must sit in a category folder */
+    int k = 0;
+    while (k < e->ncat && (strlen (e->name[k]) != (size_t) (slash - rel)
+            || strncmp (e->name[k], rel, slash - rel)))
+      k++;
+    if (k == e->ncat) {
+      if (e->ncat == 32)
+        continue;
+      memcpy (e->name[k], rel, slash - rel);
+      e->name[k][slash - rel] = 0;
+      e->ncat++;
+    }
+    float *x = NULL;
+    long len = 0;
+    if (gt_load_audio (c, paths[i], rate, &x, &len) < 0 || len < rate / 10
+        || power (x, len) < 1e-9) {
+      free (x);
+      continue;
+    }
+    if (set_add (&e->cat[k], x, len) < 0)
+      free (x);
+    else
+      e->cat[k].c[e->cat[k].n - 1].group = group_of (root, paths[i]);
+  }
+  gt_free_list (paths, n);
+  free (root);
+  return 0;
+}
+
+/* Fill out[len] with pieces of clips drawn from s, back to back: with
+ * pauses of 0.15-0.5 s for speech (isolated words become a phrase), with
+ * 10 ms crossfades for noise (short recordings loop into a steady
+ * background instead of one event in silence). */
+static void
+fill_from (const clip_set *s, gc_rng *r, float *out, long len, int rate,
+    int speech)
+{
+  long pos = 0, fade = rate / 100;
+  memset (out, 0, len * sizeof (float));
+  while (pos < len) {
+    double pick = gc_rng_uniform (r) * s->total;
+    int i = 0;
+    while (i + 1 < s->n && pick >= s->c[i].n * s->c[i].w) {
+      pick -= s->c[i].n * s->c[i].w;
+      i++;
+    }
+    const clip *c = &s->c[i];
+    long want = len - pos;
+    long take = c->n < want ? c->n : want;
+    long off = (long) (gc_rng_uniform (r) * (c->n - take + 1));
+    for (long k = 0; k < take; k++) {
+      float w = 1.f;
+      if (!speech && k < fade && pos > 0)
+        w = (float) k / fade;
+      out[pos + k] = out[pos + k] * (1.f - w) + c->x[off + k] * w;
+    }
+    if (speech)
+      pos += take + (long) (rate * (0.15 + 0.35 * gc_rng_uniform (r)));
+    else
+      pos += take > 2 * fade ? take - fade : take;
+  }
+}
+
+/* The speech-active power of s: frames of 20 ms within 30 dB of the
+ * loudest (SNR counts where someone speaks, not the pauses). */
+static double
+active_power (const float *s, long len, int rate)
+{
+  long fl = rate / 50;
+  double maxp = 0, sum = 0;
+  long cnt = 0;
+  for (long i = 0; i + fl <= len; i += fl)
+    maxp = fmax (maxp, power (s + i, fl));
+  for (long i = 0; i + fl <= len; i += fl) {
+    double p = power (s + i, fl);
+    if (p > maxp * 1e-3) {
+      sum += p;
+      cnt++;
+    }
+  }
+  return cnt ? sum / cnt : 0;
+}
+
+/* DIR/<rate>k/<id>.{clean,noisy}.wav and DIR/<rate>k/items.tsv (id, snr,
+ * category): for every noise category of eval_noise (plus "babble", four
+ * to seven talkers of the set's own speech) and every SNR, eval_items items
+ * of eval_seconds, each a phrase of the eval_speech sources at -26 dBFS
+ * +-6 dB in a steady stretch of that category's noise. Both rates draw the
+ * same items. */
+static int
+make_eval_lso (gt_ctx *c, const char *dir, const char *speech_dir,
+    const char *noise_dir)
+{
+  static const int rates[] = { 48000, 16000 };
+  static const int snrs[] = { -5, 0, 5, 10, 15 };
+  int items = (int) gt_opt_int (c, "eval_items", 4);
+  double secs = gt_opt_float (c, "eval_seconds", 6.0);
+  long seed_base = gt_opt_int (c, "eval_seed", 1000);
+  for (int ri = 0; ri < 2; ri++) {
+    int rate = rates[ri];
+    lso_sets e;
+    if (lso_load (c, &e, speech_dir, noise_dir, rate) < 0 || e.speech.n == 0
+        || e.ncat == 0) {
+      gc_set_error ("denoise: no speech under %s or no noise category "
+          "folders under %s", speech_dir, noise_dir);
+      lso_free (&e);
+      return -1;
+    }
+    long len = (long) (secs * rate);
+    float *s = malloc (len * sizeof (float)), *nz = malloc (len * sizeof (float));
+    float *x = malloc (len * sizeof (float)), *tmp = malloc (len * sizeof (float));
+    char path[4096], list[4200];
+    snprintf (path, sizeof path, "%s/%dk", dir, rate / 1000);
+    snprintf (list, sizeof list, "mkdir -p '%s'", path);
+    FILE *tsv = NULL;
+    if (!s || !nz || !x || !tmp || system (list) != 0) {
+      gc_set_error ("denoise: cannot make %s", path);
+      goto fail;
+    }
+    snprintf (list, sizeof list, "%s/items.tsv", path);
+    tsv = fopen (list, "w");
+    if (!tsv) {
+      gc_set_error ("%s: cannot write", list);
+      goto fail;
+    }
+    fprintf (tsv, "id\tsnr\tcategory\n");
+    for (int k = 0; k <= e.ncat; k++) {
+      const char *cat = k < e.ncat ? e.name[k] : "babble";
+      for (int si = 0; si < 5; si++)
+        for (int it = 0; it < items; it++) {
+          gc_rng r;
+          /* the same draws at both rates, other ones for every item */
+          gc_rng_seed (&r, (uint64_t) seed_base * 1000003u + k * 1009u
+              + si * 101u + it);
+          fill_from (&e.speech, &r, s, len, rate, 1);
+          highpass_at (s, len, 30, rate);
+          double ps = active_power (s, len, rate);
+          float g = ps > 1e-12 ? (float) (0.05 * pow (10, (-6 + 12
+                      * gc_rng_uniform (&r)) / 20) / sqrt (ps)) : 0.f;
+          for (long i = 0; i < len; i++)
+            s[i] *= g;
+          ps *= (double) g * g;
+          if (k < e.ncat) {
+            fill_from (&e.cat[k], &r, nz, len, rate, 0);
+          } else {
+            int talkers = 4 + (int) (gc_rng_uniform (&r) * 4);
+            memset (nz, 0, len * sizeof (float));
+            for (int t = 0; t < talkers; t++) {
+              fill_from (&e.speech, &r, tmp, len, rate, 1);
+              float tg = (float) (1.0 / sqrt (power (tmp, len) + 1e-12));
+              for (long i = 0; i < len; i++)
+                nz[i] += tg * tmp[i];
+            }
+          }
+          double pn = power (nz, len);
+          float ng = pn > 1e-15 ?
+              (float) sqrt (ps / pn * pow (10, -snrs[si] / 10.0)) : 0.f;
+          float peak = 0;
+          for (long i = 0; i < len; i++) {
+            x[i] = s[i] + ng * nz[i];
+            peak = fmaxf (peak, fabsf (x[i]));
+          }
+          if (peak > 0.99f)
+            for (long i = 0; i < len; i++) {
+              x[i] *= 0.99f / peak;
+              s[i] *= 0.99f / peak;
+            }
+          char f1[4300], f2[4300];
+          snprintf (f1, sizeof f1, "%s/snr%d_%s_%d.clean.wav", path, snrs[si],
+              cat, it);
+          snprintf (f2, sizeof f2, "%s/snr%d_%s_%d.noisy.wav", path, snrs[si],
+              cat, it);
+          if (write_wav16 (f1, s, len, rate) < 0
+              || write_wav16 (f2, x, len, rate) < 0) {
+            gc_set_error ("%s: cannot write", f1);
+            goto fail;
+          }
+          fprintf (tsv, "snr%d_%s_%d\t%d\t%s\n", snrs[si], cat, it, snrs[si],
+              cat);
+        }
+    }
+    fprintf (stderr, "denoise: wrote %s (%d categories, %d items)\n", path,
+        e.ncat + 1, (e.ncat + 1) * 5 * items);
+    fclose (tsv);
+    free (s);
+    free (nz);
+    free (x);
+    free (tmp);
+    lso_free (&e);
+    continue;
+  fail:
+    if (tsv)
+      fclose (tsv);
+    free (s);
+    free (nz);
+    free (x);
+    free (tmp);
+    lso_free (&e);
+    return -1;
   }
   return 0;
 }
@@ -1530,6 +1928,11 @@ int
 gt_recipe_denoise (gt_ctx *c)
 {
   const char *eval_dir = gt_opt_str (c, "make_eval", NULL);
+  const char *eval_speech = gt_opt_str (c, "eval_speech", NULL);
+  const char *eval_noise = gt_opt_str (c, "eval_noise", NULL);
+  if (eval_dir && *eval_dir && eval_speech && *eval_speech && eval_noise
+      && *eval_noise)
+    return make_eval_lso (c, eval_dir, eval_speech, eval_noise) < 0 ? -1 : 0;
   if (eval_dir && *eval_dir)
     return make_eval (c, eval_dir) < 0 ? -1 : 0;
 
@@ -1568,6 +1971,10 @@ gt_recipe_denoise (gt_ctx *c)
     gc_set_error ("denoise: batch >= 1 and frames >= 8 please");
     return -1;
   }
+  int first, last;              /* this rank's items of the global batch */
+  if (gt_dist_slice (batch, &first, &last) < 0)
+    return -1;
+  batch = last - first;
 
   dn_data d;
   if (data_load (c, &d) < 0) {
@@ -1656,7 +2063,7 @@ gt_recipe_denoise (gt_ctx *c)
   for (long step = start; step < steps; step++) {
     dn_loss L = { 0 };
     og.lr = gc_lr_at (&sched, step < sched_from ? 0 : step - sched_from);
-    batch_make (&d, &b, fft, win, &rng);
+    batch_make (&d, &b, fft, win, c->seed, step, first);
     gcn_denoiser_forward_train (&net, &tr, b.feat, batch, frames + la);
     heads_gather (&heads, &tr, batch, frames, la);
     enhance (&b, &heads, order, gbin);
@@ -1689,6 +2096,7 @@ gt_recipe_denoise (gt_ctx *c)
       disc_backward (&D, &xf, gf, 0);
       disc_forward (&D, &xr);
       disc_backward (&D, &xr, gr, 0);
+      gt_dist_grads (c, step, &D.params);
       gc_clip_grad_norm (&D.params, 5.f);
       gc_adam_step (&od);
 
@@ -1709,6 +2117,7 @@ gt_recipe_denoise (gt_ctx *c)
       rows_scatter (d_df, batch, frames, la, dfs, n_df);
     gcn_denoiser_backward_train (&net, &tr, n_band, n_fine, n_vad,
         dfs > 0 ? n_df : NULL);
+    gt_dist_grads (c, step, &net.params);
     gc_clip_grad_norm (&net.params, 1.f);
     gc_adam_step (&og);
 

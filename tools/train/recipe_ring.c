@@ -12,6 +12,7 @@
  * of fakes to the nearest mode falls from about 1.1 to 0.3 in 800 steps and
  * to 0.1 in 3000 (seeds 1-6). */
 #include "gt.h"
+#include "gt_dist.h"
 #include "recipes.h"
 
 #include <math.h>
@@ -93,16 +94,18 @@ mlp_backward (mlp *m, const gc_tensor *x, const gc_tensor *dout,
   gc_dense_backward (&m->l1, x, t2, dx);
 }
 
+/* Item i's draws, all from its own stream: a real point, then z for the
+ * discriminator's fake and z for the generator's pass. */
 static void
-sample_real (gc_rng *r, gc_tensor *x, int n)
+sample_item (gc_rng *r, int i, int zdim, gc_tensor *real, gc_tensor *zd,
+    gc_tensor *zg)
 {
-  gc_tensor_resize (x, n, 2, 1, 1);
-  for (int i = 0; i < n; i++) {
-    int k = (int) (gc_rng_u32 (r) % RING_MODES);
-    float a = 2.0f * (float) M_PI * k / RING_MODES;
-    x->data[2 * i] = RING_RADIUS * cosf (a) + RING_STD * gc_rng_normal (r);
-    x->data[2 * i + 1] = RING_RADIUS * sinf (a) + RING_STD * gc_rng_normal (r);
-  }
+  int k = (int) (gc_rng_u32 (r) % RING_MODES);
+  float a = 2.0f * (float) M_PI * k / RING_MODES;
+  real->data[2 * i] = RING_RADIUS * cosf (a) + RING_STD * gc_rng_normal (r);
+  real->data[2 * i + 1] = RING_RADIUS * sinf (a) + RING_STD * gc_rng_normal (r);
+  gc_rng_fill_normal (r, zd->data + (size_t) i * zdim, zdim, 0.0f, 1.0f);
+  gc_rng_fill_normal (r, zg->data + (size_t) i * zdim, zdim, 0.0f, 1.0f);
 }
 
 static float
@@ -180,6 +183,10 @@ gt_recipe_ring (gt_ctx *c)
     return -1;
   }
   long steps = gt_steps (c, 2000);
+  int lo, hi;                   /* this rank's items of the global batch */
+  if (gt_dist_slice (batch, &lo, &hi) < 0)
+    return -1;
+  batch = hi - lo;
 
   gc_rng rng;
   gc_rng_seed (&rng, c->seed);
@@ -190,6 +197,7 @@ gt_recipe_ring (gt_ctx *c)
   memset (&od, 0, sizeof od);
   ring_state st = { 0 };
   gc_tensor z = GC_TENSOR_INIT, real = GC_TENSOR_INIT, fake = GC_TENSOR_INIT;
+  gc_tensor zg = GC_TENSOR_INIT;
   gc_tensor both = GC_TENSOR_INIT;
   gc_tensor ddx = GC_TENSOR_INIT, t1 = GC_TENSOR_INIT, t2 = GC_TENSOR_INIT;
   gc_tensor gdx = GC_TENSOR_INIT;
@@ -220,9 +228,14 @@ gt_recipe_ring (gt_ctx *c)
   static const char *const names[] = { "d_loss", "g_loss", "dist" };
   for (long step = start; step < steps; step++) {
     /* Discriminator: one pass over [real; detached fake]. */
-    sample_real (&rng, &real, batch);
+    gc_tensor_resize (&real, batch, 2, 1, 1);
     gc_tensor_resize (&z, batch, zdim, 1, 1);
-    gc_rng_fill_normal (&rng, z.data, gc_tensor_size (&z), 0.0f, 1.0f);
+    gc_tensor_resize (&zg, batch, zdim, 1, 1);
+    for (int i = 0; i < batch; i++) {
+      gc_rng ir;
+      gt_item_rng (&ir, c->seed, step, lo + i);
+      sample_item (&ir, i, zdim, &real, &z, &zg);
+    }
     mlp_forward (&g, &z);
     gc_tensor_resize (&both, 2 * batch, 2, 1, 1);
     memcpy (both.data, real.data, 2 * batch * sizeof (float));
@@ -233,10 +246,11 @@ gt_recipe_ring (gt_ctx *c)
     float d_loss = gc_gan_d_loss (loss, d.out.data, batch,
         d.out.data + batch, batch, ddx.data, ddx.data + batch);
     mlp_backward (&d, &both, &ddx, NULL, &t1, &t2);
+    gt_dist_grads (c, step, &dp);
     gc_adam_step (&od);
 
     /* Generator: fresh z, gradient through D into G. */
-    gc_rng_fill_normal (&rng, z.data, gc_tensor_size (&z), 0.0f, 1.0f);
+    gc_tensor_copy (&z, &zg);
     mlp_forward (&g, &z);
     gc_tensor_copy (&fake, &g.out);
     mlp_forward (&d, &fake);
@@ -246,6 +260,7 @@ gt_recipe_ring (gt_ctx *c)
     gc_param_list_zero_grad (&dp);  /* D is not trained by this pass */
     gc_param_list_zero_grad (&gp);
     mlp_backward (&g, &z, &gdx, NULL, &t1, &t2);
+    gt_dist_grads (c, step, &gp);
     gc_adam_step (&og);
 
     float vals[3] = { d_loss, g_loss, mean_mode_distance (&fake) };
@@ -276,6 +291,7 @@ out:
   mlp_free (&g);
   mlp_free (&d);
   gc_tensor_free (&z);
+  gc_tensor_free (&zg);
   gc_tensor_free (&real);
   gc_tensor_free (&fake);
   gc_tensor_free (&both);

@@ -17,6 +17,7 @@
  *   w_adv, w_style, w_content, w_temporal, temporal_items, noise, ema,
  *   scales, d_ch, ch1, ch2, blocks, gan, export_every. */
 #include "gt.h"
+#include "gt_dist.h"
 #include "gcn_style.h"
 #include "gcn_style_disc.h"
 
@@ -377,7 +378,7 @@ make_shifted (const gc_tensor *x, int b, int sx, int sy, float noise,
 /* L1 between y2(p) and y1(p - s) inside a margin; gradients into dy. */
 static float
 temporal_loss (const gc_tensor *y, int b1, int b2, int sx, int sy, float w,
-    gc_tensor *dy, int nb)
+    gc_tensor *dy, float nb)
 {
   int H = y->h, W = y->w, m = 4;
   double e = 0;
@@ -551,7 +552,7 @@ gt_recipe_style (gt_ctx *c)
       "%d\n", n_styles, n_content, crop, batch);
 
   /* ---- networks */
-  gc_rng rng;
+  gc_rng rng, *irng = NULL;     /* irng: this rank's items' streams */
   gc_rng_seed (&rng, c->seed);
   gcn_style_config gcfg;
   gcn_style_config_default (&gcfg);
@@ -695,7 +696,16 @@ gt_recipe_style (gt_ctx *c)
       fprintf (stderr, "style: resumed at step %ld\n", step);
   }
 
-  /* ---- training */
+  /* ---- training: this rank's items [lo, hi) of each global batch, each
+   * with its own random stream */
+  int lo, hi, gbatch = batch;
+  if (gt_dist_slice (gbatch, &lo, &hi) < 0)
+    goto out;
+  batch = hi - lo;
+  irng = malloc ((size_t) batch * sizeof *irng);
+  if (!irng)
+    goto out;
+  gc_tensor_resize (&real, batch, 3, crop, crop);
   gc_tensor_resize (&xb, 2 * batch, 3, crop, crop);
   gc_tensor_resize (&x2, 2 * batch, 3, crop, crop);
   static const char *const names[] = { "d_loss", "g_adv", "style", "content",
@@ -703,9 +713,11 @@ gt_recipe_style (gt_ctx *c)
   /* the stability pair costs a generator pass per item: pair up only part
    * of the batch */
   int tpairs = w_temporal > 0.f ? (int) gt_opt_int (c, "temporal_items",
-      (batch + 1) / 2) : 0;
-  if (tpairs > batch)
-    tpairs = batch;
+      (gbatch + 1) / 2) : 0;
+  if (tpairs > gbatch)
+    tpairs = gbatch;
+  tpairs = tpairs > lo ? (tpairs < hi ? tpairs : hi) - lo : 0;  /* ours */
+  float tdiv = (float) gt_dist_divisor (tpairs);  /* pairs in the batch */
   int nb2 = batch + tpairs;
 
   for (; step < steps; step++) {
@@ -715,17 +727,19 @@ gt_recipe_style (gt_ctx *c)
     /* a batch of photos, each with its own style, styles taken in turn */
     gc_tensor_resize (&xb, nb2, 3, crop, crop);
     for (int b = 0; b < batch; b++) {
-      int k = (int) (gc_rng_uniform (&rng) * n_content);
-      random_crop (&photos[k < n_content ? k : n_content - 1], &rng, &xb, b);
-      cls[b] = (int) ((step * batch + b) % n_styles);
+      gt_item_rng (&irng[b], c->seed, step, lo + b);
+      int k = (int) (gc_rng_uniform (&irng[b]) * n_content);
+      random_crop (&photos[k < n_content ? k : n_content - 1], &irng[b],
+          &xb, b);
+      cls[b] = (int) ((step * gbatch + lo + b) % n_styles);
     }
     for (int b = 0; b < tpairs; b++) {
-      int sx = (int) (gc_rng_uniform (&rng) * 3) - 1;
-      int sy = (int) (gc_rng_uniform (&rng) * 3) - 1;
+      int sx = (int) (gc_rng_uniform (&irng[b]) * 3) - 1;
+      int sy = (int) (gc_rng_uniform (&irng[b]) * 3) - 1;
       shift[2 * b] = sx;
       shift[2 * b + 1] = sy;
-      make_shifted (&xb, b, sx, sy, noise * gc_rng_uniform (&rng), &rng,
-          &xb, batch + b);
+      make_shifted (&xb, b, sx, sy, noise * gc_rng_uniform (&irng[b]),
+          &irng[b], &xb, batch + b);
       cls[batch + b] = cls[b];
     }
 
@@ -751,13 +765,13 @@ gt_recipe_style (gt_ctx *c)
     float l_temp = 0.f;
     for (int b = 0; b < tpairs; b++)
       l_temp += temporal_loss (y, b, batch + b, shift[2 * b],
-          shift[2 * b + 1], w_temporal, &dy, tpairs);
+          shift[2 * b + 1], w_temporal, &dy, tdiv);
 
     /* critic on fake (first half) and real crops of the same styles */
     gc_tensor_resize (&x2, batch, 3, crop, crop);
     memcpy (x2.data, y->data, (size_t) batch * 3 * crop * crop * sizeof (float));
     for (int b = 0; b < batch; b++)
-      random_crop (&paint[cls[b]], &rng, &real, b);
+      random_crop (&paint[cls[b]], &irng[b], &real, b);
     gcn_style_disc_sn_begin (&d, 1);
     gcn_style_disc_forward (&d, &x2, cls, &da_fake);
     gcn_style_disc_forward (&d, &real, cls, &da_real);
@@ -779,6 +793,7 @@ gt_recipe_style (gt_ctx *c)
       fprintf (stderr, "style: %s\n", gc_last_error ());
       goto out;
     }
+    gt_dist_grads (c, step, &g.params);
     gc_clip_grad_norm (&g.params, 5.f);
     gc_adam_step (&opt.g);
     gc_adam_step (&opt.c);
@@ -805,6 +820,7 @@ gt_recipe_style (gt_ctx *c)
     gcn_style_disc_backward (&d, &da_fake, doutp, NULL);
     gcn_style_disc_backward (&d, &da_real, drealp, NULL);
     gcn_style_disc_sn_end (&d);
+    gt_dist_grads (c, step, &d.params);
     gc_adam_step (&opt.d);
 
     float vals[7] = { l_d, l_adv, l_style, l_content, l_temp, d_real, d_fake };
@@ -821,7 +837,8 @@ gt_recipe_style (gt_ctx *c)
       gc_param_list_free (&state);
       snapshot_free (&snap);
     }
-    if (export_every > 0 && (step + 1) % export_every == 0) {
+    if (export_every > 0 && (step + 1) % export_every == 0
+        && gt_dist_rank () == 0) {
       /* snapshots of the averaged generator, for comparisons at equal steps */
       char path[4096];
       snprintf (path, sizeof path, "%s/model-%06ld.safetensors", c->run_dir,
@@ -842,6 +859,7 @@ gt_recipe_style (gt_ctx *c)
   gt_finish (c);
 
 out:
+  free (irng);
   gcn_style_meta_free (arch_kv, meta_storage);
   gcn_style_acts_free (&acts);
   gcn_style_disc_acts_free (&da_fake);

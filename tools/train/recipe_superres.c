@@ -21,6 +21,7 @@
  *   lr_d (4e-4),
  *   d_width (16), d_depth (3), eval_dir (images/eval/set5). */
 #include "gt.h"
+#include "gt_dist.h"
 #include "gcn_patchgan.h"
 #include "gcn_resize.h"
 #include "gcn_superres.h"
@@ -365,6 +366,10 @@ gt_recipe_superres (gt_ctx *c)
     fprintf (stderr, "superres: patch must be >= 8 and batch >= 1\n");
     return -1;
   }
+  int lo, hi;                   /* this rank's items of the global batch */
+  if (gt_dist_slice (batch, &lo, &hi) < 0)
+    return -1;
+  int nb = hi - lo;
   if (gan && !init) {
     fprintf (stderr, "superres: mode=gan needs init=<fidelity model>\n");
     return -1;
@@ -427,17 +432,17 @@ gt_recipe_superres (gt_ctx *c)
       fprintf (stderr, "superres: resumed at step %ld\n", step);
   }
 
-  if (eval.count) {
+  if (eval.count && gt_dist_rank () == 0) {    /* rank 0 reports */
     double pn, pb, sh;
     evaluate (&g, &eval, &pn, &pb, &sh);
     fprintf (stderr, "superres: eval step %ld: PSNR-Y %.3f dB (bicubic "
         "%.3f), gradient energy %.3f of the original's\n", step, pn, pb, sh);
   }
 
-  gc_tensor_resize (&xb, batch, 1, patch, patch);
-  gc_tensor_resize (&yb, batch, 1, P, P);
-  gc_tensor_resize (&dout, batch, 1, P, P);
-  size_t hr_n = (size_t) batch * P * P;
+  gc_tensor_resize (&xb, nb, 1, patch, patch);
+  gc_tensor_resize (&yb, nb, 1, P, P);
+  gc_tensor_resize (&dout, nb, 1, P, P);
+  size_t hr_n = (size_t) nb * P * P;
   lap_o = malloc (sizeof (float) * hr_n);
   lap_t = malloc (sizeof (float) * hr_n);
   lap_g = malloc (sizeof (float) * hr_n);
@@ -450,17 +455,19 @@ gt_recipe_superres (gt_ctx *c)
 
   for (; step < steps; step++) {
     /* ---- batch of aligned crops */
-    for (int b = 0; b < batch; b++) {
+    for (int b = 0; b < nb; b++) {
       const sr_image *im;
       int lw, lh;
+      gc_rng ir;
+      gt_item_rng (&ir, c->seed, step, lo + b);
       do {
-        im = &train.items[gc_rng_u32 (&rng) % train.count];
+        im = &train.items[gc_rng_u32 (&ir) % train.count];
         lw = im->w / scale;
         lh = im->h / scale;
       } while (lw < patch || lh < patch);
-      int x0 = (int) (gc_rng_u32 (&rng) % (uint32_t) (lw - patch + 1));
-      int y0 = (int) (gc_rng_u32 (&rng) % (uint32_t) (lh - patch + 1));
-      int t = (int) (gc_rng_u32 (&rng) & 7);
+      int x0 = (int) (gc_rng_u32 (&ir) % (uint32_t) (lw - patch + 1));
+      int y0 = (int) (gc_rng_u32 (&ir) % (uint32_t) (lh - patch + 1));
+      int t = (int) (gc_rng_u32 (&ir) & 7);
       crop_aug (im->lr, lw, x0, y0, patch, t, xb.data + (size_t) b * patch
           * patch);
       crop_aug (im->hr, im->w, x0 * scale, y0 * scale, P, t,
@@ -473,18 +480,18 @@ gt_recipe_superres (gt_ctx *c)
     gc_scale (&dout, w_l1);
     float l_hf = 0.f, l_energy = 0.f;
     if (w_hf > 0.f || w_energy > 0.f) {
-      laplacian (out.data, batch, P, P, lap_o);
-      laplacian (yb.data, batch, P, P, lap_t);
+      laplacian (out.data, nb, P, P, lap_o);
+      laplacian (yb.data, nb, P, P, lap_t);
       l_hf = gc_loss_l1 (lap_o, lap_t, hr_n, lap_g);
       for (size_t k = 0; k < hr_n; k++)
         lap_g[k] *= w_hf;
       if (w_energy > 0.f) {
         /* lap_t is free after this: reuse it for the energy gradient */
-        l_energy = energy_loss (lap_o, lap_t, batch, P * P, lap_t);
+        l_energy = energy_loss (lap_o, lap_t, nb, P * P, lap_t);
         for (size_t k = 0; k < hr_n; k++)
           lap_g[k] += w_energy * lap_t[k];
       }
-      laplacian (lap_g, batch, P, P, lap_o);    /* transpose = itself */
+      laplacian (lap_g, nb, P, P, lap_o);       /* transpose = itself */
       for (size_t k = 0; k < hr_n; k++)
         dout.data[k] += lap_o[k];
     }
@@ -507,6 +514,7 @@ gt_recipe_superres (gt_ctx *c)
       gcn_patchgan_backward (&d, &yb, &dc_real, &logit_real, &dl_real, NULL);
       gcn_patchgan_backward (&d, &out, &dc_fake, &logit_fake, &dl_fake, NULL);
       gcn_patchgan_sn_end (&d);
+      gt_dist_grads (c, step, &d.params);
       gc_clip_grad_norm (&d.params, 10.f);
       gc_adam_step (&od);
 
@@ -521,6 +529,7 @@ gt_recipe_superres (gt_ctx *c)
     }
 
     gcn_superres_backward (&g, &cache, &dout);
+    gt_dist_grads (c, step, &g.params);
     gc_clip_grad_norm (&g.params, 1.f);
     og.lr = gc_lr_at (&sched, step);
     gc_adam_step (&og);
@@ -548,7 +557,7 @@ gt_recipe_superres (gt_ctx *c)
       if (train_state_build (&st, &g, gan ? &d : NULL, &og, &od) == 0)
         gt_checkpoint_save (c, step + 1, &st.list, &rng);
       train_state_free (&st);
-      if (eval.count) {
+      if (eval.count && gt_dist_rank () == 0) {
         double pn, pb, sh;
         evaluate (&g, &eval, &pn, &pb, &sh);
         fprintf (stderr, "superres: eval step %ld: PSNR-Y %.3f dB (bicubic "

@@ -23,6 +23,7 @@
  *   phase refinement written into the exported model, 6, 4, 0.6 by
  *   default; training itself always runs without it). */
 #include "gt.h"
+#include "gt_dist.h"
 #include "gcn_vocoder.h"
 #include "gcn_vocoder_disc.h"
 
@@ -304,6 +305,10 @@ gt_recipe_vocoder (gt_ctx *c)
     fprintf (stderr, "vocoder: bad settings\n");
     return -1;
   }
+  int i0, i1;                   /* this rank's items of the global batch */
+  if (gt_dist_slice (batch, &i0, &i1) < 0)
+    return -1;
+  batch = i1 - i0;
 
   gcn_vocoder_config cfg;
   gcn_vocoder_config_default (&cfg, task);
@@ -394,7 +399,9 @@ gt_recipe_vocoder (gt_ctx *c)
     od.lr = gc_lr_at (&sd, step);
     for (int b = 0; b < batch; b++) {
       float *xb = x + (size_t) b * len;
-      pick_segment (&cp, &rng, len, gain_db, noise_db, xb);
+      gc_rng ir;
+      gt_item_rng (&ir, c->seed, step, i0 + b);
+      pick_segment (&cp, &ir, len, gain_db, noise_db, xb);
       if (task == GCN_VOCODER_NB2WB)
         narrowband (xb, len, xin + (size_t) b * len);
       else
@@ -449,6 +456,7 @@ gt_recipe_vocoder (gt_ctx *c)
       vals[5] = gcn_vdisc_d_loss (&d, gan, &dr, &df, g_real, g_fake);
       gcn_vocoder_disc_backward (&d, &dr, xv, g_real, NULL, 0, NULL);
       gcn_vocoder_disc_backward (&d, &df, yv, g_fake, NULL, 0, NULL);
+      gt_dist_grads (c, step, &d.params);
       gc_clip_grad_norm (&d.params, 10.0f);
       gc_adam_step (&od);
     }
@@ -457,6 +465,7 @@ gt_recipe_vocoder (gt_ctx *c)
       memcpy (dy + (size_t) b * len + lo, dv + (size_t) b * lv,
           lv * sizeof (float));
     gcn_vocoder_backward (&v, &acts, dy);
+    gt_dist_grads (c, step, &v.params);
     gc_clip_grad_norm (&v.params, 10.0f);
     gc_adam_step (&og);
 
