@@ -11,8 +11,8 @@
 # match (best offset == latency, error < 1 % of the signal's energy;
 # measured: 0.2 %) rather than bit for bit; a run the 2-core test machine
 # starved is tried again, three times at most.
-# Also the README's gst-launch route: gandenoise into pipewiresink as an
-# Audio/Source node.
+# Also the README's gst-launch route (gandenoise into pipewiresink as an
+# Audio/Source node) and the stereo microphone (--stereo) coming up.
 # usage: test-pipewire.sh BUILD_DIR SOURCE_DIR
 set -u
 build=$1 src=$2
@@ -128,11 +128,24 @@ for try in 1 2 3; do
   wait $pp; kill $guard 2>/dev/null
   sleep 0.5; kill -INT $rp; wait $rp
   if out=$("$build/tests/hosts/gan-wavcmp" $tmp/ref.wav $tmp/rec.wav $lat near 2>&1); then
-    echo "ok   recording of the virtual source (try $try): $out"; exit 0
+    echo "ok   recording of the virtual source (try $try): $out"; ok=1; break
   fi
   echo "try $try: $out"
   # a fresh filter state for the next try
   for l in $(timeout 5 pw-link -l -I | awk '/\|->|\|<-/ {print $1}'); do timeout 5 pw-link -d $l; done 2>/dev/null
 done
-echo "FAIL: the virtual source's recording is not the element's output"
-exit 1
+[ "${ok:-0}" = 1 ] || { echo "FAIL: the virtual source's recording is not the element's output"; exit 1; }
+
+# the stereo microphone (install-pipewire-mic.sh --stereo) loads too
+kill $pwpid; wait $pwpid 2>/dev/null; pwpid=""
+bash "$src/scripts/install-pipewire-mic.sh" --stereo --plugin "$plugin" >/dev/null || exit 1
+rm -f $tmp/run/pipewire-0*
+pipewire > $tmp/pw.log 2>&1 < /dev/null &
+pwpid=$!
+for i in $(seq 50); do [ -n "$(node_id gan_denoise_mic)" ] && break; sleep 0.1; done
+if timeout 5 pw-cli info "$(node_id gan_denoise_mic)" 2>/dev/null | grep -q 'audio.channels = "2"'; then
+  echo "ok   stereo virtual source is up"
+else
+  echo "FAIL: no stereo gan_denoise_mic"; tail -20 $tmp/pw.log; exit 1
+fi
+exit 0
