@@ -97,10 +97,12 @@ void gc_denoise_set_vad_callback (gc_denoise *d, gc_denoise_vad_fn fn,
 
 /* Make `mode` the one that runs (allocates resynth streams on first use;
  * -1 with gc_last_error when that fails, the old mode keeps running).
- * Before any input it takes effect at once. Mid-stream (push interface)
- * it takes effect at the next push or drain: the new mode is warmed up
- * on the last 200 ms of input and continues the output at the next frame
- * not yet given out, so nothing repeats or goes missing. */
+ * Before any input it takes effect at once. Mid-stream with the push
+ * interface it takes effect at the next push or drain: the new mode is
+ * warmed up on the last 200 ms of input and continues the output at the
+ * next frame not yet given out, so nothing repeats or goes missing. With
+ * process () it takes effect at the next hop, from a fresh state, and
+ * latency () changes with it. */
 int gc_denoise_set_mode (gc_denoise *d, gc_denoise_mode mode);
 gc_denoise_mode gc_denoise_get_mode (const gc_denoise *d);
 
