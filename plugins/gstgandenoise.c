@@ -12,9 +12,10 @@
  * one more hop per frame: 20 ms for the shipped model. The element drops
  * that lead-in and drains the tail at EOS or DISCONT, so output samples
  * line up one to one with input samples (same count, same timestamps).
- * The LATENCY query adds that lag plus one hop to the peer's: output
- * leaves in whole hops, so with short input buffers a sample waits for the
- * rest of its hop too (30 ms in all with the shipped model).
+ * The LATENCY query adds that lag to the peer's (20 ms with the shipped
+ * model), and one hop more once an input buffer has ended inside a hop:
+ * output leaves in whole hops, so with short input buffers a sample waits
+ * for the rest of its hop too (30 ms in all).
  *
  * channel-mode=linked: one gain from both channels, applied to each.
  *
@@ -99,6 +100,7 @@ struct _GstGanDenoise {
   gboolean gate;
   gdouble speech_guard;
   GstClockTime latency;         /* of the mode running now */
+  gboolean ragged;              /* an input buffer ended inside a hop */
 
   /* streaming state (streaming thread); the networks are loaded in start
    * and freed in stop only, so a property change never frees them under
@@ -130,7 +132,8 @@ gst_gan_denoise_mode_get_type (void)
   static const GEnumValue values[] = {
     {GST_GAN_DENOISE_MODE_MASK,
         "Apply predicted spectral gains to the input (latency: the model's "
-        "lag plus one hop, 30 ms with the shipped one)", "mask"},
+        "lag, 20 ms with the shipped one; 30 ms with input buffers shorter than "
+        "10 ms)", "mask"},
     {GST_GAN_DENOISE_MODE_RESYNTH,
           "Regenerate the speech band (below 7.5 kHz) with the vocoder from "
           "the denoised features; mask output above (about 110 ms latency)",
@@ -283,15 +286,18 @@ load_vocoder (GstGanDenoise * self, gboolean post_error)
   return TRUE;
 }
 
-/* The latency we report: the mode's lag plus one hop. Output leaves in
- * whole hops, so with input buffers shorter than a hop (or not lined up
- * with hops) the first sample of a hop waits for the rest of it: up to
- * lag + hop samples are held back, and that is the most (a buffer that
- * ends on a hop boundary waits less; upstream cannot promise that). */
+/* The latency we report: the mode's lag, plus one hop once an input
+ * buffer has ended inside a hop. Output leaves in whole hops: while every
+ * buffer ends on a hop boundary (10 ms buffers from a live source, the
+ * usual case) each hop goes out as soon as it is complete and the lag is
+ * all the delay; with shorter or unaligned buffers the first sample of a
+ * hop also waits for the rest of it, up to lag + hop. The first ragged
+ * buffer raises the report (a latency message) and it stays raised until
+ * new caps, so it never shrinks under a running pipeline. */
 static void
 update_latency (GstGanDenoise * self)
 {
-  gint held = gc_denoise_latency (self->dn);
+  gint held = gc_denoise_lag (self->dn) + (self->ragged ? self->hop : 0);
   GstClockTime lat = gst_util_uint64_scale_int (held, GST_SECOND, self->rate);
   gboolean changed;
 
@@ -430,6 +436,7 @@ gst_gan_denoise_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   self->rate = rate;
   self->channels = ch;
   self->hop = gc_denoise_hop (self->dn);
+  self->ragged = FALSE;
   self->bpf = GST_AUDIO_INFO_BPF (info);
   self->format = GST_AUDIO_INFO_FORMAT (info);
   gc_denoise_set_vad_callback (self->dn, post_vad, self);
@@ -603,6 +610,11 @@ gst_gan_denoise_submit_input_buffer (GstBaseTransform * trans,
     self->base_pts = GST_BUFFER_PTS (input);
   self->in_count += gst_buffer_get_size (input) / self->bpf;
   gst_adapter_push (self->adapter, input);
+  if (!self->ragged && gst_adapter_available (self->adapter)
+      % ((gsize) self->hop * self->bpf) != 0) {
+    self->ragged = TRUE;
+    update_latency (self);
+  }
   return GST_FLOW_OK;
 }
 
@@ -899,7 +911,7 @@ gst_gan_denoise_class_init (GstGanDenoiseClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "GAN speech denoiser", "Filter/Effect/Audio",
       "Removes background noise from speech with a small causal network "
-      "trained adversarially (8-48 kHz, 30 ms latency)",
+      "trained adversarially (8-48 kHz, 20 ms latency)",
       "gst-gan developers");
 
   caps = gst_caps_from_string (CAPS_STR);
