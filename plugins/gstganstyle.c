@@ -244,10 +244,11 @@ gst_gan_style_load (GstGanStyle * self)
   GST_OBJECT_UNLOCK (self);
 
   if (path && *path) {
-    if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
+    if (!g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
       GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("Style model \"%s\" not found", path),
-          ("ganstyle model property points at a missing file"));
+          ("Style model \"%s\" not found or not a regular file", path),
+          ("ganstyle model property points at a missing file, FIFO or "
+              "device"));
       g_free (path);
       return FALSE;
     }

@@ -128,9 +128,11 @@ free_net (GstGanVocoder * self)
 static gboolean
 load_file_model (GstGanVocoder * self, const gchar * path)
 {
-  if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
+  /* a FIFO or device would block or stream forever: files only */
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("Vocoder model file \"%s\" does not exist.", path), (NULL));
+        ("Vocoder model file \"%s\" does not exist or is not a regular "
+            "file.", path), (NULL));
     return FALSE;
   }
   if (gcn_vocoder_load_file (&self->net, path) < 0) {
