@@ -8,10 +8,13 @@
 #include "gc_modelfile.h"
 #include "gc_json.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -826,6 +829,13 @@ check_param (const gc_param *p)
         p->name, p->n, n);
     return -1;
   }
+  /* the loader refuses such a file: do not write one */
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite (p->w[i])) {
+      gc_set_error ("save: parameter '%s' has a non-finite value at index "
+          "%zu", p->name, i);
+      return -1;
+    }
   return 0;
 }
 
@@ -946,6 +956,90 @@ error:
   return -1;
 }
 
+/* Temporary files are "<path>.tmp.<pid>.<n>": the pid says whether the
+ * writer is still alive. */
+static int
+create_tmp (const char *path, char **tmp_out)
+{
+  static atomic_uint serial;
+  size_t len = strlen (path) + 48;
+  char *tmp = malloc (len);
+  if (!tmp) {
+    errno = ENOMEM;
+    return -1;
+  }
+  for (int tries = 0; tries < 100; tries++) {
+    snprintf (tmp, len, "%s.tmp.%ld.%u", path, (long) getpid (),
+        atomic_fetch_add (&serial, 1));
+    /* mode 0666 less the umask, as any new file */
+    int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0) {
+      *tmp_out = tmp;
+      return fd;
+    }
+    if (errno != EEXIST)
+      break;
+  }
+  int err = errno;
+  free (tmp);
+  errno = err;
+  return -1;
+}
+
+/* Remove "<path>.tmp.<pid>.*" files whose writer no longer runs. */
+static void
+remove_stale_tmp (const char *path)
+{
+  char *dir_path = strdup (path);
+  if (!dir_path)
+    return;
+  char *slash = strrchr (dir_path, '/');
+  const char *base = slash ? slash + 1 : path;
+  if (slash)
+    *slash = 0;
+  DIR *d = opendir (slash ? (*dir_path ? dir_path : "/") : ".");
+  size_t blen = strlen (base);
+  struct dirent *e;
+  while (d && (e = readdir (d))) {
+    if (strncmp (e->d_name, base, blen) || strncmp (e->d_name + blen,
+            ".tmp.", 5))
+      continue;
+    char *end;
+    long pid = strtol (e->d_name + blen + 5, &end, 10);
+    if (end == e->d_name + blen + 5 || *end != '.' || pid <= 0)
+      continue;
+    if (pid == (long) getpid () || kill ((pid_t) pid, 0) == 0
+        || errno != ESRCH)
+      continue;
+    unlinkat (dirfd (d), e->d_name, 0);
+  }
+  if (d)
+    closedir (d);
+  free (dir_path);
+}
+
+static int
+sync_dir_of (const char *path)
+{
+  char *dir_path = strdup (path);
+  if (!dir_path)
+    return -1;
+  char *slash = strrchr (dir_path, '/');
+  if (slash)
+    *slash = 0;
+  int fd = open (slash ? (*dir_path ? dir_path : "/") : ".",
+      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  free (dir_path);
+  if (fd < 0)
+    return -1;
+  /* some file systems cannot sync a directory: not an error */
+  int rc = fsync (fd) < 0 && errno != EINVAL && errno != EROFS ? -1 : 0;
+  int err = errno;
+  close (fd);
+  errno = err;
+  return rc;
+}
+
 int
 gc_model_save (const char *path, const gc_param_list *params,
     const char *const *kv)
@@ -964,20 +1058,14 @@ gc_model_save (const char *path, const gc_param_list *params,
     return -1;
   }
   /* write a temporary file next to the target and rename it into place, so
-   * a reader never sees a half-written model */
-  size_t plen = strlen (path);
-  char *tmp = malloc (plen + 16);
-  if (!tmp) {
-    free (buf);
-    gc_set_error ("%s: out of memory", path);
-    return -1;
-  }
-  snprintf (tmp, plen + 16, "%s.tmp.XXXXXX", path);
-  int fd = mkstemp (tmp);
+   * a reader never sees a half-written model; files a crashed writer left
+   * are removed first */
+  remove_stale_tmp (path);
+  char *tmp = NULL;
+  int fd = create_tmp (path, &tmp);
   if (fd < 0) {
     gc_set_error ("%s: cannot create a temporary file: %s", path,
         strerror (errno));
-    free (tmp);
     free (buf);
     return -1;
   }
@@ -994,7 +1082,7 @@ gc_model_save (const char *path, const gc_param_list *params,
     done += (size_t) w;
   }
   int err = errno;
-  if (rc == 0 && (fchmod (fd, 0644) < 0 || fsync (fd) < 0)) {
+  if (rc == 0 && fsync (fd) < 0) {
     rc = -1;
     err = errno;
   }
@@ -1003,6 +1091,11 @@ gc_model_save (const char *path, const gc_param_list *params,
     err = errno;
   }
   if (rc == 0 && rename (tmp, path) < 0) {
+    rc = -1;
+    err = errno;
+  }
+  /* the rename itself is durable only once the directory is synced */
+  if (rc == 0 && sync_dir_of (path) < 0) {
     rc = -1;
     err = errno;
   }
