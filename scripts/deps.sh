@@ -6,7 +6,8 @@ pkgs=(build-essential pkg-config meson ninja-build
       libfftw3-dev libopenblas-dev
       libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
       gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-      gstreamer1.0-plugins-bad gstreamer1.0-libav)
+      gstreamer1.0-plugins-bad gstreamer1.0-libav
+      clang libclang-rt-dev)  # the sanitizer and fuzzing build (test.sh --sanitize)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
