@@ -199,6 +199,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         check (gst_harness_push_event (r.h, gst_event_new_flush_start ()));
         check (gst_harness_push_event (r.h,
                 gst_event_new_flush_stop (TRUE)));
+        {
+          /* flush-stop dropped the segment: data needs a new one */
+          GstSegment seg;
+          gst_segment_init (&seg, GST_FORMAT_TIME);
+          check (gst_harness_push_event (r.h, gst_event_new_segment (&seg)));
+        }
         r.seg_in = 0;
         r.owed = r.out;
         break;

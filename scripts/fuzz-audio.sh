@@ -4,25 +4,20 @@
 # NaN/Inf, discontinuities, caps and property changes) and run it for a
 # bounded time.
 #   scripts/fuzz-audio.sh [SECONDS] [extra libFuzzer options]
-# The build directory (FUZZ_BUILDDIR, default build-fuzz) is a clang build
-# with -Dfuzz=true; crashes go to BUILD/fuzz/audio-crash-*, the exit status is
-# non-zero when one was found.
+# The build is scripts/fuzz-build.sh's; crashes go to
+# BUILD/fuzz/audio-crash-*, the exit status is non-zero when one was found.
 set -eu
-root=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-build=${FUZZ_BUILDDIR:-$root/build-fuzz}
-if [ ! -f "$build/build.ninja" ]; then
-  CC=clang meson setup "$build" "$root" -Dfuzz=true -Db_lundef=false \
-    -Db_sanitize=address,undefined -Dbuildtype=debugoptimized >/dev/null
-fi
+. "$(dirname "$0")/fuzz-build.sh"
 ninja -C "$build" fuzz/fuzz_audio >/dev/null
 corpus=$build/fuzz/audio-corpus
 mkdir -p "$corpus"
-# seeds: each element and caps choice with a few buffers
+# seeds: each element and caps choice (first byte, octal) with a buffer, a
+# DISCONT buffer, a caps change and another buffer
 i=0
-for head in 00 03 12 40 80 82 87 c1; do
-  printf "\\x$head\\x00\\xa0\\x00\\x00\\x01\\x00\\x85\\x0f\\x00\\x05\\x03\\x00\\x00\\x40\\x1f" \
+for head in 000 003 022 100 200 202 207 301; do
+  printf "\\$head"'\000\240\000\000\001\000\205\017\000\005\003\000\000\100\037' \
     > "$corpus/seed-$i"
   i=$((i + 1))
 done

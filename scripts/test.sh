@@ -3,12 +3,10 @@
 # Ends with the line "N passed, N failed".
 #
 #   scripts/test.sh [--sanitize] [meson test options]
-# --sanitize builds in a second directory (build-asan) with clang,
-# AddressSanitizer and UndefinedBehaviorSanitizer and runs the same suite
-# under them (`meson test --setup sanitize`, see tests/meson.build). That
-# build also holds the libFuzzer targets (-Dfuzz=true), which
-# scripts/fuzz-*.sh run when FUZZ_BUILDDIR points at it (.ci/run does).
-# -O2 (the training tests are slow enough under ASan) with line tables.
+# --sanitize builds in a second directory (build-asan) with AddressSanitizer
+# and UndefinedBehaviorSanitizer and runs the same suite under them
+# (`meson test --setup sanitize`, see tests/meson.build); -O2 as the normal
+# build (the training tests are slow under ASan) with line tables.
 set -u
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
@@ -17,10 +15,9 @@ test_args=()
 if [ "${1:-}" = "--sanitize" ]; then
   shift
   builddir=${BUILDDIR:-build-asan}
-  export CC=${CC:-clang}
-  setup_args=(-Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true
+  setup_args=(-Db_sanitize=address,undefined -Db_lundef=false
               -Dbuildtype=plain -Doptimization=2
-              "-Dc_args=-gline-tables-only -fno-omit-frame-pointer")
+              "-Dc_args=-g1 -fno-omit-frame-pointer")
   test_args=(--setup sanitize)
 else
   builddir=${BUILDDIR:-build}
