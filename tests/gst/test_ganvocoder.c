@@ -20,16 +20,29 @@ caps_str (const char *fmt, int rate, int ch)
       "rate=%d, channels=%d", fmt, rate, ch);
 }
 
+/* A vocoder harness negotiated for `fmt` at `rate`; `model` (a file, or
+ * NULL for the embedded ones) is set before the caps, which load it. */
 static GstHarness *
-harness_for (const char *fmt, int rate)
+harness_with_model (const char *fmt, int rate, const char *model)
 {
-  GstHarness *h = gst_harness_new ("ganvocoder");
+  GstElement *el = gst_element_factory_make ("ganvocoder", NULL);
+  fail_unless (el != NULL);
+  if (model)
+    g_object_set (el, "model", model, NULL);
+  GstHarness *h = gst_harness_new_with_element (el, "sink", "src");
+  gst_object_unref (el);
   gchar *in = caps_str (fmt, rate, 1), *out = caps_str (fmt, 16000, 1);
   gst_harness_set_src_caps_str (h, in);
   gst_harness_set_sink_caps_str (h, out);
   g_free (in);
   g_free (out);
   return h;
+}
+
+static GstHarness *
+harness_for (const char *fmt, int rate)
+{
+  return harness_with_model (fmt, rate, NULL);
 }
 
 /* Voiced test signal: harmonics of a gliding pitch below 3.4 kHz, with a
@@ -447,9 +460,7 @@ static float *
 run_chunked (const char *fmt, int rate, const char *model, long n, int chunk,
     long *got)
 {
-  GstHarness *h = harness_for (fmt, rate);
-  if (model)
-    g_object_set (h->element, "model", model, NULL);
+  GstHarness *h = harness_with_model (fmt, rate, model);
   long step = chunk > 0 ? chunk : n;
   for (long i = 0; i < n; i += step) {
     int len = (int) MIN (step, n - i);
@@ -542,8 +553,7 @@ GST_END_TEST;
 static float *
 silence_through (const char *file, long n, gboolean discont)
 {
-  GstHarness *h = harness_for ("F32LE", 8000);
-  g_object_set (h->element, "model", file, NULL);
+  GstHarness *h = harness_with_model ("F32LE", 8000, file);
   float *zeros = g_new0 (float, n);
   for (int half = 0; half < 2; half++) {
     GstBuffer *b = make_buffer ("F32LE", 8000, half * (n / 2), n / 2, zeros);
@@ -551,6 +561,11 @@ silence_through (const char *file, long n, gboolean discont)
       GST_BUFFER_FLAG_SET (b, GST_BUFFER_FLAG_DISCONT);
     gst_harness_push (h, b);
   }
+  /* the file's model runs: its window alone is 2048 - 512 samples late */
+  GstClockTime lat = gst_harness_query_latency (h);
+  fail_unless (lat >= gst_util_uint64_scale_int (1536, GST_SECOND, 16000),
+      "latency %" GST_TIME_FORMAT " is not the 2048-point model's",
+      GST_TIME_ARGS (lat));
   push_eos (h);
   float *y = NULL;
   long cap = 0, got = pull_all (h, "F32LE", &y, &cap, GST_SECOND);
