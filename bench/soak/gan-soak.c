@@ -11,7 +11,8 @@
  * attenuation-limit, vad-threshold, mode, num-threads; gansuperres
  * num-threads). At the end EOS is sent and drained.
  *
- * Reported: RSS after warm-up (10 s or a tenth of the run) and at the end;
+ * Reported: RSS after warm-up (one cycle of the changes, at least 10 s),
+ * half way and at the end;
  * buffers that reached a sink after their render time (running time + the
  * pipeline's latency; more than 1 ms late); audio samples in vs out (after
  * the EOS drain), and gaps or overlaps in the output timestamps; video
@@ -28,6 +29,8 @@ typedef struct {
   GstClockTime latency;
   guint64 in_units, out_units;  /* samples (audio) or frames (video) */
   guint64 late, buffers;
+  guint64 late_near_change;     /* of those, within 1 s after a change */
+  gint64 last_change_us;        /* monotonic time of the last change */
   GstClockTime worst_late;
   GstClockTime next_pts;        /* audio: where the next buffer must start */
   guint64 gap_ns;               /* summed |gap| between output buffers */
@@ -84,6 +87,8 @@ check_out (GstPad * pad, GstPadProbeInfo * info, gpointer data)
     GstClockTime now = gst_clock_get_time (clock);
     if (now > due + GST_MSECOND) {
       p->late++;
+      if (g_get_monotonic_time () - p->last_change_us < G_USEC_PER_SEC)
+        p->late_near_change++;
       p->worst_late = MAX (p->worst_late, now - due);
     }
   }
@@ -197,6 +202,7 @@ change_properties (soak_pipe * a, soak_pipe * v, int step)
       g_object_set (sr, "num-threads", 1 + (step / 4) % 2, NULL);
       break;
   }
+  a->last_change_us = v->last_change_us = g_get_monotonic_time ();
   gst_object_unref (dn);
   gst_object_unref (sr);
 }
@@ -206,10 +212,11 @@ report (soak_pipe * p, const char *unit)
 {
   printf ("%-11s %s in %" G_GUINT64_FORMAT ", out %" G_GUINT64_FORMAT
       " (lost %" G_GINT64_FORMAT ")%s; late buffers %" G_GUINT64_FORMAT
-      " of %" G_GUINT64_FORMAT " (worst %.1f ms); latency %.1f ms",
+      " of %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT " within 1 s of a "
+      "property change; worst %.1f ms); latency %.1f ms",
       p->name, unit, p->in_units, p->out_units,
       (gint64) p->in_units - (gint64) p->out_units,
-      p->eos ? "" : " [no EOS]", p->late, p->buffers,
+      p->eos ? "" : " [no EOS]", p->late, p->buffers, p->late_near_change,
       p->worst_late / 1e6, p->latency / 1e6);
   if (p->bpf)
     printf ("; timestamp gaps %.3f ms", p->gap_ns / 1e6);
@@ -242,9 +249,11 @@ main (int argc, char **argv)
           "gansuperres name=el scale=2 ! fakesink name=sink sync=true", 0))
     return 1;
 
-  double warm = MIN (10.0, seconds / 10);
+  /* warm-up: one full cycle of the changes (every mode has run once and
+   * made its one-time allocations), at least 10 s */
+  double warm = MIN (MAX (10.0, 8 * every + 1), seconds / 2);
   gint64 t0 = g_get_monotonic_time ();
-  long rss_warm = -1, rss_peak = 0;
+  long rss_warm = -1, rss_peak = 0, rss_mid = -1;
   int step = 0;
   gboolean ok = TRUE;
   double next_change = every;
@@ -256,6 +265,8 @@ main (int argc, char **argv)
       break;
     if (t >= warm && rss_warm < 0)
       rss_warm = rss_kib ();
+    if (t >= (warm + seconds) / 2 && rss_mid < 0)
+      rss_mid = rss_kib ();
     rss_peak = MAX (rss_peak, rss_kib ());
     if (t >= next_change) {
       change_properties (&a, &v, step++);
@@ -274,9 +285,9 @@ main (int argc, char **argv)
   gst_element_set_state (v.pipe, GST_STATE_NULL);
 
   printf ("soak: %.0f s, %d property changes\n", seconds, step);
-  printf ("RSS: %ld KiB after %.0f s warm-up, %ld KiB at the end (growth "
-      "%+ld KiB), peak %ld KiB\n", rss_warm, warm, rss_end,
-      rss_end - rss_warm, rss_peak);
+  printf ("RSS: %ld KiB after %.0f s warm-up, %ld KiB half way, %ld KiB at "
+      "the end (growth %+ld KiB), peak %ld KiB\n", rss_warm, warm, rss_mid,
+      rss_end, rss_end - rss_warm, rss_peak);
   report (&a, "samples");
   report (&v, "frames");
   gboolean bad = !ok || a.late || v.late || a.in_units != a.out_units
