@@ -1,5 +1,6 @@
 /* Every property an element flags GST_PARAM_MUTABLE_PLAYING, set from a
- * second thread with random valid values while buffers stream through, with
+ * second thread with random valid values (and the LATENCY query asked)
+ * while buffers stream through, with
  * caps changes between bursts (run under ASan/UBSan by
  * `scripts/test.sh --sanitize`, and under TSan by scripts/tsan.sh). The
  * audio elements must still conserve samples and give finite output; video
@@ -82,6 +83,13 @@ change_loop (gpointer data)
       g_value_unset (&v);
       c->changes++;
     }
+    /* and the LATENCY query, answered from another thread while caps
+     * change under it */
+    GstQuery *q = gst_query_new_latency ();
+    GstPad *src = gst_element_get_static_pad (c->el, "src");
+    gst_pad_query (src, q);
+    gst_object_unref (src);
+    gst_query_unref (q);
     g_usleep (200);
   }
   g_free (props);
