@@ -23,6 +23,7 @@ for head in 000 003 022 100 200 202 207 301; do
 done
 export GST_REGISTRY_1_0="$build/fuzz/audio-registry.bin"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
-exec nice "$build/fuzz/fuzz_audio" -max_total_time="$secs" -max_len=2048 \
+exec nice "$build/fuzz/fuzz_audio" -max_total_time="$secs" -max_len=1024 \
+  -len_control=0 \
   -timeout=30 -print_final_stats=1 -artifact_prefix="$build/fuzz/audio-" \
   "$@" "$corpus"
