@@ -8,9 +8,14 @@
 #include "gc_modelfile.h"
 #include "gc_json.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,17 +351,10 @@ load_tensor (gc_model_tensor *t, const tensor_entry *e,
   return 0;
 }
 
-int
-gc_model_parse (gc_model_file *m, const void *data, size_t size,
-    const char *source)
+/* Start a model object: zeroed, with its source name for messages. */
+static int
+model_begin (gc_model_file *m, const char *src)
 {
-  const char *src = source ? source : "<memory>";
-  const unsigned char *bytes = data;
-  char jerr[160];
-  gc_json *root = NULL;
-  tensor_entry *entries = NULL;
-  int count = 0;
-
   if (!m) {
     gc_set_error ("%s: no model file object", src);
     return -1;
@@ -367,81 +365,126 @@ gc_model_parse (gc_model_file *m, const void *data, size_t size,
     gc_set_error ("%s: out of memory", src);
     return -1;
   }
+  return 0;
+}
+
+/* The header length against its limits and the `avail` bytes after it. */
+static int
+check_header_len (uint64_t hlen, uint64_t avail, const char *src)
+{
+  if (hlen < 2) {
+    gc_set_error ("%s: header length %llu too small (at least 2 for '{}')",
+        src, (unsigned long long) hlen);
+    return -1;
+  }
+  if (hlen > GC_MODEL_MAX_HEADER) {
+    gc_set_error ("%s: header length %llu too big (limit %u)", src,
+        (unsigned long long) hlen, GC_MODEL_MAX_HEADER);
+    return -1;
+  }
+  if (hlen > avail) {
+    gc_set_error ("%s: header length %llu exceeds the file size %llu "
+        "(truncated file?)", src, (unsigned long long) hlen,
+        (unsigned long long) (avail + 8));
+    return -1;
+  }
+  return 0;
+}
+
+/* Parse the JSON header (metadata into m) and check that its tensors tile a
+ * data area of `data_size` bytes; nothing of that area is needed yet. The
+ * entries' names point into *root. */
+static int
+parse_header (gc_model_file *m, const char *json, size_t hlen,
+    uint64_t data_size, const char *src, gc_json **root,
+    tensor_entry **entries, int *count)
+{
+  char jerr[160];
+  *count = 0;
+  *entries = NULL;
+  *root = gc_json_parse (json, hlen, jerr, sizeof jerr);
+  if (!*root) {
+    gc_set_error ("%s: bad JSON header: %s", src, jerr);
+    return -1;
+  }
+  const gc_json *r = *root;
+  if (r->type != GC_JSON_OBJECT) {
+    gc_set_error ("%s: JSON header is not an object", src);
+    return -1;
+  }
+  *entries = calloc (r->count ? r->count : 1, sizeof **entries);
+  if (!*entries) {
+    gc_set_error ("%s: out of memory", src);
+    return -1;
+  }
+  tensor_entry *e = *entries;
+  int n = 0, seen_meta = 0;
+  for (size_t i = 0; i < r->count; i++) {
+    if (r->key_lens[i] == 12 && strcmp (r->keys[i], "__metadata__") == 0) {
+      if (seen_meta++) {
+        gc_set_error ("%s: duplicate __metadata__", src);
+        return -1;
+      }
+      if (parse_metadata (m, &r->items[i], src) < 0)
+        return -1;
+      continue;
+    }
+    if (parse_entry (&e[n], r->keys[i], r->key_lens[i], &r->items[i],
+            data_size, src) < 0)
+      return -1;
+    n++;
+  }
+  *count = n;
+  qsort (e, n, sizeof *e, cmp_entry_name);
+  for (int i = 1; i < n; i++)
+    if (strcmp (e[i - 1].name, e[i].name) == 0) {
+      gc_set_error ("%s: duplicate tensor name '%s'", src, e[i].name);
+      return -1;
+    }
+  return check_layout (e, n, data_size, src);
+}
+
+static int
+load_tensors (gc_model_file *m, const tensor_entry *entries, int count,
+    const unsigned char *area, const char *src)
+{
+  m->tensors = calloc (count ? count : 1, sizeof *m->tensors);
+  if (!m->tensors) {
+    gc_set_error ("%s: out of memory", src);
+    return -1;
+  }
+  for (int i = 0; i < count; i++) {
+    m->n_tensors = i + 1;
+    if (load_tensor (&m->tensors[i], &entries[i], area, src) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+int
+gc_model_parse (gc_model_file *m, const void *data, size_t size,
+    const char *source)
+{
+  const char *src = source ? source : "<memory>";
+  const unsigned char *bytes = data;
+  gc_json *root = NULL;
+  tensor_entry *entries = NULL;
+  int count = 0;
+
+  if (model_begin (m, src) < 0)
+    return -1;
   if (!data || size < 8) {
     gc_set_error ("%s: file too short (%zu bytes) to hold the header length",
         src, data ? size : 0);
     goto error;
   }
   uint64_t hlen = read_u64_le (bytes);
-  if (hlen < 2) {
-    gc_set_error ("%s: header length %llu too small (at least 2 for '{}')",
-        src, (unsigned long long) hlen);
+  if (check_header_len (hlen, size - 8, src) < 0)
     goto error;
-  }
-  if (hlen > GC_MODEL_MAX_HEADER) {
-    gc_set_error ("%s: header length %llu too big (limit %u)", src,
-        (unsigned long long) hlen, GC_MODEL_MAX_HEADER);
+  if (parse_header (m, (const char *) bytes + 8, (size_t) hlen,
+          size - 8 - hlen, src, &root, &entries, &count) < 0
+      || load_tensors (m, entries, count, bytes + 8 + hlen, src) < 0)
     goto error;
-  }
-  if (hlen > size - 8) {
-    gc_set_error ("%s: header length %llu exceeds the file size %zu "
-        "(truncated file?)", src, (unsigned long long) hlen, size);
-    goto error;
-  }
-  uint64_t data_size = size - 8 - hlen;
-  const unsigned char *area = bytes + 8 + hlen;
-
-  root = gc_json_parse ((const char *) bytes + 8, (size_t) hlen, jerr,
-      sizeof jerr);
-  if (!root) {
-    gc_set_error ("%s: bad JSON header: %s", src, jerr);
-    goto error;
-  }
-  if (root->type != GC_JSON_OBJECT) {
-    gc_set_error ("%s: JSON header is not an object", src);
-    goto error;
-  }
-  entries = calloc (root->count ? root->count : 1, sizeof *entries);
-  if (!entries) {
-    gc_set_error ("%s: out of memory", src);
-    goto error;
-  }
-  int seen_meta = 0;
-  for (size_t i = 0; i < root->count; i++) {
-    if (root->key_lens[i] == 12 && strcmp (root->keys[i], "__metadata__")
-        == 0) {
-      if (seen_meta++) {
-        gc_set_error ("%s: duplicate __metadata__", src);
-        goto error;
-      }
-      if (parse_metadata (m, &root->items[i], src) < 0)
-        goto error;
-      continue;
-    }
-    if (parse_entry (&entries[count], root->keys[i], root->key_lens[i],
-            &root->items[i], data_size, src) < 0)
-      goto error;
-    count++;
-  }
-  qsort (entries, count, sizeof *entries, cmp_entry_name);
-  for (int i = 1; i < count; i++)
-    if (strcmp (entries[i - 1].name, entries[i].name) == 0) {
-      gc_set_error ("%s: duplicate tensor name '%s'", src, entries[i].name);
-      goto error;
-    }
-  if (check_layout (entries, count, data_size, src) < 0)
-    goto error;
-
-  m->tensors = calloc (count ? count : 1, sizeof *m->tensors);
-  if (!m->tensors) {
-    gc_set_error ("%s: out of memory", src);
-    goto error;
-  }
-  for (int i = 0; i < count; i++) {
-    m->n_tensors = i + 1;
-    if (load_tensor (&m->tensors[i], &entries[i], area, src) < 0)
-      goto error;
-  }
   free (entries);
   gc_json_free (root);
   return 0;
@@ -453,44 +496,116 @@ error:
   return -1;
 }
 
+/* Read exactly len bytes at offset off; -1 with the error set otherwise. */
+static int
+read_at (int fd, void *buf, size_t len, uint64_t off, const char *src)
+{
+  size_t done = 0;
+  while (done < len) {
+    ssize_t r = pread (fd, (char *) buf + done, len - done,
+        (off_t) (off + done));
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0) {
+      gc_set_error ("%s: read error (%zu of %zu bytes%s%s)", src, done, len,
+          r < 0 ? ": " : "", r < 0 ? strerror (errno) : "");
+      return -1;
+    }
+    done += (size_t) r;
+  }
+  return 0;
+}
+
+/* A file is read in steps, each checked before the next is read: its type
+ * and size (a FIFO or device is never opened: opening a FIFO blocks), the
+ * 8-byte header length, the header, and then only the data area the header
+ * declares. A huge or bogus file is refused after a few bytes. */
 int
 gc_model_load (gc_model_file *m, const char *path)
 {
+  gc_json *root = NULL;
+  tensor_entry *entries = NULL;
+  unsigned char *head = NULL, *area = NULL;
+  int count = 0, fd = -1;
+
   if (m)
     memset (m, 0, sizeof *m);
   if (!m || !path) {
     gc_set_error ("%s: no model file given", path ? path : "(null)");
     return -1;
   }
-  FILE *f = fopen (path, "rb");
-  if (!f) {
+  struct stat st;
+  if (stat (path, &st) < 0) {
     gc_set_error ("%s: cannot open: %s", path, strerror (errno));
     return -1;
   }
-  struct stat st;
-  if (fstat (fileno (f), &st) < 0 || !S_ISREG (st.st_mode)) {
+  if (!S_ISREG (st.st_mode)) {
     gc_set_error ("%s: not a regular file", path);
-    fclose (f);
     return -1;
   }
-  size_t size = (size_t) st.st_size;
-  unsigned char *buf = malloc (size ? size : 1);
-  if (!buf) {
-    gc_set_error ("%s: out of memory reading %zu bytes", path, size);
-    fclose (f);
+  /* O_NONBLOCK: should a FIFO have replaced the file since, open does not
+   * wait for a writer; fstat below refuses it */
+  fd = open (path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    gc_set_error ("%s: cannot open: %s", path, strerror (errno));
     return -1;
   }
-  size_t got = fread (buf, 1, size, f);
-  int read_error = ferror (f);
-  fclose (f);
-  if (got != size || read_error) {
-    gc_set_error ("%s: read error (%zu of %zu bytes)", path, got, size);
-    free (buf);
+  if (model_begin (m, path) < 0) {
+    close (fd);
     return -1;
   }
-  int rc = gc_model_parse (m, buf, size, path);
-  free (buf);
-  return rc;
+  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode)) {
+    gc_set_error ("%s: not a regular file", path);
+    goto error;
+  }
+  uint64_t size = (uint64_t) st.st_size;
+  unsigned char len8[8];
+  if (size < 8) {
+    gc_set_error ("%s: file too short (%llu bytes) to hold the header "
+        "length", path, (unsigned long long) size);
+    goto error;
+  }
+  if (read_at (fd, len8, 8, 0, path) < 0)
+    goto error;
+  uint64_t hlen = read_u64_le (len8);
+  if (check_header_len (hlen, size - 8, path) < 0)
+    goto error;
+  head = malloc ((size_t) hlen);
+  if (!head) {
+    gc_set_error ("%s: out of memory for a %llu byte header", path,
+        (unsigned long long) hlen);
+    goto error;
+  }
+  if (read_at (fd, head, (size_t) hlen, 8, path) < 0)
+    goto error;
+  uint64_t data_size = size - 8 - hlen;
+  if (parse_header (m, (const char *) head, (size_t) hlen, data_size, path,
+          &root, &entries, &count) < 0)
+    goto error;
+  /* the header's tensors tile exactly data_size bytes (check_layout) */
+  if (data_size > SIZE_MAX || !(area = malloc (data_size ? data_size : 1))) {
+    gc_set_error ("%s: out of memory reading %llu bytes", path,
+        (unsigned long long) data_size);
+    goto error;
+  }
+  if (read_at (fd, area, (size_t) data_size, 8 + hlen, path) < 0
+      || load_tensors (m, entries, count, area, path) < 0)
+    goto error;
+  close (fd);
+  free (area);
+  free (head);
+  free (entries);
+  gc_json_free (root);
+  return 0;
+
+error:
+  close (fd);
+  free (area);
+  free (head);
+  free (entries);
+  gc_json_free (root);
+  gc_model_free (m);
+  return -1;
 }
 
 void
@@ -714,6 +829,13 @@ check_param (const gc_param *p)
         p->name, p->n, n);
     return -1;
   }
+  /* the loader refuses such a file: do not write one */
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite (p->w[i])) {
+      gc_set_error ("save: parameter '%s' has a non-finite value at index "
+          "%zu", p->name, i);
+      return -1;
+    }
   return 0;
 }
 
@@ -834,6 +956,90 @@ error:
   return -1;
 }
 
+/* Temporary files are "<path>.tmp.<pid>.<n>": the pid says whether the
+ * writer is still alive. */
+static int
+create_tmp (const char *path, char **tmp_out)
+{
+  static atomic_uint serial;
+  size_t len = strlen (path) + 48;
+  char *tmp = malloc (len);
+  if (!tmp) {
+    errno = ENOMEM;
+    return -1;
+  }
+  for (int tries = 0; tries < 100; tries++) {
+    snprintf (tmp, len, "%s.tmp.%ld.%u", path, (long) getpid (),
+        atomic_fetch_add (&serial, 1));
+    /* mode 0666 less the umask, as any new file */
+    int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0) {
+      *tmp_out = tmp;
+      return fd;
+    }
+    if (errno != EEXIST)
+      break;
+  }
+  int err = errno;
+  free (tmp);
+  errno = err;
+  return -1;
+}
+
+/* Remove "<path>.tmp.<pid>.*" files whose writer no longer runs. */
+static void
+remove_stale_tmp (const char *path)
+{
+  char *dir_path = strdup (path);
+  if (!dir_path)
+    return;
+  char *slash = strrchr (dir_path, '/');
+  const char *base = slash ? slash + 1 : path;
+  if (slash)
+    *slash = 0;
+  DIR *d = opendir (slash ? (*dir_path ? dir_path : "/") : ".");
+  size_t blen = strlen (base);
+  struct dirent *e;
+  while (d && (e = readdir (d))) {
+    if (strncmp (e->d_name, base, blen) || strncmp (e->d_name + blen,
+            ".tmp.", 5))
+      continue;
+    char *end;
+    long pid = strtol (e->d_name + blen + 5, &end, 10);
+    if (end == e->d_name + blen + 5 || *end != '.' || pid <= 0)
+      continue;
+    if (pid == (long) getpid () || kill ((pid_t) pid, 0) == 0
+        || errno != ESRCH)
+      continue;
+    unlinkat (dirfd (d), e->d_name, 0);
+  }
+  if (d)
+    closedir (d);
+  free (dir_path);
+}
+
+static int
+sync_dir_of (const char *path)
+{
+  char *dir_path = strdup (path);
+  if (!dir_path)
+    return -1;
+  char *slash = strrchr (dir_path, '/');
+  if (slash)
+    *slash = 0;
+  int fd = open (slash ? (*dir_path ? dir_path : "/") : ".",
+      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  free (dir_path);
+  if (fd < 0)
+    return -1;
+  /* some file systems cannot sync a directory: not an error */
+  int rc = fsync (fd) < 0 && errno != EINVAL && errno != EROFS ? -1 : 0;
+  int err = errno;
+  close (fd);
+  errno = err;
+  return rc;
+}
+
 int
 gc_model_save (const char *path, const gc_param_list *params,
     const char *const *kv)
@@ -852,20 +1058,14 @@ gc_model_save (const char *path, const gc_param_list *params,
     return -1;
   }
   /* write a temporary file next to the target and rename it into place, so
-   * a reader never sees a half-written model */
-  size_t plen = strlen (path);
-  char *tmp = malloc (plen + 16);
-  if (!tmp) {
-    free (buf);
-    gc_set_error ("%s: out of memory", path);
-    return -1;
-  }
-  snprintf (tmp, plen + 16, "%s.tmp.XXXXXX", path);
-  int fd = mkstemp (tmp);
+   * a reader never sees a half-written model; files a crashed writer left
+   * are removed first */
+  remove_stale_tmp (path);
+  char *tmp = NULL;
+  int fd = create_tmp (path, &tmp);
   if (fd < 0) {
     gc_set_error ("%s: cannot create a temporary file: %s", path,
         strerror (errno));
-    free (tmp);
     free (buf);
     return -1;
   }
@@ -882,7 +1082,7 @@ gc_model_save (const char *path, const gc_param_list *params,
     done += (size_t) w;
   }
   int err = errno;
-  if (rc == 0 && (fchmod (fd, 0644) < 0 || fsync (fd) < 0)) {
+  if (rc == 0 && fsync (fd) < 0) {
     rc = -1;
     err = errno;
   }
@@ -891,6 +1091,11 @@ gc_model_save (const char *path, const gc_param_list *params,
     err = errno;
   }
   if (rc == 0 && rename (tmp, path) < 0) {
+    rc = -1;
+    err = errno;
+  }
+  /* the rename itself is durable only once the directory is synced */
+  if (rc == 0 && sync_dir_of (path) < 0) {
     rc = -1;
     err = errno;
   }

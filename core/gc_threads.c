@@ -3,10 +3,16 @@
  * Workers are created lazily, at most cores - 1 of them (the caller's own
  * thread always does a share). A job is one gc_parallel_for call; jobs from
  * different application threads are serialised by job_lock so the machine is
- * never oversubscribed, and a call made from inside a job runs inline. */
+ * never oversubscribed, and a call made from inside a job runs inline.
+ *
+ * fork: the child has only the forking thread, so the pool's locks must not
+ * be held by another thread at that moment. pthread_atfork handlers take
+ * both locks around fork (fork waits for a running job to finish) and the
+ * child starts with an empty pool that grows again on first use. */
 #include "gc_threads.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -28,18 +34,54 @@ static pthread_mutex_t job_lock = PTHREAD_MUTEX_INITIALIZER;
 static gc_job *current_job;
 static long job_serial;
 static int n_workers;
-static int default_threads = -1;
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int cores;                 /* set once by pool_init */
+static atomic_int default_threads;
 static _Thread_local int thread_limit;
 static _Thread_local int inside_job;
+
+static void
+before_fork (void)
+{
+  pthread_mutex_lock (&job_lock);
+  pthread_mutex_lock (&pool_lock);
+}
+
+static void
+after_fork_parent (void)
+{
+  pthread_mutex_unlock (&pool_lock);
+  pthread_mutex_unlock (&job_lock);
+}
+
+static void
+after_fork_child (void)
+{
+  /* the workers did not come along; their condition variables may hold
+   * waiters that no longer exist */
+  n_workers = 0;
+  current_job = NULL;
+  pthread_cond_init (&pool_wake, NULL);
+  pthread_cond_init (&pool_done, NULL);
+  pthread_mutex_unlock (&pool_lock);
+  pthread_mutex_unlock (&job_lock);
+}
+
+static void
+pool_init (void)
+{
+  long n = sysconf (_SC_NPROCESSORS_ONLN);
+  cores = n > 0 ? (int) (n > GC_MAX_WORKERS ? GC_MAX_WORKERS : n) : 1;
+  const char *e = getenv ("GANCORE_NUM_THREADS");
+  int d = e ? atoi (e) : 0;
+  atomic_store (&default_threads, d <= 0 || d > cores ? cores : d);
+  pthread_atfork (before_fork, after_fork_parent, after_fork_child);
+}
 
 int
 gc_num_cores (void)
 {
-  static int cores;
-  if (!cores) {
-    long n = sysconf (_SC_NPROCESSORS_ONLN);
-    cores = n > 0 ? (int) (n > GC_MAX_WORKERS ? GC_MAX_WORKERS : n) : 1;
-  }
+  pthread_once (&init_once, pool_init);
   return cores;
 }
 
@@ -55,17 +97,14 @@ gc_threads_clamp (int n)
 void
 gc_set_default_threads (int n)
 {
-  default_threads = gc_threads_clamp (n);
+  atomic_store (&default_threads, gc_threads_clamp (n));
 }
 
 int
 gc_get_default_threads (void)
 {
-  if (default_threads < 0) {
-    const char *e = getenv ("GANCORE_NUM_THREADS");
-    default_threads = gc_threads_clamp (e ? atoi (e) : 0);
-  }
-  return default_threads;
+  pthread_once (&init_once, pool_init);
+  return atomic_load (&default_threads);
 }
 
 void

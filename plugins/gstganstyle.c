@@ -47,8 +47,11 @@ enum
 #define DEFAULT_STRENGTH 1.0
 #define DEFAULT_NUM_THREADS 0
 
-#define STYLE_CAPS GST_VIDEO_CAPS_MAKE ("{ RGB, BGR, RGBA, BGRA, RGBx, BGRx, " \
-    "I420, NV12 }")
+/* Sizes up to what gcn_style_infer accepts (16384 per side), so a larger
+ * frame is refused at negotiation rather than failing on its first frame. */
+#define STYLE_CAPS "video/x-raw, format = (string) { RGB, BGR, RGBA, BGRA, " \
+    "RGBx, BGRx, I420, NV12 }, width = (int) [ 1, 16384 ], " \
+    "height = (int) [ 1, 16384 ], framerate = (fraction) [ 0, max ]"
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (STYLE_CAPS));
@@ -244,10 +247,11 @@ gst_gan_style_load (GstGanStyle * self)
   GST_OBJECT_UNLOCK (self);
 
   if (path && *path) {
-    if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
+    if (!g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
       GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("Style model \"%s\" not found", path),
-          ("ganstyle model property points at a missing file"));
+          ("Style model \"%s\" not found or not a regular file", path),
+          ("ganstyle model property points at a missing file, FIFO or "
+              "device"));
       g_free (path);
       return FALSE;
     }

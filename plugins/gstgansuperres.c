@@ -441,7 +441,7 @@ gst_gan_superres_stop (GstBaseTransform * trans)
   g_clear_pointer (&self->alpha, gc_free);
   g_clear_pointer (&self->xtab, g_free);
   g_clear_pointer (&self->xw, g_free);
-  self->luma_cap = self->chroma_cap = 0;
+  self->luma_in_cap = self->luma_out_cap = self->chroma_cap = 0;
   self->xtab_cap = 0;
   return TRUE;
 }
@@ -624,12 +624,16 @@ gst_gan_superres_set_info (GstVideoFilter * filter, GstCaps * incaps,
   }
   gsize need_in = (gsize) w * h, need_out = need_in * s * s;
   gboolean rgb = GST_VIDEO_INFO_IS_RGB (in_info);
-  if (rgb && self->luma_cap < need_out) {
+  /* Each buffer against its own size: after a scale drop a larger input
+   * can come with a smaller output. */
+  if (rgb && (self->luma_in_cap < need_in || self->luma_out_cap < need_out)) {
     g_clear_pointer (&self->luma_in, gc_free);
     g_clear_pointer (&self->luma_out, gc_free);
     self->luma_in = gc_alloc (sizeof (float) * need_in);
     self->luma_out = gc_alloc (sizeof (float) * need_out);
-    self->luma_cap = self->luma_in && self->luma_out ? need_out : 0;
+    gboolean ok = self->luma_in && self->luma_out;
+    self->luma_in_cap = ok ? need_in : 0;
+    self->luma_out_cap = ok ? need_out : 0;
   }
   if (rgb && self->chroma_cap < need_in) {
     g_clear_pointer (&self->cb, gc_free);
@@ -648,7 +652,7 @@ gst_gan_superres_set_info (GstVideoFilter * filter, GstCaps * incaps,
     self->xtab_cap = w * s;
   }
   bilinear_table (w, w * s, self->xtab, self->xw);
-  if (rgb && (!self->luma_cap || !self->chroma_cap)) {
+  if (rgb && (!self->luma_in_cap || !self->chroma_cap)) {
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("Out of memory"),
         ("%d x %d frame buffers", w, h));
     return FALSE;

@@ -41,7 +41,7 @@ struct _GstGanSuperres
   gcn_superres net;
   float *luma_in, *luma_out;        /* w x h, (w r) x (h r) */
   float *cb, *cr, *alpha;           /* w x h, RGB formats */
-  gsize luma_cap, chroma_cap;
+  gsize luma_in_cap, luma_out_cap, chroma_cap;   /* floats allocated */
   gint *xtab;               /* bilinear columns: x0, x1 per output column */
   float *xw;                /* weights of x1 */
   gint xtab_cap;

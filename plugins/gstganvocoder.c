@@ -90,6 +90,8 @@ struct _GstGanVocoder {
   guint64 out_count;            /* output samples pushed */
   guint64 skip_left;            /* lead-in still to drop */
   gboolean need_discont;
+
+  GstClockTime latency;         /* ours, for the LATENCY query (object lock) */
 };
 
 G_DEFINE_TYPE (GstGanVocoder, gst_gan_vocoder, GST_TYPE_BASE_TRANSFORM);
@@ -126,9 +128,11 @@ free_net (GstGanVocoder * self)
 static gboolean
 load_file_model (GstGanVocoder * self, const gchar * path)
 {
-  if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
+  /* a FIFO or device would block or stream forever: files only */
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("Vocoder model file \"%s\" does not exist.", path), (NULL));
+        ("Vocoder model file \"%s\" does not exist or is not a regular "
+            "file.", path), (NULL));
     return FALSE;
   }
   if (gcn_vocoder_load_file (&self->net, path) < 0) {
@@ -215,6 +219,9 @@ gst_gan_vocoder_stop (GstBaseTransform * trans)
   free_buffers (self);
   free_net (self);
   self->rate_in = 0;
+  GST_OBJECT_LOCK (self);
+  self->latency = 0;
+  GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
 
@@ -259,6 +266,22 @@ reset_stream (GstGanVocoder * self)
   self->in_count = self->rs_count = self->out_count = 0;
   self->skip_left = self->net_ready ? gcn_vocoder_latency (&self->net) : 0;
   self->need_discont = TRUE;
+}
+
+/* The vocoder's delay plus one hop of block buffering at 16 kHz, plus the
+ * resampler's filter delay at the input rate. Streaming thread only (the
+ * query reads the copy set_caps keeps in self->latency). */
+static GstClockTime
+our_latency (GstGanVocoder * self)
+{
+  if (!self->net_ready || self->rate_in <= 0)
+    return 0;
+  GstClockTime t = gst_util_uint64_scale_int_ceil (gcn_vocoder_latency
+      (&self->net) + self->hop, GST_SECOND, OUT_RATE);
+  if (self->rs)
+    t += gst_util_uint64_scale_int_ceil (gcn_resampler_latency (self->rs),
+        GST_SECOND, self->rate_in);
+  return t;
 }
 
 static gboolean
@@ -322,6 +345,14 @@ gst_gan_vocoder_set_caps (GstBaseTransform * trans, GstCaps * incaps,
   self->pending = g_new0 (float, self->hop);
   self->hop_f = g_new0 (float, self->hop);
   reset_stream (self);
+  GstClockTime lat = our_latency (self);
+  GST_OBJECT_LOCK (self);
+  gboolean lat_changed = lat != self->latency;
+  self->latency = lat;
+  GST_OBJECT_UNLOCK (self);
+  if (lat_changed)
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_latency (GST_OBJECT (self)));
   GST_INFO_OBJECT (self, "%d Hz -> %d Hz, %s model, latency %d + %d samples",
       rate, OUT_RATE, self->net.cfg.task == GCN_VOCODER_NB2WB ? "nb2wb"
       : "copy", gcn_vocoder_latency (&self->net),
@@ -458,15 +489,16 @@ drain (GstGanVocoder * self)
   if (!self->stream || self->in_count == 0)
     return GST_FLOW_OK;
   guint64 want = expected_out (self);
-  float zeros[256];
-  memset (zeros, 0, sizeof zeros);
+  /* one hop of silence (a model's hop can be up to 2048 samples) */
+  const gsize n_zeros = MAX ((gsize) self->hop, 64);
+  float *zeros = g_new0 (float, n_zeros);
   GstFlowReturn ret = GST_FLOW_OK;
   /* enough silence for the resampler's and the vocoder's delays */
   int guard = 0;
   while (self->out_count < want && ret == GST_FLOW_OK && guard++ < 100000) {
     gsize got;
     if (self->rs && self->rs_count < want)
-      got = process (self, zeros, G_N_ELEMENTS (zeros) / 4);
+      got = process (self, zeros, 64);
     else {
       self->rs_count += self->hop;
       got = run_vocoder (self, zeros, self->hop, 0);
@@ -476,6 +508,7 @@ drain (GstGanVocoder * self)
     if (buf)
       ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
   }
+  g_free (zeros);
   return ret;
 }
 
@@ -489,7 +522,11 @@ gst_gan_vocoder_submit_input_buffer (GstBaseTransform * trans,
     gst_buffer_unref (input);
     return GST_FLOW_NOT_NEGOTIATED;
   }
-  if ((is_discont || GST_BUFFER_IS_DISCONT (input)) && self->in_count > 0) {
+  /* Only the buffer's own flag: GstBaseTransform keeps `is_discont` set
+   * until some output has been pushed, which during the lead-in (longer
+   * than a short buffer) would restart the stream at every buffer. */
+  (void) is_discont;
+  if (GST_BUFFER_IS_DISCONT (input) && self->in_count > 0) {
     GST_DEBUG_OBJECT (self, "discont: draining and resetting");
     GstFlowReturn ret = drain (self);
     reset_stream (self);
@@ -526,6 +563,28 @@ gst_gan_vocoder_generate_output (GstBaseTransform * trans,
   return GST_FLOW_OK;
 }
 
+/* New caps that change the input: what the old stream still holds is
+ * pushed out in the old format first (as at EOS); set_caps then starts the
+ * new one from scratch. */
+static void
+drain_before_caps (GstGanVocoder * self, GstEvent * event)
+{
+  GstCaps *caps;
+  GstAudioInfo info;
+
+  if (!self->stream || self->in_count == 0)
+    return;
+  gst_event_parse_caps (event, &caps);
+  if (!gst_audio_info_from_caps (&info, caps))
+    return;
+  if (GST_AUDIO_INFO_RATE (&info) == self->rate_in
+      && GST_AUDIO_INFO_FORMAT (&info) == self->format)
+    return;
+  GST_DEBUG_OBJECT (self, "caps change: draining the old stream");
+  drain (self);
+  reset_stream (self);
+}
+
 static gboolean
 gst_gan_vocoder_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
@@ -535,6 +594,9 @@ gst_gan_vocoder_sink_event (GstBaseTransform * trans, GstEvent * event)
     case GST_EVENT_EOS:
       drain (self);
       break;
+    case GST_EVENT_CAPS:
+      drain_before_caps (self, event);
+      break;
     case GST_EVENT_FLUSH_STOP:
       reset_stream (self);
       break;
@@ -543,21 +605,6 @@ gst_gan_vocoder_sink_event (GstBaseTransform * trans, GstEvent * event)
   }
   return GST_BASE_TRANSFORM_CLASS (gst_gan_vocoder_parent_class)->sink_event
       (trans, event);
-}
-
-/* The vocoder's delay plus one hop of block buffering at 16 kHz, plus the
- * resampler's filter delay at the input rate. */
-static GstClockTime
-our_latency (GstGanVocoder * self)
-{
-  if (!self->net_ready || self->rate_in <= 0)
-    return 0;
-  GstClockTime t = gst_util_uint64_scale_int_ceil (gcn_vocoder_latency
-      (&self->net) + self->hop, GST_SECOND, OUT_RATE);
-  if (self->rs)
-    t += gst_util_uint64_scale_int_ceil (gcn_resampler_latency (self->rs),
-        GST_SECOND, self->rate_in);
-  return t;
 }
 
 static gboolean
@@ -572,7 +619,9 @@ gst_gan_vocoder_query (GstBaseTransform * trans, GstPadDirection dir,
     if (!gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (trans), query))
       return FALSE;
     gst_query_parse_latency (query, &live, &min, &max);
-    GstClockTime ours = our_latency (self);
+    GST_OBJECT_LOCK (self);
+    GstClockTime ours = self->latency;
+    GST_OBJECT_UNLOCK (self);
     min += ours;
     if (GST_CLOCK_TIME_IS_VALID (max))
       max += ours;

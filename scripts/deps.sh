@@ -9,7 +9,8 @@ pkgs=(build-essential pkg-config meson ninja-build
       gstreamer1.0-plugins-bad gstreamer1.0-libav
       ladspa-sdk lv2-dev lilv-utils sox libsox-fmt-all
       pipewire pipewire-bin gstreamer1.0-pipewire ffmpeg
-      libopenmpi-dev openmpi-bin)
+      libopenmpi-dev openmpi-bin
+      clang libclang-rt-dev)  # the sanitizer and fuzzing build (test.sh --sanitize)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,14 +5,9 @@
 # New corpus entries go to build-fuzz/fuzz/corpus, crashes to
 # build-fuzz/fuzz/crash-*; the exit status is non-zero when one was found.
 set -eu
-root=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-build=${FUZZ_BUILDDIR:-$root/build-fuzz}
-if [ ! -f "$build/build.ninja" ]; then
-  CC=clang meson setup "$build" "$root" -Dfuzz=true -Dplugins=disabled \
-    -Dbuildtype=debugoptimized >/dev/null
-fi
+. "$(dirname "$0")/fuzz-build.sh"
 ninja -C "$build" fuzz/fuzz_modelfile fuzz/make_corpus >/dev/null
 seeds=$build/fuzz/seeds
 corpus=$build/fuzz/corpus

@@ -46,11 +46,15 @@ static void
 fifo_pop (fifo *f, float *out, int n)
 {
   int take = n < f->len ? n : f->len;
-  if (out) {
-    memcpy (out, f->d, (size_t) take * sizeof (float));
+  /* an empty queue may have no storage yet: memcpy/memmove must not see
+   * its NULL pointer, even for 0 bytes */
+  if (out && n > 0) {
+    if (take > 0)
+      memcpy (out, f->d, (size_t) take * sizeof (float));
     memset (out + take, 0, (size_t) (n - take) * sizeof (float));
   }
-  memmove (f->d, f->d + take, (size_t) (f->len - take) * sizeof (float));
+  if (take > 0 && f->len > take)
+    memmove (f->d, f->d + take, (size_t) (f->len - take) * sizeof (float));
   f->len -= take;
 }
 

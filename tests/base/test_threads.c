@@ -1,11 +1,15 @@
 /* The worker pool: every item is visited exactly once, for any thread count
  * and any n (fewer items than threads included); concurrent callers from
  * several application threads and nested calls do not deadlock; the
- * per-thread limit is honoured. */
+ * per-thread limit is honoured; a child forked while another thread holds
+ * the pool can use it. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "gc_threads.h"
 
@@ -68,6 +72,50 @@ limit_body (void *p, int begin, int end, int worker)
   visit (c, begin, end, worker);
 }
 
+/* ---- fork while another thread is inside gc_parallel_for ---- */
+
+static atomic_int job_running;
+
+static void
+slow_body (void *p, int begin, int end, int worker)
+{
+  atomic_store (&job_running, 1);
+  struct timespec ts = { 0, 200 * 1000 * 1000 };
+  nanosleep (&ts, NULL);
+}
+
+static void *
+hold_pool (void *p)
+{
+  gc_parallel_for (2, 2, slow_body, NULL);
+  return NULL;
+}
+
+/* The child must finish its own parallel loop; a hang (the pool's locks
+ * copied while held by a thread the child does not have) ends in SIGALRM. */
+static int
+fork_while_pool_busy (void)
+{
+  pthread_t t;
+  atomic_store (&job_running, 0);
+  pthread_create (&t, NULL, hold_pool, NULL);
+  while (!atomic_load (&job_running))
+    sched_yield ();
+  pid_t pid = fork ();
+  if (pid == 0) {
+    alarm (10);
+    _exit (visit_all_once (2, 1000) && visit_all_once (0, 77) ? 0 : 1);
+  }
+  int st = 0;
+  waitpid (pid, &st, 0);
+  pthread_join (t, NULL);
+  CHECK (WIFEXITED (st) && WEXITSTATUS (st) == 0, "child %s %d",
+      WIFSIGNALED (st) ? "killed by signal" : "exited with",
+      WIFSIGNALED (st) ? WTERMSIG (st) : WEXITSTATUS (st));
+  /* and the parent's pool still works */
+  return visit_all_once (2, 1000);
+}
+
 int
 main (void)
 {
@@ -100,6 +148,11 @@ main (void)
   gc_set_thread_limit (0);
   CHECK (gc_threads_clamp (0) == gc_num_cores (), "clamp(0) != cores");
   CHECK (gc_threads_clamp (100000) == gc_num_cores (), "clamp above cores");
+
+  if (gc_num_cores () >= 2)
+    CHECK (fork_while_pool_busy (), "pool broken after fork");
+  else
+    printf ("one core: no worker to hold the pool during fork\n");
 
   printf ("%s\n", failures ? "FAILED" : "ok");
   return failures ? 1 : 0;

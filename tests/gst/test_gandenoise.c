@@ -719,7 +719,8 @@ resynth_latency_is_real (const char *model, GstClockTime * latencies)
       long k = pull_all (h, "F32LE", rate, 1, &part, &pcap, GST_SECOND +
           gst_util_uint64_scale_int (got, GST_SECOND, rate));
       fail_unless (got + k <= n);
-      memcpy (all + got, part, k * sizeof (float));
+      if (k > 0)                /* part is still NULL before any output */
+        memcpy (all + got, part, k * sizeof (float));
       got += k;
     }
     g_free (part);

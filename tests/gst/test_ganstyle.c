@@ -538,6 +538,30 @@ GST_START_TEST (test_model_errors)
 
 GST_END_TEST;
 
+/* Frames wider or taller than the network takes (16384) are refused when
+ * the caps are offered, not by an error on the first frame. */
+GST_START_TEST (test_size_limit_in_caps)
+{
+  GstElement *el = gst_element_factory_make ("ganstyle", NULL);
+  GstPad *sink = gst_element_get_static_pad (el, "sink");
+  static const struct { int w, h; gboolean ok; } cases[] = {
+    { 16384, 2, TRUE }, { 16385, 2, FALSE }, { 2, 16385, FALSE },
+  };
+  for (unsigned i = 0; i < G_N_ELEMENTS (cases); i++) {
+    gchar *str = g_strdup_printf ("video/x-raw, format=RGB, width=%d, "
+        "height=%d, framerate=30/1", cases[i].w, cases[i].h);
+    GstCaps *c = gst_caps_from_string (str);
+    fail_unless_equals_int (gst_pad_query_accept_caps (sink, c),
+        cases[i].ok);
+    gst_caps_unref (c);
+    g_free (str);
+  }
+  gst_object_unref (sink);
+  gst_object_unref (el);
+}
+
+GST_END_TEST;
+
 static Suite *
 ganstyle_suite (void)
 {
@@ -556,6 +580,7 @@ ganstyle_suite (void)
   tcase_add_test (tc, test_timestamps_preserved);
   tcase_add_test (tc, test_embedded_model);
   tcase_add_test (tc, test_model_errors);
+  tcase_add_test (tc, test_size_limit_in_caps);
   return s;
 }
 

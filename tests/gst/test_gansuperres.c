@@ -367,6 +367,55 @@ GST_START_TEST (test_rgb_grey_path)
 
 GST_END_TEST;
 
+/* The scale drops while PLAYING and the input grows (x4 at 100x100, then
+ * x2 at 200x200): the larger input must get buffers of its own size (it
+ * used to be split into ones sized for the old, smaller input), and the
+ * frame must come out as a fresh x2 element makes it. */
+GST_START_TEST (test_scale_change_playing)
+{
+  GstHarness *h = harness_with (4, NULL, NULL);
+  gchar *c = caps_str ("RGB", 100, 100);
+  gst_harness_set_src_caps_str (h, c);
+  g_free (c);
+  for (int i = 0; i < 3; i++) {
+    GstBuffer *o = gst_harness_push_and_pull (h, make_frame ("RGB", 100, 100,
+            i));
+    fail_unless (o != NULL);
+    gst_buffer_unref (o);
+  }
+  check_output_caps (h, "RGB", 100, 100, 4);
+  g_object_set (h->element, "scale", 2, NULL);
+  c = caps_str ("RGB", 200, 200);
+  gst_harness_set_src_caps_str (h, c);
+  g_free (c);
+  GstBuffer *got = gst_harness_push_and_pull (h, make_frame ("RGB", 200, 200,
+          7));
+  fail_unless (got != NULL);
+  check_output_caps (h, "RGB", 200, 200, 2);
+
+  GstHarness *ref = harness_with (2, NULL, NULL);
+  c = caps_str ("RGB", 200, 200);
+  gst_harness_set_src_caps_str (ref, c);
+  g_free (c);
+  GstBuffer *want = gst_harness_push_and_pull (ref, make_frame ("RGB", 200,
+          200, 7));
+  fail_unless (want != NULL);
+  GstMapInfo a, b;
+  gst_buffer_map (got, &a, GST_MAP_READ);
+  gst_buffer_map (want, &b, GST_MAP_READ);
+  fail_unless_equals_uint64 (a.size, b.size);
+  fail_unless (memcmp (a.data, b.data, a.size) == 0,
+      "output after the scale change differs from a fresh element's");
+  gst_buffer_unmap (got, &a);
+  gst_buffer_unmap (want, &b);
+  gst_buffer_unref (got);
+  gst_buffer_unref (want);
+  gst_harness_teardown (ref);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* ---- events and properties -------------------------------------------------- */
 
 GST_START_TEST (test_navigation_and_qos)
@@ -467,6 +516,7 @@ gansuperres_suite (void)
   tcase_add_test (tc, test_impossible_downstream);
   tcase_add_test (tc, test_matches_core);
   tcase_add_test (tc, test_rgb_grey_path);
+  tcase_add_test (tc, test_scale_change_playing);
   tcase_add_test (tc, test_navigation_and_qos);
   tcase_add_test (tc, test_model_errors);
   return s;

@@ -20,16 +20,29 @@ caps_str (const char *fmt, int rate, int ch)
       "rate=%d, channels=%d", fmt, rate, ch);
 }
 
+/* A vocoder harness negotiated for `fmt` at `rate`; `model` (a file, or
+ * NULL for the embedded ones) is set before the caps, which load it. */
 static GstHarness *
-harness_for (const char *fmt, int rate)
+harness_with_model (const char *fmt, int rate, const char *model)
 {
-  GstHarness *h = gst_harness_new ("ganvocoder");
+  GstElement *el = gst_element_factory_make ("ganvocoder", NULL);
+  fail_unless (el != NULL);
+  if (model)
+    g_object_set (el, "model", model, NULL);
+  GstHarness *h = gst_harness_new_with_element (el, "sink", "src");
+  gst_object_unref (el);
   gchar *in = caps_str (fmt, rate, 1), *out = caps_str (fmt, 16000, 1);
   gst_harness_set_src_caps_str (h, in);
   gst_harness_set_sink_caps_str (h, out);
   g_free (in);
   g_free (out);
   return h;
+}
+
+static GstHarness *
+harness_for (const char *fmt, int rate)
+{
+  return harness_with_model (fmt, rate, NULL);
 }
 
 /* Voiced test signal: harmonics of a gliding pitch below 3.4 kHz, with a
@@ -440,6 +453,189 @@ GST_START_TEST (test_discont_and_hostile)
 
 GST_END_TEST;
 
+/* Run `n` samples of voice at `rate` through a fresh element in buffers of
+ * `chunk` samples (0: one buffer), EOS, and return every output sample as
+ * float. The first buffer is DISCONT as a source's would be. */
+static float *
+run_chunked (const char *fmt, int rate, const char *model, long n, int chunk,
+    long *got)
+{
+  GstHarness *h = harness_with_model (fmt, rate, model);
+  long step = chunk > 0 ? chunk : n;
+  for (long i = 0; i < n; i += step) {
+    int len = (int) MIN (step, n - i);
+    GstBuffer *b = make_buffer (fmt, rate, i, len, NULL);
+    if (i == 0)
+      GST_BUFFER_FLAG_SET (b, GST_BUFFER_FLAG_DISCONT);
+    fail_unless_equals_int (gst_harness_push (h, b), GST_FLOW_OK);
+  }
+  push_eos (h);
+  float *out = NULL;
+  long cap = 0;
+  *got = pull_all (h, fmt, &out, &cap, GST_SECOND);
+  gst_harness_teardown (h);
+  return out;
+}
+
+/* A small vocoder model file of the given task and FFT size. */
+static gchar *
+small_model (const char *dir, const char *name, int task, int n_fft)
+{
+  gcn_vocoder_config cfg;
+  gcn_vocoder_config_default (&cfg, task);
+  cfg.channels = 8;
+  cfg.n_fft = n_fft;
+  cfg.hop = n_fft / 4;
+  gcn_vocoder v;
+  fail_unless (gcn_vocoder_init (&v, &cfg, 4) == 0, "%s", gc_last_error ());
+  const char *meta[32];
+  char store[1024];
+  gcn_vocoder_meta (&v, meta, 32, store, sizeof store);
+  gchar *path = g_build_filename (dir, name, NULL);
+  fail_unless (gc_model_save (path, &v.params, meta) == 0);
+  gcn_vocoder_free (&v);
+  return path;
+}
+
+/* The output does not depend on how the input is cut: 1, 10, 160 and 4096
+ * sample buffers give exactly the samples one buffer gives, in every mode
+ * (embedded band extension below 16 kHz, embedded copy synthesis at
+ * 16 kHz, a model file), at rates across the caps' range and in both
+ * formats (mono only: the caps allow nothing else). */
+GST_START_TEST (test_buffer_size_invariance)
+{
+  static const int rates[] = { 4000, 8000, 11025, 16000 };
+  static const int chunks[] = { 1, 10, 160, 4096 };
+  const char *fmts[] = { "F32LE", "S16LE" };
+  gchar *dir = g_dir_make_tmp ("ganvocoder-XXXXXX", NULL);
+  gchar *file = small_model (dir, "nb.safetensors", GCN_VOCODER_NB2WB, 512);
+  for (int mi = 0; mi < 2; mi++)
+    for (unsigned ri = 0; ri < G_N_ELEMENTS (rates); ri++)
+      for (int fi = 0; fi < 2; fi++) {
+        const char *model = mi ? file : NULL;
+        if (mi && (rates[ri] == 11025 || fi == 1))
+          continue;             /* the file's pass: two rates, F32 */
+        int rate = rates[ri];
+        long n = rate * 3 / 10;     /* 0.3 s */
+        long want_n, got_n;
+        float *want = run_chunked (fmts[fi], rate, model, n, 0, &want_n);
+        fail_unless_equals_int64 (want_n, gcn_resample_len (n, rate, 16000));
+        double e = 0;
+        for (long i = 0; i < want_n; i++)
+          e += want[i] * (double) want[i];
+        fail_unless (e > 0, "silent output");
+        for (unsigned ci = 0; ci < G_N_ELEMENTS (chunks); ci++) {
+          float *got = run_chunked (fmts[fi], rate, model, n, chunks[ci],
+              &got_n);
+          fail_unless_equals_int64 (got_n, want_n);
+          long first = -1;
+          for (long i = 0; i < got_n && first < 0; i++)
+            if (memcmp (&got[i], &want[i], sizeof (float)))
+              first = i;
+          fail_unless (first < 0, "%s %d Hz %s, %d-sample buffers: output "
+              "differs from one buffer's from sample %ld (%g vs %g)",
+              model ? "file" : "embedded", rate, fmts[fi], chunks[ci], first,
+              first >= 0 ? got[first] : 0, first >= 0 ? want[first] : 0);
+          g_free (got);
+        }
+        g_free (want);
+      }
+  g_unlink (file);
+  g_rmdir (dir);
+  g_free (file);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+/* Silence through `file` at 8 kHz: `n` samples, DISCONT-restarted after
+ * the first half when `discont`; returns the output (which must be 2 n). */
+static float *
+silence_through (const char *file, long n, gboolean discont)
+{
+  GstHarness *h = harness_with_model ("F32LE", 8000, file);
+  float *zeros = g_new0 (float, n);
+  for (int half = 0; half < 2; half++) {
+    GstBuffer *b = make_buffer ("F32LE", 8000, half * (n / 2), n / 2, zeros);
+    if (half && discont)
+      GST_BUFFER_FLAG_SET (b, GST_BUFFER_FLAG_DISCONT);
+    gst_harness_push (h, b);
+  }
+  /* the file's model runs: its window alone is 2048 - 512 samples late */
+  GstClockTime lat = gst_harness_query_latency (h);
+  fail_unless (lat >= gst_util_uint64_scale_int (1536, GST_SECOND, 16000),
+      "latency %" GST_TIME_FORMAT " is not the 2048-point model's",
+      GST_TIME_ARGS (lat));
+  push_eos (h);
+  float *y = NULL;
+  long cap = 0, got = pull_all (h, "F32LE", &y, &cap, GST_SECOND);
+  fail_unless_equals_int64 (got, 2 * n);
+  g_free (zeros);
+  gst_harness_teardown (h);
+  return y;
+}
+
+/* A valid model with a 2048-point FFT (hop 512): draining at DISCONT and
+ * EOS must feed whole hops of silence (it read 512 samples from a
+ * 256-sample array). Drained output is what more silent input gives. */
+GST_START_TEST (test_large_hop_drain)
+{
+  gchar *dir = g_dir_make_tmp ("ganvocoder-XXXXXX", NULL);
+  gchar *file = small_model (dir, "big.safetensors", GCN_VOCODER_NB2WB, 2048);
+  float *a = silence_through (file, 6000, TRUE);
+  float *b = silence_through (file, 24000, FALSE);
+  /* after the DISCONT the stream restarts: compare each half with the
+   * start of a long silent run */
+  for (long i = 0; i < 12000; i++)
+    fail_unless (a[i] == b[i % 6000], "sample %ld: %g, silence gives %g", i,
+        a[i], b[i % 6000]);
+  g_free (a);
+  g_free (b);
+  g_unlink (file);
+  g_rmdir (dir);
+  g_free (file);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+/* New caps mid-stream (8 kHz S16 -> 16 kHz F32): what the old stream held
+ * comes out first, in the old format, so no sample is lost; the latency
+ * reported follows the new rate. */
+GST_START_TEST (test_caps_change_drains)
+{
+  GstHarness *h = harness_for ("S16LE", 8000);
+  gst_harness_push (h, make_buffer ("S16LE", 8000, 0, 1000, NULL));
+  long s16 = 0;
+  GstBuffer *o;
+  while ((o = gst_harness_try_pull (h))) {
+    s16 += gst_buffer_get_size (o) / 2;
+    gst_buffer_unref (o);
+  }
+  GstClockTime lat8 = gst_harness_query_latency (h);
+  gst_harness_set_src_caps_str (h, "audio/x-raw, format=F32LE, "
+      "layout=interleaved, rate=16000, channels=1");
+  gst_harness_set_sink_caps_str (h, "audio/x-raw, format=F32LE, "
+      "layout=interleaved, rate=16000, channels=1");
+  /* the old stream's tail, in the old format */
+  while ((o = gst_harness_try_pull (h))) {
+    s16 += gst_buffer_get_size (o) / 2;
+    gst_buffer_unref (o);
+  }
+  fail_unless_equals_int64 (s16, 2000);
+  GstBuffer *b = make_buffer ("F32LE", 16000, 0, 1600, NULL);
+  gst_harness_push (h, b);
+  push_eos (h);
+  fail_unless_equals_int64 (pull_all (h, "F32LE", NULL, NULL, GST_SECOND),
+      1600);
+  GstClockTime lat16 = gst_harness_query_latency (h);
+  fail_unless (lat16 != lat8, "latency %" GST_TIME_FORMAT " kept",
+      GST_TIME_ARGS (lat16));
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static void
 expect_model_error (const char *path)
 {
@@ -535,6 +731,9 @@ ganvocoder_suite (void)
   tcase_add_test (tc, test_alignment);
   tcase_add_test (tc, test_discont_and_hostile);
   tcase_add_test (tc, test_model_errors);
+  tcase_add_test (tc, test_buffer_size_invariance);
+  tcase_add_test (tc, test_large_hop_drain);
+  tcase_add_test (tc, test_caps_change_drains);
   return s;
 }
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "gc_modelfile.h"
 #include "io_check.h"
@@ -140,6 +142,36 @@ count_tmp_files (const char *dir)
   return n;
 }
 
+/* gc_model_save: new files get 0666 less the umask, like any file the
+ * user creates; a temporary file whose writer died is removed by the next
+ * save of that model, one of a live writer is not. */
+static void
+test_save_file_hygiene (const char *dir, const char *path)
+{
+  char stale[300], live[300];
+  pid_t dead = fork ();
+  if (dead == 0)
+    _exit (0);
+  waitpid (dead, NULL, 0);
+  snprintf (stale, sizeof stale, "%s.tmp.%ld.0", path, (long) dead);
+  snprintf (live, sizeof live, "%s.tmp.%ld.0", path, (long) getppid ());
+  FILE *f = fopen (stale, "w");
+  CHECK (f && fclose (f) == 0, "create %s", stale);
+  f = fopen (live, "w");
+  CHECK (f && fclose (f) == 0, "create %s", live);
+  unlink (path);
+  mode_t old = umask (027);
+  CHECK (gc_model_save (path, &list, kv) == 0, "save: %s", gc_last_error ());
+  umask (old);
+  struct stat st;
+  CHECK (stat (path, &st) == 0 && (st.st_mode & 0777) == 0640,
+      "mode %o under umask 027", (unsigned) (st.st_mode & 0777));
+  CHECK (access (stale, F_OK) != 0, "a dead writer's %s was kept", stale);
+  CHECK (access (live, F_OK) == 0, "a live writer's %s was removed", live);
+  unlink (live);
+  CHECK (count_tmp_files (dir) == 0, "temporary file left behind");
+}
+
 static void
 test_round_trip_file (void)
 {
@@ -205,6 +237,7 @@ test_round_trip_file (void)
       "missing message: %s", gc_last_error ());
 
   gc_model_free (&m);
+  test_save_file_hygiene (dir, path);
   CHECK (gc_model_load (&m, "/nonexistent/dir/x.safetensors") < 0,
       "missing file loaded");
   CHECK (contains (gc_last_error (), "/nonexistent/dir/x.safetensors"),
@@ -255,6 +288,14 @@ test_save_rejects (void)
       gc_last_error ());
   gc_model_free (&m);
   free (buf);
+  /* a model the loader would refuse is not written */
+  float keep = pb.w[1];
+  pb.w[1] = NAN;
+  CHECK (gc_model_save_mem (&buf, &size, &list, NULL) < 0, "NaN saved");
+  CHECK (contains (gc_last_error (), pb.name)
+      && contains (gc_last_error (), "non-finite"), "NaN message: %s",
+      gc_last_error ());
+  pb.w[1] = keep;
   /* empty model: still a valid file */
   gc_param_list none = { 0 };
   CHECK (gc_model_save_mem (&buf, &size, &none, NULL) == 0, "empty save");

@@ -393,6 +393,7 @@ test_model_roundtrip (void)
 
   /* a model of another architecture is refused with a message */
   const char *other[] = { "arch", "something-else", NULL };
+  free (buf);
   gc_model_save_mem (&buf, &size, &n.params, other);
   CHECK (gc_model_parse (&f, buf, size, "<other>") == 0, "parse other");
   CHECK (gcn_style_load (&m, &f) < 0, "wrong arch accepted");

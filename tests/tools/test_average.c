@@ -45,6 +45,28 @@ write_model (const char *path, int rows, float base, const char *lookahead,
   gc_param_free (&b);
 }
 
+/* The negation of write_model (path, rows, 1, ...)'s model: averaged 1:1
+ * with it, every weight is zero. */
+static void
+write_negated (const char *path, int rows)
+{
+  gc_param w, b;
+  gc_param_list l = { 0 };
+  REQUIRE (gc_param_init (&w, "net.w", 2, (int[]) { rows, 3 }) == 0
+      && gc_param_init (&b, "net.b", 1, (int[]) { rows }) == 0, "init");
+  for (size_t i = 0; i < w.n; i++)
+    w.w[i] = -(1.f + (float) i);
+  for (size_t i = 0; i < b.n; i++)
+    b.w[i] = 1.f;
+  gc_param_list_add (&l, &w);
+  gc_param_list_add (&l, &b);
+  const char *kv[] = { "arch", "test-net", "lookahead", "1", NULL };
+  REQUIRE (gc_model_save (path, &l, kv) == 0, "save %s", path);
+  gc_param_list_free (&l);
+  gc_param_free (&w);
+  gc_param_free (&b);
+}
+
 static int
 exists (const char *p)
 {
@@ -59,18 +81,21 @@ main (int argc, char **argv)
   gan_average = argv[1];
   char *dir = tcheck_tmpdir ("average");
   REQUIRE (dir, "no temp dir");
-  char a[600], b[600], c[600], wide[600], other[600], out[600], args[4096];
+  char a[600], b[600], c[600], wide[600], other[600], neg[600], out[600],
+      args[4096];
   snprintf (a, sizeof a, "%s/a.safetensors", dir);
   snprintf (b, sizeof b, "%s/b.safetensors", dir);
   snprintf (c, sizeof c, "%s/c.safetensors", dir);
   snprintf (wide, sizeof wide, "%s/wide.safetensors", dir);
   snprintf (other, sizeof other, "%s/other.safetensors", dir);
   snprintf (out, sizeof out, "%s/out.safetensors", dir);
+  snprintf (neg, sizeof neg, "%s/neg.safetensors", dir);
   write_model (a, 4, 1.f, "1", "7");
   write_model (b, 4, 5.f, "1", "8");
   write_model (c, 4, -3.f, "1", "9");
   write_model (wide, 5, 1.f, "1", "7");
   write_model (other, 4, 1.f, "0", "7");
+  write_negated (neg, 4);
 
   /* 3 : 1 -> 0.75 a + 0.25 b */
   snprintf (args, sizeof args, "'%s' 3 '%s' 1 '%s'", out, a, b);
@@ -114,7 +139,7 @@ main (int argc, char **argv)
   CHECK (run (args) == 0, "averaging an average");
 
   /* refusals: nothing written */
-  struct { const char *what; char args[4096]; } bad[8];
+  struct { const char *what; char args[4096]; } bad[12];
   int nb = 0;
   snprintf (bad[nb].args, sizeof bad[nb].args, "'%s.x' 1 '%s' 1 '%s'", out,
       a, wide);
@@ -139,6 +164,12 @@ main (int argc, char **argv)
   bad[nb++].what = "not a model";
   snprintf (bad[nb].args, sizeof bad[nb].args, "'%s.x' 1 '%s'", out, a);
   bad[nb++].what = "one input";
+  snprintf (bad[nb].args, sizeof bad[nb].args, "'%s.x' 1e308 '%s' 1e308 "
+      "'%s'", out, a, b);
+  bad[nb++].what = "weights whose sum overflows";
+  snprintf (bad[nb].args, sizeof bad[nb].args, "'%s.x' 1 '%s' 1 '%s'", out,
+      a, neg);
+  bad[nb++].what = "an all-zero average";
   char refused[700];
   snprintf (refused, sizeof refused, "%s.x", out);
   for (int i = 0; i < nb; i++) {

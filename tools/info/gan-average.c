@@ -137,6 +137,13 @@ main (int argc, char **argv)
     if (i > 0 && check_same (&m[0], &m[i]) < 0)
       goto done;
   }
+  /* finite weights can still overflow their sum (1e308 + 1e308); each
+   * w / wsum would then be 0 and the "average" all zeros */
+  if (!isfinite (wsum)) {
+    fprintf (stderr, "gan-average: the weights' sum overflows; use smaller "
+        "weights (only their ratios matter)\n");
+    goto done;
+  }
 
   /* the average, tensor by tensor, in the first model's order */
   p = calloc (m[0].n_tensors, sizeof *p);
@@ -153,6 +160,23 @@ main (int argc, char **argv)
       for (size_t j = 0; j < ta->n; j++)
         p[t].w[j] += k * ti->data[j];
     }
+  }
+  /* what comes out must be a usable model: finite, and not all zeros
+   * (inputs that cancel out, or weights that underflowed) */
+  int nonzero = 0;
+  for (int t = 0; t < m[0].n_tensors; t++)
+    for (size_t j = 0; j < p[t].n; j++) {
+      if (!isfinite (p[t].w[j])) {
+        fprintf (stderr, "gan-average: the average of %s is not finite "
+            "(overflow); nothing written\n", p[t].name);
+        goto done;
+      }
+      nonzero |= p[t].w[j] != 0.f;
+    }
+  if (!nonzero) {
+    fprintf (stderr, "gan-average: the average is all zeros; nothing "
+        "written\n");
+    goto done;
   }
 
   /* metadata: the first model's, plus what was averaged */

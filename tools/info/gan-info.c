@@ -36,9 +36,12 @@ main (int argc, char **argv)
       tensors = 1;
       continue;
     }
-    if (strcmp (argv[i], "--help") == 0 || argv[i][0] == '-') {
-      fprintf (stderr, "usage: %s [--tensors] MODEL.safetensors...\n", argv[0]);
-      return argv[i][2] == 'h' ? 0 : 2;
+    if (argv[i][0] == '-') {
+      /* "-" alone is one character long: compare whole strings only */
+      int help = !strcmp (argv[i], "--help") || !strcmp (argv[i], "-h");
+      fprintf (help ? stdout : stderr,
+          "usage: %s [--tensors] MODEL.safetensors...\n", argv[0]);
+      return help ? 0 : 2;
     }
     files++;
     gc_model_file m;
