@@ -31,6 +31,7 @@
 #define GCN_STYLE_H
 
 #include "gancore.h"
+#include "gcn_style_colour.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,10 +51,12 @@ typedef struct gcn_style_config {
   int styles;               /* number of conditions (paintings) */
   int ch1, ch2;             /* channels at 1/2 and 1/4 resolution */
   int blocks;               /* residual blocks at 1/4 resolution */
-  int skip;                 /* 1: input skip through the output sigmoid */
+  int skip;                 /* head 0 only: input skip through the sigmoid */
+  int head;                 /* 0: pixel-shuffle head (older models);
+                             * 1: resize head on a colour transfer */
 } gcn_style_config;
 
-/* Defaults: styles 8, ch1 16, ch2 24, blocks 2, skip 1. */
+/* Defaults: styles 8, ch1 16, ch2 24, blocks 2, skip 0, head 1. */
 void gcn_style_config_default (gcn_style_config *cfg);
 
 typedef struct gcn_style {
@@ -68,6 +71,9 @@ typedef struct gcn_style {
   gc_param skip_gain;       /* [styles], when cfg.skip */
   gc_param_list params;
   char *names[GCN_STYLE_MAX_STYLES];    /* style names (may be NULL) */
+  /* head 1: each painting's CIELAB statistics (the colour-transfer target);
+   * kept in the model's metadata, not trained */
+  float lab[GCN_STYLE_MAX_STYLES][GCN_LAB_STATS];
 } gcn_style;
 
 /* Build with random weights (seeded by r, or zeros when r is NULL).
@@ -77,6 +83,9 @@ void gcn_style_free (gcn_style *net);
 
 /* Set style i's name (copied). */
 int gcn_style_set_name (gcn_style *net, int i, const char *name);
+/* Set style i's colour-transfer target (head 1): mean L, a, b, then the
+ * standard deviations, as gcn_lab_stats gives them for the painting. */
+int gcn_style_set_lab (gcn_style *net, int i, const float st[GCN_LAB_STATS]);
 /* Index of a style by name, -1 when unknown. */
 int gcn_style_find (const gcn_style *net, const char *name);
 /* Comma-separated list of the names, malloc'ed ("style0,style1,..." for
@@ -109,7 +118,8 @@ typedef struct gcn_style_acts {
   gc_tensor rb[GCN_STYLE_MAX_BLOCKS], rbn[GCN_STYLE_MAX_BLOCKS];
   gc_tensor h[GCN_STYLE_MAX_BLOCKS + 1];   /* block inputs, h[blocks] last */
   gc_tensor u, us, usn;             /* up conv, shuffled, norm+relu */
-  gc_tensor o, os, y;               /* out conv, shuffled, sigmoid */
+  gc_tensor o, os, y;               /* out conv, upsampled, output */
+  gc_tensor ct;                     /* head 1: colour-transferred input */
   int *cls;
   int cls_cap;
   /* backward scratch */
@@ -123,7 +133,8 @@ void gcn_style_acts_free (gcn_style_acts *a);
 int gcn_style_forward (gcn_style *net, const gc_tensor *x, const int *cls,
     gcn_style_acts *acts, const gc_tensor **y);
 /* dy (N, 3, H, W) = dL/dy: accumulates parameter gradients; writes dL/dx
- * into dx unless dx is NULL. */
+ * into dx unless dx is NULL (head 0 only: the colour transfer of head 1 has
+ * no input derivative here, so a head 1 net refuses a dx). */
 int gcn_style_backward (gcn_style *net, gcn_style_acts *acts,
     const gc_tensor *dy, gc_tensor *dx);
 
@@ -136,6 +147,7 @@ int gcn_style_backward (gcn_style *net, gcn_style_acts *acts,
  * gcn_style_work_free. Returns 0 or -1. */
 typedef struct gcn_style_work {
   gc_tensor x, a, b, c, t;
+  float lab_from[GCN_LAB_STATS], lab_to[GCN_LAB_STATS];
   float *gamma, *beta;      /* blended rows */
   int rows_cap;
 } gcn_style_work;
