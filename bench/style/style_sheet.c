@@ -1,7 +1,10 @@
 /* style-sheet — render a PNG grid: one row per content image, the input in
  * the first column and then every style of the model.
  *
- * usage: style-sheet --model FILE --out FILE.png [--cell WxH] IMAGE...
+ * usage: style-sheet --model FILE --out FILE.png [--cell WxH]
+ *            [--paintings DIR] IMAGE...
+ * With --paintings, a first row shows each style's painting (DIR/<style
+ * name>.jpg) above its column.
  * Images are decoded with GStreamer, centre-cropped to the cell's aspect
  * and box-filtered to the cell size; scripts/style-sheet.sh drives it. */
 #include <gst/gst.h>
@@ -75,7 +78,7 @@ write_png (const char *path, const guint8 *rgb, int w, int h)
 int
 main (int argc, char **argv)
 {
-  const char *model = NULL, *out = NULL;
+  const char *model = NULL, *out = NULL, *paintings = NULL;
   int cw = 256, ch = 192;
   const char *images[32];
   int n_images = 0;
@@ -86,13 +89,15 @@ main (int argc, char **argv)
       model = argv[++i];
     else if (!strcmp (argv[i], "--out") && i + 1 < argc)
       out = argv[++i];
+    else if (!strcmp (argv[i], "--paintings") && i + 1 < argc)
+      paintings = argv[++i];
     else if (!strcmp (argv[i], "--cell") && i + 1 < argc)
       sscanf (argv[++i], "%dx%d", &cw, &ch);
     else if (argv[i][0] != '-' && n_images < 32)
       images[n_images++] = argv[i];
     else {
       fprintf (stderr, "usage: %s --model FILE --out FILE.png [--cell WxH] "
-          "IMAGE...\n", argv[0]);
+          "[--paintings DIR] IMAGE...\n", argv[0]);
       return 2;
     }
   }
@@ -109,13 +114,28 @@ main (int argc, char **argv)
   }
   gc_model_free (&mf);
   int cols = 1 + net.cfg.styles;
-  int sw = GAP + cols * (cw + GAP), sh = GAP + n_images * (ch + GAP);
+  int top = paintings ? 1 : 0;
+  int sw = GAP + cols * (cw + GAP), sh = GAP + (top + n_images) * (ch + GAP);
   guint8 *sheet = malloc ((size_t) sw * sh * 3);
   memset (sheet, 255, (size_t) sw * sh * 3);
   float *x = malloc ((size_t) 3 * cw * ch * sizeof *x);
   float *y = malloc ((size_t) 3 * cw * ch * sizeof *y);
   gcn_style_work ws;
   memset (&ws, 0, sizeof ws);
+  for (int s = 0; paintings && s < net.cfg.styles; s++) {
+    char path[4096];
+    int w, h;
+    snprintf (path, sizeof path, "%s/%s.jpg", paintings, net.names[s]
+        ? net.names[s] : "");
+    guint8 *rgb = style_decode_image (path, &w, &h);
+    if (!rgb) {
+      fprintf (stderr, "could not decode %s\n", path);
+      return 1;
+    }
+    style_fit_cell (rgb, w, h, cw, ch, x);
+    free (rgb);
+    put_cell (sheet, sw, 1 + s, 0, x, cw, ch);
+  }
   for (int r = 0; r < n_images; r++) {
     int w, h;
     guint8 *rgb = style_decode_image (images[r], &w, &h);
@@ -125,12 +145,12 @@ main (int argc, char **argv)
     }
     style_fit_cell (rgb, w, h, cw, ch, x);
     free (rgb);
-    put_cell (sheet, sw, 0, r, x, cw, ch);
+    put_cell (sheet, sw, 0, top + r, x, cw, ch);
     for (int s = 0; s < net.cfg.styles; s++) {
       float mix[GCN_STYLE_MAX_STYLES] = { 0 };
       mix[s] = 1.f;
       gcn_style_infer (&net, x, cw, ch, mix, y, &ws);
-      put_cell (sheet, sw, 1 + s, r, y, cw, ch);
+      put_cell (sheet, sw, 1 + s, top + r, y, cw, ch);
     }
   }
   if (write_png (out, sheet, sw, sh) < 0) {
