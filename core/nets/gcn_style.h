@@ -6,24 +6,31 @@
  * blending their rows.
  *
  * Built for real time on a CPU: the frame is brought to 1/4 resolution by
- * two stride-2 convolutions, a few residual blocks run there with 24
- * channels, and two pixel-shuffle stages bring it back:
+ * two stride-2 convolutions and a few residual blocks run there. Head 1
+ * (the default) brings it back without a grid and builds the output on an
+ * exact colour transfer:
  *
  *   x (3, H, W) in [0, 1]
  *   enc1: conv3x3 s2 3->c1, CIN, ReLU            (H/2)
  *   enc2: conv3x3 s2 c1->c2, CIN, ReLU           (H/4)
- *   res_i: x + CIN(conv(ReLU(CIN(conv(x)))))     (H/4), i < blocks
- *   up:   conv1x1 c2->4 c1, shuffle 2, CIN, ReLU (H/2)
- *   out:  conv3x3 c1->12, shuffle 2               (H)
- *   y = sigmoid (out + g_s (x - 0.5))             g_s: per-style skip gain
+ *   res_i: x + CIN(conv(ReLU(CIN(conv(x)))))     (H/4), odd i dilated by 2
+ *   up:   conv3x3 c2->c1, bilinear x2, CIN, ReLU (H/2)
+ *   out:  conv3x3 c1->3, bilinear x2              (H)
+ *   y = clamp (ct_s (x) + out, 0, 1)
  *
- * The skip carries the picture's full-resolution detail past the 1/4-res
- * bottleneck from the first training step (at g = 4 a mid-grey input stays
- * mid-grey and edges stay sharp); each style learns how much of it to keep.
- * Models without the skip (metadata skip = 0) load too.
+ * ct_s is the per-channel CIELAB mean/std transfer of the frame to style
+ * s's painting (gcn_style_colour.h; the painting's statistics are in the
+ * model's metadata), so the palette is right from the first training step
+ * and the network adds texture. Bilinear upsampling has no response at the
+ * new Nyquist frequency and no phase of the 2x grid is special, so the
+ * period-2 and period-4 patterns of a pixel-shuffle upsampler cannot form.
  *
- * About 1 GFLOP (0.49 GMAC) per 640x360 frame with c1 = 16, c2 = 24 and
- * 2 blocks (the defaults).
+ * Head 0 (older models: metadata head absent or 0) is the pixel-shuffle
+ * head: up is conv1x1 c2->4 c1 with a pixel shuffle, out conv3x3 c1->12
+ * with a pixel shuffle, y = sigmoid (out + g_s (x - 0.5)).
+ *
+ * About 1 GFLOP (0.48 GMAC for head 1, 0.53 for head 0) per 640x360 frame
+ * (with the inference margin) with c1 = 16, c2 = 24 and 2 blocks.
  * H and W must be multiples of 4 for the training passes; the inference
  * call pads any size by edge replication and crops back.
  */
