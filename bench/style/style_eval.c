@@ -76,13 +76,11 @@ main (int argc, char **argv)
         "256x256\n");
     return 2;
   }
-  gc_model_file mf;
   gcn_style net;
-  if (gc_model_load (&mf, model) < 0 || gcn_style_load (&net, &mf) < 0) {
+  if (gcn_style_load_path (&net, model) < 0) {
     fprintf (stderr, "%s\n", gc_last_error ());
     return 1;
   }
-  gc_model_free (&mf);
   int S = net.cfg.styles;
   size_t fsz = (size_t) 3 * w * h;
   float **ph = calloc (n, sizeof *ph);

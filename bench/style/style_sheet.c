@@ -106,13 +106,11 @@ main (int argc, char **argv)
     fprintf (stderr, "need --model, --out and images\n");
     return 2;
   }
-  gc_model_file mf;
   gcn_style net;
-  if (gc_model_load (&mf, model) < 0 || gcn_style_load (&net, &mf) < 0) {
+  if (gcn_style_load_path (&net, model) < 0) {
     fprintf (stderr, "%s\n", gc_last_error ());
     return 1;
   }
-  gc_model_free (&mf);
   int cols = 1 + net.cfg.styles;
   int top = paintings ? 1 : 0;
   int sw = GAP + cols * (cw + GAP), sh = GAP + (top + n_images) * (ch + GAP);

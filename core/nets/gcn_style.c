@@ -298,6 +298,17 @@ gcn_style_load (gcn_style *net, const gc_model_file *m)
   return 0;
 }
 
+int
+gcn_style_load_path (gcn_style *net, const char *path)
+{
+  gc_model_file mf;
+  if (gc_model_load (&mf, path) < 0)
+    return -1;
+  int rc = gcn_style_load (net, &mf);
+  gc_model_free (&mf);
+  return rc;
+}
+
 const char **
 gcn_style_meta (const gcn_style *net, char **storage)
 {
@@ -745,9 +756,8 @@ pad_input (const float *rgb, int w, int h, gc_tensor *x)
 }
 
 /* The output sigmoid over a row, written so the compiler vectorises it:
- * exp(-v) as 2^n * p(f) with a degree-6 polynomial (relative error about
- * 2e-7), and the clamp to +-87 as arithmetic max/min (float compares would
- * be branches, which stop the vectoriser). */
+ * exp(-v) from gcn_fast_exp2, and the clamp to +-87 as arithmetic max/min
+ * (float compares would be branches, which stop the vectoriser). */
 static void
 sigmoid_inplace (float *row, int n)
 {
@@ -755,19 +765,7 @@ sigmoid_inplace (float *row, int n)
     float v = -row[x];
     v = 0.5f * (v - 87.f + __builtin_fabsf (v + 87.f));
     v = 0.5f * (v + 87.f - __builtin_fabsf (v - 87.f));
-    float t = v * 1.44269504f;
-    int32_t ni = (int32_t) (t + 128.f) - 128;   /* floor, t > -128 */
-    float f = t - (float) ni;
-    float p = 1.53534e-4f;
-    p = p * f + 1.33989e-3f;
-    p = p * f + 9.61844e-3f;
-    p = p * f + 5.55033e-2f;
-    p = p * f + 0.240227f;
-    p = p * f + 0.693147f;
-    p = p * f + 1.f;
-    union { float f; int32_t i; } u = { p };
-    u.i += ni * (1 << 23);
-    row[x] = 1.f / (1.f + u.f);
+    row[x] = 1.f / (1.f + gcn_fast_exp2 (v * 1.44269504f));
   }
 }
 

@@ -103,6 +103,8 @@ char *gcn_style_names_joined (const gcn_style *net);
  * style names from the metadata and binds every tensor. Messages name the
  * file (gc_last_error). */
 int gcn_style_load (gcn_style *net, const gc_model_file *m);
+/* Load a model file by path (gc_model_load + gcn_style_load). */
+int gcn_style_load_path (gcn_style *net, const char *path);
 /* The metadata keys describing the architecture, as a NULL-terminated kv
  * list for gc_model_save / gt_export; strings live in *storage (free with
  * gcn_style_meta_free). */

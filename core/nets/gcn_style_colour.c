@@ -56,29 +56,11 @@ fast_log2 (float x)
   return e + 2.8853900817779268f * t * p;       /* 2 / ln 2 */
 }
 
-/* 2^y for y in (-126, 126): 2^floor * polynomial (relative error 2e-7). */
-static inline float
-fast_exp2 (float y)
-{
-  int32_t n = (int32_t) (y + 128.f) - 128;      /* floor, y > -128 */
-  float f = y - (float) n;
-  float p = 1.53534e-4f;
-  p = p * f + 1.33989e-3f;
-  p = p * f + 9.61844e-3f;
-  p = p * f + 5.55033e-2f;
-  p = p * f + 0.240227f;
-  p = p * f + 0.693147f;
-  p = p * f + 1.f;
-  union { float f; int32_t i; } u = { p };
-  u.i += n * (1 << 23);
-  return u.f;
-}
-
 static inline float
 srgb_to_linear (float c)
 {
   c = clamp01 (c);
-  float hi = fast_exp2 (2.4f * fast_log2 ((c + 0.055f) * (1.f / 1.055f)));
+  float hi = gcn_fast_exp2 (2.4f * fast_log2 ((c + 0.055f) * (1.f / 1.055f)));
   return pick (c > 0.04045f, hi, c * (1.f / 12.92f));
 }
 
@@ -86,7 +68,7 @@ static inline float
 linear_to_srgb (float l)
 {
   l = clamp01 (l);
-  float hi = 1.055f * fast_exp2 (fast_log2 (maxf (l, 1e-6f))
+  float hi = 1.055f * gcn_fast_exp2 (fast_log2 (maxf (l, 1e-6f))
       * (1.f / 2.4f)) - 0.055f;
   return pick (l > 0.0031308f, hi, 12.92f * l);
 }
