@@ -51,8 +51,9 @@ extern "C" {
 /* Inference pads every side by this many replicated pixels (a multiple of
  * GCN_STYLE_MULTIPLE, so the stride-2 phase is kept) and crops them off:
  * the stride-2 encoder sees zero padding only on the left and top, which
- * otherwise leaves a coloured seam along those edges. */
-#define GCN_STYLE_MARGIN 8
+ * otherwise leaves a coloured seam along those edges (16: the dilated
+ * blocks of head 1 see far enough that 8 left a thin line at the left). */
+#define GCN_STYLE_MARGIN 16
 
 typedef struct gcn_style_config {
   int styles;               /* number of conditions (paintings) */
