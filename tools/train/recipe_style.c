@@ -619,17 +619,26 @@ gt_recipe_style (gt_ctx *c)
   /* ---- metadata of exported models */
   char *meta_storage = NULL;
   const char **arch_kv = gcn_style_meta (&g, &meta_storage);
-  char buf_t[32], buf_c[32];
+  char buf_t[32], buf_c[32], buf_s[32], buf_k[32], buf_a[32];
   snprintf (buf_t, sizeof buf_t, "%g", w_temporal);
   snprintf (buf_c, sizeof buf_c, "%d", crop);
-  const char *meta[32];
+  snprintf (buf_s, sizeof buf_s, "%g", w_style);
+  snprintf (buf_k, sizeof buf_k, "%g", w_content);
+  snprintf (buf_a, sizeof buf_a, "%g", w_adv);
+  const char *meta[40];
   int nkv = 0;
-  for (; arch_kv && arch_kv[nkv] && nkv < 24; nkv++)
+  for (; arch_kv && arch_kv[nkv] && nkv < 28; nkv++)
     meta[nkv] = arch_kv[nkv];
   meta[nkv++] = "w_temporal";
   meta[nkv++] = buf_t;
   meta[nkv++] = "train_crop";
   meta[nkv++] = buf_c;
+  meta[nkv++] = "w_style";
+  meta[nkv++] = buf_s;
+  meta[nkv++] = "w_content";
+  meta[nkv++] = buf_k;
+  meta[nkv++] = "w_adv";
+  meta[nkv++] = buf_a;
   meta[nkv] = NULL;
   long export_every = gt_opt_int (c, "export_every", 0);
 
