@@ -1,9 +1,10 @@
 #!/bin/sh
-# Render the README's style sheet: three content frames (rows), the input
-# and every style of the model (columns), into docs/style-sheet.png.
+# Render the style sheet: the paintings (first row), then three content
+# frames (rows) with the input and every style of the model (columns), into
+# docs/style-sheet.png. The frames are held out: no training set holds them.
 #   scripts/style-sheet.sh [OUT.png]
 # Env: BUILD (build dir, default build), DATA (default ../shared/data),
-#      MODEL (default models/style-8.safetensors), CELL (default 160x120).
+#      MODEL (default models/style-8.safetensors), CELL (default 320x180).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$root/build}
@@ -25,5 +26,5 @@ fi
 tool="$build/bench/style/style-sheet"
 [ -x "$tool" ] || { echo "build $tool first (ninja -C $build)" >&2; exit 1; }
 mkdir -p "$(dirname "$out")"
-"$tool" --model "$model" --out "$out" --cell "${CELL:-160x120}" \
-  "$@"
+"$tool" --model "$model" --out "$out" --cell "${CELL:-320x180}" \
+  --paintings "$data/images/styles" "$@"

@@ -118,15 +118,13 @@ main (int argc, char **argv)
   gcn_style_config cfg;
   gcn_style_config_default (&cfg);
   if (model) {
-    gc_model_file mf;
     gcn_style net;
-    if (gc_model_load (&mf, model) < 0 || gcn_style_load (&net, &mf) < 0) {
+    if (gcn_style_load_path (&net, model) < 0) {
       fprintf (stderr, "%s\n", gc_last_error ());
       return 1;
     }
     cfg = net.cfg;
     gcn_style_free (&net);
-    gc_model_free (&mf);
   }
   int fail = 0;
   printf ("ganstyle speed, input %s, %.1f s per figure, %d cores\n", fmt,

@@ -155,13 +155,11 @@ main (int argc, char **argv)
       sizeof *y);
   guint8 *prev = malloc (plane * 3), *cur = malloc (plane * 3);
   for (int m = 0; m < n_models; m++) {
-    gc_model_file mf;
     gcn_style net;
-    if (gc_model_load (&mf, models[m]) < 0 || gcn_style_load (&net, &mf) < 0) {
+    if (gcn_style_load_path (&net, models[m]) < 0) {
       fprintf (stderr, "%s\n", gc_last_error ());
       return 1;
     }
-    gc_model_free (&mf);
     gcn_style_work ws;
     memset (&ws, 0, sizeof ws);
     double total = 0;

@@ -1,7 +1,10 @@
 /* style-sheet — render a PNG grid: one row per content image, the input in
  * the first column and then every style of the model.
  *
- * usage: style-sheet --model FILE --out FILE.png [--cell WxH] IMAGE...
+ * usage: style-sheet --model FILE --out FILE.png [--cell WxH]
+ *            [--paintings DIR] IMAGE...
+ * With --paintings, a first row shows each style's painting (DIR/<style
+ * name>.jpg) above its column.
  * Images are decoded with GStreamer, centre-cropped to the cell's aspect
  * and box-filtered to the cell size; scripts/style-sheet.sh drives it. */
 #include <gst/gst.h>
@@ -14,76 +17,9 @@
 
 #include "gancore.h"
 #include "gcn_style.h"
+#include "style_image.h"
 
 #define GAP 4
-
-/* Decode an image to packed RGB at its own size. */
-static guint8 *
-decode_image (const char *path, int *w, int *h)
-{
-  gchar *uri = gst_filename_to_uri (path, NULL);
-  gchar *desc = g_strdup_printf ("uridecodebin uri=\"%s\" ! videoconvert ! "
-      "video/x-raw,format=RGB ! appsink name=sink sync=false", uri);
-  GstElement *pipe = gst_parse_launch (desc, NULL);
-  g_free (desc);
-  g_free (uri);
-  if (!pipe)
-    return NULL;
-  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
-  gst_element_set_state (pipe, GST_STATE_PLAYING);
-  GstSample *s = gst_app_sink_pull_sample (GST_APP_SINK (sink));
-  guint8 *rgb = NULL;
-  if (s) {
-    GstVideoInfo info;
-    GstVideoFrame f;
-    gst_video_info_from_caps (&info, gst_sample_get_caps (s));
-    if (gst_video_frame_map (&f, &info, gst_sample_get_buffer (s),
-            GST_MAP_READ)) {
-      *w = GST_VIDEO_INFO_WIDTH (&info);
-      *h = GST_VIDEO_INFO_HEIGHT (&info);
-      rgb = malloc ((size_t) *w * *h * 3);
-      for (int y = 0; y < *h; y++)
-        memcpy (rgb + (size_t) y * *w * 3,
-            (guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&f, 0)
-            + y * GST_VIDEO_FRAME_PLANE_STRIDE (&f, 0), (size_t) *w * 3);
-      gst_video_frame_unmap (&f);
-    }
-    gst_sample_unref (s);
-  }
-  gst_element_set_state (pipe, GST_STATE_NULL);
-  gst_object_unref (sink);
-  gst_object_unref (pipe);
-  return rgb;
-}
-
-/* Centre crop to cw:ch and box-filter down (or sample up) to planar float. */
-static void
-fit_cell (const guint8 *rgb, int w, int h, int cw, int ch, float *out)
-{
-  double scale = (double) w / cw < (double) h / ch ? (double) w / cw
-      : (double) h / ch;
-  double x0 = (w - cw * scale) / 2, y0 = (h - ch * scale) / 2;
-  for (int y = 0; y < ch; y++)
-    for (int x = 0; x < cw; x++) {
-      int sx0 = (int) (x0 + x * scale), sy0 = (int) (y0 + y * scale);
-      int sx1 = (int) (x0 + (x + 1) * scale), sy1 = (int) (y0 + (y + 1) * scale);
-      if (sx1 <= sx0)
-        sx1 = sx0 + 1;
-      if (sy1 <= sy0)
-        sy1 = sy0 + 1;
-      for (int c = 0; c < 3; c++) {
-        double sum = 0;
-        int n = 0;
-        for (int yy = sy0; yy < sy1 && yy < h; yy++)
-          for (int xx = sx0; xx < sx1 && xx < w; xx++) {
-            sum += rgb[((size_t) yy * w + xx) * 3 + c];
-            n++;
-          }
-        out[((size_t) c * ch + y) * cw + x] = (float) (sum / (n ? n : 1)
-            / 255.0);
-      }
-    }
-}
 
 static void
 put_cell (guint8 *sheet, int sw, int col, int row, const float *p, int cw,
@@ -142,7 +78,7 @@ write_png (const char *path, const guint8 *rgb, int w, int h)
 int
 main (int argc, char **argv)
 {
-  const char *model = NULL, *out = NULL;
+  const char *model = NULL, *out = NULL, *paintings = NULL;
   int cw = 256, ch = 192;
   const char *images[32];
   int n_images = 0;
@@ -153,13 +89,15 @@ main (int argc, char **argv)
       model = argv[++i];
     else if (!strcmp (argv[i], "--out") && i + 1 < argc)
       out = argv[++i];
+    else if (!strcmp (argv[i], "--paintings") && i + 1 < argc)
+      paintings = argv[++i];
     else if (!strcmp (argv[i], "--cell") && i + 1 < argc)
       sscanf (argv[++i], "%dx%d", &cw, &ch);
     else if (argv[i][0] != '-' && n_images < 32)
       images[n_images++] = argv[i];
     else {
       fprintf (stderr, "usage: %s --model FILE --out FILE.png [--cell WxH] "
-          "IMAGE...\n", argv[0]);
+          "[--paintings DIR] IMAGE...\n", argv[0]);
       return 2;
     }
   }
@@ -168,36 +106,49 @@ main (int argc, char **argv)
     fprintf (stderr, "need --model, --out and images\n");
     return 2;
   }
-  gc_model_file mf;
   gcn_style net;
-  if (gc_model_load (&mf, model) < 0 || gcn_style_load (&net, &mf) < 0) {
+  if (gcn_style_load_path (&net, model) < 0) {
     fprintf (stderr, "%s\n", gc_last_error ());
     return 1;
   }
-  gc_model_free (&mf);
   int cols = 1 + net.cfg.styles;
-  int sw = GAP + cols * (cw + GAP), sh = GAP + n_images * (ch + GAP);
+  int top = paintings ? 1 : 0;
+  int sw = GAP + cols * (cw + GAP), sh = GAP + (top + n_images) * (ch + GAP);
   guint8 *sheet = malloc ((size_t) sw * sh * 3);
   memset (sheet, 255, (size_t) sw * sh * 3);
   float *x = malloc ((size_t) 3 * cw * ch * sizeof *x);
   float *y = malloc ((size_t) 3 * cw * ch * sizeof *y);
   gcn_style_work ws;
   memset (&ws, 0, sizeof ws);
+  for (int s = 0; paintings && s < net.cfg.styles; s++) {
+    char path[4096];
+    int w, h;
+    snprintf (path, sizeof path, "%s/%s.jpg", paintings, net.names[s]
+        ? net.names[s] : "");
+    guint8 *rgb = style_decode_image (path, &w, &h);
+    if (!rgb) {
+      fprintf (stderr, "could not decode %s\n", path);
+      return 1;
+    }
+    style_fit_cell (rgb, w, h, cw, ch, x);
+    free (rgb);
+    put_cell (sheet, sw, 1 + s, 0, x, cw, ch);
+  }
   for (int r = 0; r < n_images; r++) {
     int w, h;
-    guint8 *rgb = decode_image (images[r], &w, &h);
+    guint8 *rgb = style_decode_image (images[r], &w, &h);
     if (!rgb) {
       fprintf (stderr, "could not decode %s\n", images[r]);
       return 1;
     }
-    fit_cell (rgb, w, h, cw, ch, x);
+    style_fit_cell (rgb, w, h, cw, ch, x);
     free (rgb);
-    put_cell (sheet, sw, 0, r, x, cw, ch);
+    put_cell (sheet, sw, 0, top + r, x, cw, ch);
     for (int s = 0; s < net.cfg.styles; s++) {
       float mix[GCN_STYLE_MAX_STYLES] = { 0 };
       mix[s] = 1.f;
       gcn_style_infer (&net, x, cw, ch, mix, y, &ws);
-      put_cell (sheet, sw, 1 + s, r, y, cw, ch);
+      put_cell (sheet, sw, 1 + s, top + r, y, cw, ch);
     }
   }
   if (write_png (out, sheet, sw, sh) < 0) {

@@ -14,7 +14,8 @@ gcn_style_config_default (gcn_style_config *cfg)
   cfg->ch1 = 16;
   cfg->ch2 = 24;
   cfg->blocks = 2;
-  cfg->skip = 1;
+  cfg->skip = 0;
+  cfg->head = 1;
 }
 
 static int
@@ -22,9 +23,11 @@ config_valid (const gcn_style_config *cfg)
 {
   if (cfg->styles < 1 || cfg->styles > GCN_STYLE_MAX_STYLES || cfg->ch1 < 1
       || cfg->ch1 > 256 || cfg->ch2 < 1 || cfg->ch2 > 512 || cfg->blocks < 0
-      || cfg->blocks > GCN_STYLE_MAX_BLOCKS || cfg->skip < 0 || cfg->skip > 1) {
+      || cfg->blocks > GCN_STYLE_MAX_BLOCKS || cfg->skip < 0 || cfg->skip > 1
+      || cfg->head < 0 || cfg->head > 1 || (cfg->head == 1 && cfg->skip)) {
     gc_set_error ("style net: bad configuration (styles %d, ch1 %d, ch2 %d, "
-        "blocks %d)", cfg->styles, cfg->ch1, cfg->ch2, cfg->blocks);
+        "blocks %d, skip %d, head %d)", cfg->styles, cfg->ch1, cfg->ch2,
+        cfg->blocks, cfg->skip, cfg->head);
     return 0;
   }
   return 1;
@@ -53,22 +56,35 @@ gcn_style_init (gcn_style *net, const gcn_style_config *cfg, gc_rng *r)
       || gc_instnorm_init (&net->n_enc2, "enc2_norm", c2, s) < 0)
     goto fail;
   for (int i = 0; i < cfg->blocks; i++) {
+    /* head 1: every second block is dilated, for a wider view (brush
+     * strokes) at the same cost */
+    int dil = cfg->head == 1 && (i & 1) ? 2 : 1;
     snprintf (name, sizeof name, "res%d_a", i);
-    if (gc_conv2d_init (&net->res_a[i], name, c2, c2, 3, 1, 1, 1, 1, 0, r) < 0)
+    if (gc_conv2d_init (&net->res_a[i], name, c2, c2, 3, 1, dil, dil, 1, 0,
+            r) < 0)
       goto fail;
     snprintf (name, sizeof name, "res%d_a_norm", i);
     if (gc_instnorm_init (&net->n_res_a[i], name, c2, s) < 0)
       goto fail;
     snprintf (name, sizeof name, "res%d_b", i);
-    if (gc_conv2d_init (&net->res_b[i], name, c2, c2, 3, 1, 1, 1, 1, 0, r) < 0)
+    if (gc_conv2d_init (&net->res_b[i], name, c2, c2, 3, 1, dil, dil, 1, 0,
+            r) < 0)
       goto fail;
     snprintf (name, sizeof name, "res%d_b_norm", i);
     if (gc_instnorm_init (&net->n_res_b[i], name, c2, s) < 0)
       goto fail;
   }
-  if (gc_conv2d_init (&net->up, "up", c2, 4 * c1, 1, 1, 0, 1, 1, 0, r) < 0
-      || gc_instnorm_init (&net->n_up, "up_norm", c1, s) < 0
-      || gc_conv2d_init (&net->out, "out", c1, 12, 3, 1, 1, 1, 1, 1, r) < 0)
+  if (cfg->head == 1) {
+    /* convolve, then resize (bilinear, which has no response at the new
+     * Nyquist frequency): no phase of the 2x grid is favoured */
+    if (gc_conv2d_init (&net->up, "up", c2, c1, 3, 1, 1, 1, 1, 0, r) < 0
+        || gc_conv2d_init (&net->out, "out", c1, 3, 3, 1, 1, 1, 1, 1, r) < 0)
+      goto fail;
+  } else if (gc_conv2d_init (&net->up, "up", c2, 4 * c1, 1, 1, 0, 1, 1, 0,
+          r) < 0 || gc_conv2d_init (&net->out, "out", c1, 12, 3, 1, 1, 1, 1,
+          1, r) < 0)
+    goto fail;
+  if (gc_instnorm_init (&net->n_up, "up_norm", c1, s) < 0)
     goto fail;
 
   gc_conv2d_params (&net->enc1, &net->params);
@@ -96,6 +112,16 @@ gcn_style_init (gcn_style *net, const gcn_style_config *cfg, gc_rng *r)
   for (int i = 0; i < cfg->blocks; i++)
     for (size_t k = 0; k < net->res_b[i].weight.n; k++)
       net->res_b[i].weight.w[k] *= 0.1f;
+  /* head 1 starts as the plain colour transfer: a small texture layer */
+  if (cfg->head == 1)
+    for (size_t k = 0; k < net->out.weight.n; k++)
+      net->out.weight.w[k] *= 0.1f;
+  /* until a painting's statistics are set, the transfer is the identity
+   * for a mid-grey, mid-spread picture */
+  for (int i = 0; i < s; i++) {
+    const float neutral[GCN_LAB_STATS] = { 50.f, 0.f, 0.f, 20.f, 10.f, 10.f };
+    memcpy (net->lab[i], neutral, sizeof neutral);
+  }
   return 0;
 
 fail:
@@ -145,6 +171,44 @@ gcn_style_set_name (gcn_style *net, int i, const char *name)
   free (net->names[i]);
   net->names[i] = copy;
   return 0;
+}
+
+int
+gcn_style_set_lab (gcn_style *net, int i, const float st[GCN_LAB_STATS])
+{
+  if (i < 0 || i >= net->cfg.styles || !st) {
+    gc_set_error ("style net: no style %d", i);
+    return -1;
+  }
+  for (int k = 0; k < GCN_LAB_STATS; k++)
+    if (!isfinite (st[k]) || fabsf (st[k]) > 1000.f || (k >= 3 && st[k] < 0.f)) {
+      gc_set_error ("style net: bad colour statistics for style %d", i);
+      return -1;
+    }
+  memcpy (net->lab[i], st, sizeof net->lab[i]);
+  return 0;
+}
+
+/* "lab_stats": styles x 6 numbers, comma-separated. Returns 0 or -1. */
+static int
+parse_lab (gcn_style *net, const char *list)
+{
+  const char *p = list;
+  for (int i = 0; i < net->cfg.styles; i++) {
+    float st[GCN_LAB_STATS];
+    for (int k = 0; k < GCN_LAB_STATS; k++) {
+      char *end;
+      if (!p)
+        return -1;
+      st[k] = strtof (p, &end);
+      if (end == p || (*end != ',' && *end != '\0'))
+        return -1;
+      p = *end == ',' ? end + 1 : NULL;
+    }
+    if (gcn_style_set_lab (net, i, st) < 0)
+      return -1;
+  }
+  return p ? -1 : 0;            /* nothing may follow the last number */
 }
 
 int
@@ -210,6 +274,7 @@ gcn_style_load (gcn_style *net, const gc_model_file *m)
   cfg.ch2 = gc_model_meta_get_int (m, "ch2", 0);
   cfg.blocks = gc_model_meta_get_int (m, "blocks", -1);
   cfg.skip = gc_model_meta_get_int (m, "skip", 0);
+  cfg.head = gc_model_meta_get_int (m, "head", 0);
   if (!config_valid (&cfg)) {
     char msg[256];
     snprintf (msg, sizeof msg, "%s", gc_last_error ());
@@ -223,20 +288,41 @@ gcn_style_load (gcn_style *net, const gc_model_file *m)
     return -1;
   }
   parse_names (net, gc_model_meta_get (m, "style_names"));
+  if (cfg.head == 1 && parse_lab (net, gc_model_meta_get (m,
+              "lab_stats")) < 0) {
+    gc_set_error ("%s: missing or bad lab_stats (%d styles x %d numbers)",
+        m->source ? m->source : "model", cfg.styles, GCN_LAB_STATS);
+    gcn_style_free (net);
+    return -1;
+  }
   return 0;
+}
+
+int
+gcn_style_load_path (gcn_style *net, const char *path)
+{
+  gc_model_file mf;
+  if (gc_model_load (&mf, path) < 0)
+    return -1;
+  int rc = gcn_style_load (net, &mf);
+  gc_model_free (&mf);
+  return rc;
 }
 
 const char **
 gcn_style_meta (const gcn_style *net, char **storage)
 {
-  /* storage: five small numbers at 16-byte slots, then the names */
+  /* storage: six small numbers at 16-byte slots, the colour statistics
+   * (at most 16 bytes a number), then the names */
   static const char *const keys[] = { "styles", "ch1", "ch2", "blocks",
-    "skip" };
+    "skip", "head" };
   const int vals[] = { net->cfg.styles, net->cfg.ch1, net->cfg.ch2,
-    net->cfg.blocks, net->cfg.skip };
+    net->cfg.blocks, net->cfg.skip, net->cfg.head };
+  enum { NK = 6, NUMS = 16 * NK };
+  size_t lab_len = (size_t) net->cfg.styles * GCN_LAB_STATS * 16 + 1;
   char *names = gcn_style_names_joined (net);
-  const char **kv = calloc (2 + 2 * 5 + 2 + 1, sizeof *kv);
-  char *buf = names ? malloc (80 + strlen (names) + 1) : NULL;
+  const char **kv = calloc (2 + 2 * NK + 4 + 1, sizeof *kv);
+  char *buf = names ? malloc (NUMS + lab_len + strlen (names) + 1) : NULL;
   if (!names || !kv || !buf) {
     free (names);
     free (kv);
@@ -247,15 +333,24 @@ gcn_style_meta (const gcn_style *net, char **storage)
   int k = 0;
   kv[k++] = "arch";
   kv[k++] = GCN_STYLE_ARCH;
-  for (int i = 0; i < 5; i++) {
+  for (int i = 0; i < NK; i++) {
     snprintf (buf + 16 * i, 16, "%d", vals[i]);
     kv[k++] = keys[i];
     kv[k++] = buf + 16 * i;
   }
-  strcpy (buf + 80, names);
+  char *lab = buf + NUMS, *q = lab;
+  for (int i = 0; i < net->cfg.styles; i++)
+    for (int j = 0; j < GCN_LAB_STATS; j++)
+      q += snprintf (q, 16, "%s%.7g", q == lab ? "" : ",", net->lab[i][j]);
+  if (net->cfg.head == 1) {
+    kv[k++] = "lab_stats";
+    kv[k++] = lab;
+  }
+  char *nm = lab + lab_len;
+  strcpy (nm, names);
   free (names);
   kv[k++] = "style_names";
-  kv[k++] = buf + 80;
+  kv[k++] = nm;
   kv[k] = NULL;
   *storage = buf;
   return kv;
@@ -273,8 +368,11 @@ gcn_style_macs (const gcn_style_config *cfg, int w, int h)
 {
   double p1 = (double) (w / 2) * (h / 2), p2 = (double) (w / 4) * (h / 4);
   double c1 = cfg->ch1, c2 = cfg->ch2;
-  return p1 * 27 * c1 + p2 * 9 * c1 * c2 + cfg->blocks * 2 * p2 * 9 * c2 * c2
-      + p2 * c2 * 4 * c1 + p1 * 9 * c1 * 12;
+  double body = p1 * 27 * c1 + p2 * 9 * c1 * c2
+      + cfg->blocks * 2 * p2 * 9 * c2 * c2;
+  if (cfg->head == 1)
+    return body + p2 * 9 * c2 * c1 + p1 * 9 * c1 * 3;
+  return body + p2 * c2 * 4 * c1 + p1 * 9 * c1 * 12;
 }
 
 /* ---- elementwise pieces (own loops: exact and free of aliasing rules) --- */
@@ -312,7 +410,7 @@ void
 gcn_style_acts_free (gcn_style_acts *a)
 {
   gc_tensor *all[] = { &a->x, &a->e1, &a->e1n, &a->e2, &a->e2n, &a->u, &a->us,
-    &a->usn, &a->o, &a->os, &a->y, &a->g0, &a->g1, &a->g2, &a->gh };
+    &a->usn, &a->o, &a->os, &a->y, &a->ct, &a->g0, &a->g1, &a->g2, &a->gh };
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
     gc_tensor_free (all[i]);
   for (int i = 0; i < GCN_STYLE_MAX_BLOCKS; i++) {
@@ -329,6 +427,38 @@ gcn_style_acts_free (gcn_style_acts *a)
 
 /* Tensors in a zeroed acts struct have dims 0; gc_tensor_resize fixes
  * them, so only the buffers need to exist before use. */
+
+/* Colour statistics are taken over every GCN_STYLE_STATS_STEP-th pixel of
+ * the (padded) network input, in training and inference alike. */
+#define GCN_STYLE_STATS_STEP 2
+
+/* Head 1 output: y = clamp (ct (x) + texture), ct the colour transfer of
+ * each item to its style's statistics. */
+static int
+head1_output (gcn_style *net, gcn_style_acts *a, const gc_tensor **y)
+{
+  const gc_tensor *x = &a->x;
+  size_t plane = (size_t) x->h * x->w;
+  if (gc_tensor_resize (&a->ct, x->n, 3, x->h, x->w) < 0
+      || gc_tensor_resize (&a->y, x->n, 3, x->h, x->w) < 0)
+    return -1;
+  for (int b = 0; b < x->n; b++) {
+    const float *in = x->data + b * 3 * plane;
+    float *ct = a->ct.data + b * 3 * plane;
+    float st[GCN_LAB_STATS];
+    gcn_lab_stats (in, x->w, x->h, GCN_STYLE_STATS_STEP, st);
+    gcn_lab_transfer (in, in + plane, in + 2 * plane, ct, ct + plane,
+        ct + 2 * plane, plane, st, net->lab[a->cls[b]]);
+  }
+  size_t n = gc_tensor_size (&a->y);
+  for (size_t i = 0; i < n; i++) {
+    float v = a->ct.data[i] + a->os.data[i];
+    a->y.data[i] = v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
+  }
+  if (y)
+    *y = &a->y;
+  return 0;
+}
 
 int
 gcn_style_forward (gcn_style *net, const gc_tensor *x, const int *cls,
@@ -378,10 +508,17 @@ gcn_style_forward (gcn_style *net, const gc_tensor *x, const int *cls,
     gc_add (&a->h[i], &a->rbn[i], &a->h[i + 1]);
   }
   gc_conv2d_forward (&net->up, &a->h[nb], &a->u);
-  gc_pixel_shuffle_forward (2, &a->u, &a->us);
+  if (net->cfg.head == 1)
+    gc_upsample_bilinear_forward (2, &a->u, &a->us);
+  else
+    gc_pixel_shuffle_forward (2, &a->u, &a->us);
   gc_instnorm_forward (&net->n_up, &a->us, a->cls, &a->usn);
   relu_inplace (&a->usn);
   gc_conv2d_forward (&net->out, &a->usn, &a->o);
+  if (net->cfg.head == 1) {
+    gc_upsample_bilinear_forward (2, &a->o, &a->os);
+    return head1_output (net, a, y);
+  }
   gc_pixel_shuffle_forward (2, &a->o, &a->os);
   if (net->cfg.skip) {
     size_t per = (size_t) 3 * x->h * x->w;
@@ -418,9 +555,22 @@ gcn_style_backward (gcn_style *net, gcn_style_acts *a, const gc_tensor *dy,
   if (gc_tensor_resize (g0, dy->n, dy->c, dy->h, dy->w) < 0)
     return -1;
   size_t n = gc_tensor_size (dy);
-  for (size_t i = 0; i < n; i++) {
-    float s = a->y.data[i];
-    g0->data[i] = dy->data[i] * s * (1.f - s);
+  if (net->cfg.head == 1) {
+    if (dx) {
+      gc_set_error ("style net: head 1 gives no input gradient");
+      return -1;
+    }
+    /* the clamp passes the gradient where ct + texture lies inside (0, 1) */
+    for (size_t i = 0; i < n; i++) {
+      float v = a->ct.data[i] + a->os.data[i];
+      g0->data[i] = v > 0.f && v < 1.f ? dy->data[i] : 0.f;
+    }
+    gc_upsample_bilinear_backward (2, g0, g1);
+  } else {
+    for (size_t i = 0; i < n; i++) {
+      float s = a->y.data[i];
+      g0->data[i] = dy->data[i] * s * (1.f - s);
+    }
   }
   if (net->cfg.skip) {
     /* gain gradient now; the input gradient of the skip is added at the end */
@@ -434,11 +584,15 @@ gcn_style_backward (gcn_style *net, gcn_style_acts *a, const gc_tensor *dy,
         net->skip_gain.g[a->cls[b]] += (float) s;
     }
   }
-  gc_pixel_shuffle_backward (2, g0, g1);
+  if (net->cfg.head == 0)
+    gc_pixel_shuffle_backward (2, g0, g1);
   gc_conv2d_backward (&net->out, &a->usn, g1, g2);
   relu_mask (&a->usn, g2);
   gc_instnorm_backward (&net->n_up, &a->us, a->cls, g2, g1);
-  gc_pixel_shuffle_backward (2, g1, g2);
+  if (net->cfg.head == 1)
+    gc_upsample_bilinear_backward (2, g1, g2);
+  else
+    gc_pixel_shuffle_backward (2, g1, g2);
   gc_conv2d_backward (&net->up, &a->h[nb], g2, gh);
   for (int i = nb - 1; i >= 0; i--) {
     gc_instnorm_backward (&net->n_res_b[i], &a->rb[i], a->cls, gh, g1);
@@ -602,9 +756,8 @@ pad_input (const float *rgb, int w, int h, gc_tensor *x)
 }
 
 /* The output sigmoid over a row, written so the compiler vectorises it:
- * exp(-v) as 2^n * p(f) with a degree-6 polynomial (relative error about
- * 2e-7), and the clamp to +-87 as arithmetic max/min (float compares would
- * be branches, which stop the vectoriser). */
+ * exp(-v) from gcn_fast_exp2, and the clamp to +-87 as arithmetic max/min
+ * (float compares would be branches, which stop the vectoriser). */
 static void
 sigmoid_inplace (float *row, int n)
 {
@@ -612,19 +765,7 @@ sigmoid_inplace (float *row, int n)
     float v = -row[x];
     v = 0.5f * (v - 87.f + __builtin_fabsf (v + 87.f));
     v = 0.5f * (v + 87.f - __builtin_fabsf (v - 87.f));
-    float t = v * 1.44269504f;
-    int32_t ni = (int32_t) (t + 128.f) - 128;   /* floor, t > -128 */
-    float f = t - (float) ni;
-    float p = 1.53534e-4f;
-    p = p * f + 1.33989e-3f;
-    p = p * f + 9.61844e-3f;
-    p = p * f + 5.55033e-2f;
-    p = p * f + 0.240227f;
-    p = p * f + 0.693147f;
-    p = p * f + 1.f;
-    union { float f; int32_t i; } u = { p };
-    u.i += ni * (1 << 23);
-    row[x] = 1.f / (1.f + u.f);
+    row[x] = 1.f / (1.f + gcn_fast_exp2 (v * 1.44269504f));
   }
 }
 
@@ -658,6 +799,39 @@ final_rows (void *ctx, int begin, int end, int worker)
     for (int x = 0; x < j->w; x++)
       dst[x] = row[x & 1][(x + m) >> 1] + j->gain * (in[x] - 0.5f);
     sigmoid_inplace (dst, j->w);
+  }
+}
+
+/* Head 1's last stage, one output row (all three colours) per item: the
+ * colour transfer of the input row, plus the upsampled texture, clamped. */
+typedef struct {
+  const gc_tensor *t;       /* upsampled texture, padded size */
+  const gc_tensor *x;       /* padded input */
+  const float *from, *to;   /* frame and (blended) style statistics */
+  float *out;
+  int w, h;
+} final1_job;
+
+static void
+final1_rows (void *ctx, int begin, int end, int worker)
+{
+  final1_job *j = ctx;
+  const int m = GCN_STYLE_MARGIN;
+  size_t in_plane = (size_t) j->x->h * j->x->w, out_plane = (size_t) j->w * j->h;
+  for (int y = begin; y < end; y++) {
+    size_t in_off = (size_t) (y + m) * j->x->w + m;
+    const float *r = j->x->data + in_off;
+    float *o = j->out + (size_t) y * j->w;
+    gcn_lab_transfer (r, r + in_plane, r + 2 * in_plane, o, o + out_plane,
+        o + 2 * out_plane, j->w, j->from, j->to);
+    for (int c = 0; c < 3; c++) {
+      const float *t = j->t->data + c * in_plane + in_off;
+      float *d = o + c * out_plane;
+      for (int x = 0; x < j->w; x++) {
+        float v = d[x] + t[x];
+        d[x] = v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
+      }
+    }
   }
 }
 
@@ -721,10 +895,28 @@ gcn_style_infer (gcn_style *net, const float *rgb, int w, int h,
         NORM_ADD_INTO);
   }
   gc_conv2d_forward (&net->up, &ws->b, &ws->a);
-  gc_pixel_shuffle_forward (2, &ws->a, &ws->c);
+  if (cfg->head == 1)
+    gc_upsample_bilinear_forward (2, &ws->a, &ws->c);
+  else
+    gc_pixel_shuffle_forward (2, &ws->a, &ws->c);
   norm_apply (&net->n_up, ROW (2 + 2 * nb), &ws->c, NULL, NORM_RELU);
   gc_conv2d_forward (&net->out, &ws->c, &ws->a);
 #undef ROW
+
+  if (cfg->head == 1) {
+    gc_upsample_bilinear_forward (2, &ws->a, &ws->t);
+    gcn_lab_stats (ws->x.data, ws->x.w, ws->x.h, GCN_STYLE_STATS_STEP,
+        ws->lab_from);
+    for (int k = 0; k < GCN_LAB_STATS; k++) {
+      float v = 0.f;
+      for (int s = 0; s < cfg->styles; s++)
+        v += mix[s] * net->lab[s][k];
+      ws->lab_to[k] = v;
+    }
+    final1_job fj = { &ws->t, &ws->x, ws->lab_from, ws->lab_to, out, w, h };
+    gc_parallel_for (gc_current_threads (), h, final1_rows, &fj);
+    return 0;
+  }
 
   float gain = 0.f;
   if (cfg->skip)

@@ -6,24 +6,31 @@
  * blending their rows.
  *
  * Built for real time on a CPU: the frame is brought to 1/4 resolution by
- * two stride-2 convolutions, a few residual blocks run there with 24
- * channels, and two pixel-shuffle stages bring it back:
+ * two stride-2 convolutions and a few residual blocks run there. Head 1
+ * (the default) brings it back without a grid and builds the output on an
+ * exact colour transfer:
  *
  *   x (3, H, W) in [0, 1]
  *   enc1: conv3x3 s2 3->c1, CIN, ReLU            (H/2)
  *   enc2: conv3x3 s2 c1->c2, CIN, ReLU           (H/4)
- *   res_i: x + CIN(conv(ReLU(CIN(conv(x)))))     (H/4), i < blocks
- *   up:   conv1x1 c2->4 c1, shuffle 2, CIN, ReLU (H/2)
- *   out:  conv3x3 c1->12, shuffle 2               (H)
- *   y = sigmoid (out + g_s (x - 0.5))             g_s: per-style skip gain
+ *   res_i: x + CIN(conv(ReLU(CIN(conv(x)))))     (H/4), odd i dilated by 2
+ *   up:   conv3x3 c2->c1, bilinear x2, CIN, ReLU (H/2)
+ *   out:  conv3x3 c1->3, bilinear x2              (H)
+ *   y = clamp (ct_s (x) + out, 0, 1)
  *
- * The skip carries the picture's full-resolution detail past the 1/4-res
- * bottleneck from the first training step (at g = 4 a mid-grey input stays
- * mid-grey and edges stay sharp); each style learns how much of it to keep.
- * Models without the skip (metadata skip = 0) load too.
+ * ct_s is the per-channel CIELAB mean/std transfer of the frame to style
+ * s's painting (gcn_style_colour.h; the painting's statistics are in the
+ * model's metadata), so the palette is right from the first training step
+ * and the network adds texture. Bilinear upsampling has no response at the
+ * new Nyquist frequency and no phase of the 2x grid is special, so the
+ * period-2 and period-4 patterns of a pixel-shuffle upsampler cannot form.
  *
- * About 1 GFLOP (0.49 GMAC) per 640x360 frame with c1 = 16, c2 = 24 and
- * 2 blocks (the defaults).
+ * Head 0 (older models: metadata head absent or 0) is the pixel-shuffle
+ * head: up is conv1x1 c2->4 c1 with a pixel shuffle, out conv3x3 c1->12
+ * with a pixel shuffle, y = sigmoid (out + g_s (x - 0.5)).
+ *
+ * About 1 GFLOP (0.48 GMAC for head 1, 0.53 for head 0) per 640x360 frame
+ * (with the inference margin) with c1 = 16, c2 = 24 and 2 blocks.
  * H and W must be multiples of 4 for the training passes; the inference
  * call pads any size by edge replication and crops back.
  */
@@ -31,6 +38,7 @@
 #define GCN_STYLE_H
 
 #include "gancore.h"
+#include "gcn_style_colour.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,17 +51,20 @@ extern "C" {
 /* Inference pads every side by this many replicated pixels (a multiple of
  * GCN_STYLE_MULTIPLE, so the stride-2 phase is kept) and crops them off:
  * the stride-2 encoder sees zero padding only on the left and top, which
- * otherwise leaves a coloured seam along those edges. */
-#define GCN_STYLE_MARGIN 8
+ * otherwise leaves a coloured seam along those edges (16: the dilated
+ * blocks of head 1 see far enough that 8 left a thin line at the left). */
+#define GCN_STYLE_MARGIN 16
 
 typedef struct gcn_style_config {
   int styles;               /* number of conditions (paintings) */
   int ch1, ch2;             /* channels at 1/2 and 1/4 resolution */
   int blocks;               /* residual blocks at 1/4 resolution */
-  int skip;                 /* 1: input skip through the output sigmoid */
+  int skip;                 /* head 0 only: input skip through the sigmoid */
+  int head;                 /* 0: pixel-shuffle head (older models);
+                             * 1: resize head on a colour transfer */
 } gcn_style_config;
 
-/* Defaults: styles 8, ch1 16, ch2 24, blocks 2, skip 1. */
+/* Defaults: styles 8, ch1 16, ch2 24, blocks 2, skip 0, head 1. */
 void gcn_style_config_default (gcn_style_config *cfg);
 
 typedef struct gcn_style {
@@ -68,6 +79,9 @@ typedef struct gcn_style {
   gc_param skip_gain;       /* [styles], when cfg.skip */
   gc_param_list params;
   char *names[GCN_STYLE_MAX_STYLES];    /* style names (may be NULL) */
+  /* head 1: each painting's CIELAB statistics (the colour-transfer target);
+   * kept in the model's metadata, not trained */
+  float lab[GCN_STYLE_MAX_STYLES][GCN_LAB_STATS];
 } gcn_style;
 
 /* Build with random weights (seeded by r, or zeros when r is NULL).
@@ -77,6 +91,9 @@ void gcn_style_free (gcn_style *net);
 
 /* Set style i's name (copied). */
 int gcn_style_set_name (gcn_style *net, int i, const char *name);
+/* Set style i's colour-transfer target (head 1): mean L, a, b, then the
+ * standard deviations, as gcn_lab_stats gives them for the painting. */
+int gcn_style_set_lab (gcn_style *net, int i, const float st[GCN_LAB_STATS]);
 /* Index of a style by name, -1 when unknown. */
 int gcn_style_find (const gcn_style *net, const char *name);
 /* Comma-separated list of the names, malloc'ed ("style0,style1,..." for
@@ -87,6 +104,8 @@ char *gcn_style_names_joined (const gcn_style *net);
  * style names from the metadata and binds every tensor. Messages name the
  * file (gc_last_error). */
 int gcn_style_load (gcn_style *net, const gc_model_file *m);
+/* Load a model file by path (gc_model_load + gcn_style_load). */
+int gcn_style_load_path (gcn_style *net, const char *path);
 /* The metadata keys describing the architecture, as a NULL-terminated kv
  * list for gc_model_save / gt_export; strings live in *storage (free with
  * gcn_style_meta_free). */
@@ -109,7 +128,8 @@ typedef struct gcn_style_acts {
   gc_tensor rb[GCN_STYLE_MAX_BLOCKS], rbn[GCN_STYLE_MAX_BLOCKS];
   gc_tensor h[GCN_STYLE_MAX_BLOCKS + 1];   /* block inputs, h[blocks] last */
   gc_tensor u, us, usn;             /* up conv, shuffled, norm+relu */
-  gc_tensor o, os, y;               /* out conv, shuffled, sigmoid */
+  gc_tensor o, os, y;               /* out conv, upsampled, output */
+  gc_tensor ct;                     /* head 1: colour-transferred input */
   int *cls;
   int cls_cap;
   /* backward scratch */
@@ -123,7 +143,8 @@ void gcn_style_acts_free (gcn_style_acts *a);
 int gcn_style_forward (gcn_style *net, const gc_tensor *x, const int *cls,
     gcn_style_acts *acts, const gc_tensor **y);
 /* dy (N, 3, H, W) = dL/dy: accumulates parameter gradients; writes dL/dx
- * into dx unless dx is NULL. */
+ * into dx unless dx is NULL (head 0 only: the colour transfer of head 1 has
+ * no input derivative here, so a head 1 net refuses a dx). */
 int gcn_style_backward (gcn_style *net, gcn_style_acts *acts,
     const gc_tensor *dy, gc_tensor *dx);
 
@@ -136,6 +157,7 @@ int gcn_style_backward (gcn_style *net, gcn_style_acts *acts,
  * gcn_style_work_free. Returns 0 or -1. */
 typedef struct gcn_style_work {
   gc_tensor x, a, b, c, t;
+  float lab_from[GCN_LAB_STATS], lab_to[GCN_LAB_STATS];
   float *gamma, *beta;      /* blended rows */
   int rows_cap;
 } gcn_style_work;

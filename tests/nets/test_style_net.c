@@ -2,7 +2,8 @@
  * differences (input and every parameter), the inference path against the
  * training forward (odd sizes pad by replication, 1 and 2 threads), style
  * blending through the norm rows, and the model-file round trip with the
- * style names. */
+ * style names; both output heads (0: pixel shuffle, 1: resize on a colour
+ * transfer). The colour transfer against double-precision CIELAB. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,25 @@ perturb (gc_param_list *pl, gc_rng *r, float amount)
     gc_param *p = pl->items[i];
     for (size_t k = 0; k < p->n; k++)
       p->w[k] += amount * gc_rng_normal (r);
+  }
+}
+
+/* A head 0 or head 1 net; head 1 styles get distinct colour targets. */
+static void
+style_config (gcn_style_config *cfg, int styles, int ch1, int ch2, int blocks,
+    int head)
+{
+  gcn_style_config c = { styles, ch1, ch2, blocks, head ? 0 : 1, head };
+  *cfg = c;
+}
+
+static void
+set_lab_targets (gcn_style *n)
+{
+  for (int s = 0; s < n->cfg.styles; s++) {
+    float st[GCN_LAB_STATS] = { 40.f + 8 * s, 10.f - 6 * s, 5.f * s - 8,
+      15.f + 3 * s, 8.f + s, 12.f - s };
+    CHECK (gcn_style_set_lab (n, s, st) == 0, "set_lab");
   }
 }
 
@@ -81,13 +101,15 @@ check_entry (float *v, double analytic, gcn_style *n, const gc_tensor *x,
 }
 
 static void
-test_generator_gradients (void)
+test_generator_gradients (int head)
 {
   gc_rng r;
   gc_rng_seed (&r, 11);
-  gcn_style_config cfg = { 3, 4, 8, 1, 1 };
+  gcn_style_config cfg;
+  style_config (&cfg, 3, 4, 8, 1, head);
   gcn_style n;
   CHECK (gcn_style_init (&n, &cfg, &r) == 0, "init: %s", gc_last_error ());
+  set_lab_targets (&n);
   perturb (&n.params, &r, 0.1f);
 
   gc_tensor x = GC_TENSOR_INIT, probe = GC_TENSOR_INIT, dx = GC_TENSOR_INIT;
@@ -104,8 +126,15 @@ test_generator_gradients (void)
   CHECK (gcn_style_forward (&n, &x, cls, &a, &y) == 0, "forward: %s",
       gc_last_error ());
   CHECK (y->n == 2 && y->c == 3 && y->h == 16 && y->w == 12, "output shape");
-  CHECK (gcn_style_backward (&n, &a, &probe, &dx) == 0, "backward");
-  CHECK (dx.n == 2 && dx.c == 3 && dx.h == 16 && dx.w == 12, "dx shape");
+  if (head == 1) {
+    /* the colour transfer has no input derivative: a dx is refused */
+    CHECK (gcn_style_backward (&n, &a, &probe, &dx) < 0, "head 1 gave a dx");
+    gc_param_list_zero_grad (&n.params);
+    CHECK (gcn_style_backward (&n, &a, &probe, NULL) == 0, "backward");
+  } else {
+    CHECK (gcn_style_backward (&n, &a, &probe, &dx) == 0, "backward");
+    CHECK (dx.n == 2 && dx.c == 3 && dx.h == 16 && dx.w == 12, "dx shape");
+  }
 
   /* copy the analytic gradients: the numeric passes reuse the net */
   int checked = 0, total = 0;
@@ -134,16 +163,17 @@ test_generator_gradients (void)
     free (g);
   }
   gc_tensor dxc = GC_TENSOR_INIT;
-  gc_tensor_copy (&dxc, &dx);
-  for (size_t k = 0; k < gc_tensor_size (&x); k += 37) {
+  if (head == 0)
+    gc_tensor_copy (&dxc, &dx);
+  for (size_t k = 0; head == 0 && k < gc_tensor_size (&x); k += 37) {
     total++;
     checked += check_entry (&x.data[k], dxc.data[k], &n, &x, cls, &probe, &a,
         "x", k, &worst);
   }
   CHECK (checked >= total * 8 / 10, "only %d of %d entries checkable",
       checked, total);
-  printf ("generator gradcheck: %d/%d entries, worst rel err %.2e\n",
-      checked, total, worst);
+  printf ("generator gradcheck (head %d): %d/%d entries, worst rel err "
+      "%.2e\n", head, checked, total, worst);
 
   gc_tensor_free (&dxc);
   gc_tensor_free (&x);
@@ -157,13 +187,15 @@ test_generator_gradients (void)
  * noise for central differences; the derivative along one random direction
  * of all parameters and the input at once averages both out. */
 static void
-test_generator_directional (void)
+test_generator_directional (int head)
 {
   gc_rng r;
   gc_rng_seed (&r, 23);
-  gcn_style_config cfg = { 3, 6, 8, 2, 1 };
+  gcn_style_config cfg;
+  style_config (&cfg, 3, 6, 8, 2, head);
   gcn_style n;
   CHECK (gcn_style_init (&n, &cfg, &r) == 0, "init");
+  set_lab_targets (&n);
   perturb (&n.params, &r, 0.1f);
   gc_tensor x = GC_TENSOR_INIT, probe = GC_TENSOR_INIT, dx = GC_TENSOR_INIT;
   gc_tensor_resize (&x, 2, 3, 32, 24);
@@ -176,7 +208,10 @@ test_generator_directional (void)
   const gc_tensor *y;
   gc_param_list_zero_grad (&n.params);
   gcn_style_forward (&n, &x, cls, &a, &y);
-  gcn_style_backward (&n, &a, &probe, &dx);
+  /* head 1: parameters only (no input derivative) */
+  gcn_style_backward (&n, &a, &probe, head ? NULL : &dx);
+  if (head)
+    gc_tensor_resize (&dx, 2, 3, 32, 24), gc_tensor_zero (&dx);
   /* direction d over every parameter and the input; analytic = <grad, d> */
   size_t total = gc_tensor_size (&x);
   for (int i = 0; i < n.params.count; i++)
@@ -201,18 +236,18 @@ test_generator_directional (void)
       for (size_t j = 0; j < n.params.items[i]->n; j++)
         n.params.items[i]->w[j] += step * d[k++];
     for (size_t j = 0; j < gc_tensor_size (&x); j++)
-      x.data[j] += step * d[k++];
+      x.data[j] += head ? 0.f : step * d[k++];
     loss[side] = gen_loss (&n, &x, cls, &probe, &a);
     k = 0;
     for (int i = 0; i < n.params.count; i++)
       for (size_t j = 0; j < n.params.items[i]->n; j++)
         n.params.items[i]->w[j] -= step * d[k++];
     for (size_t j = 0; j < gc_tensor_size (&x); j++)
-      x.data[j] -= step * d[k++];
+      x.data[j] -= head ? 0.f : step * d[k++];
   }
   double numeric = (loss[0] - loss[1]) / (2 * eps);
-  printf ("generator directional derivative (32x24): numeric %.4f analytic "
-      "%.4f\n", numeric, analytic);
+  printf ("generator directional derivative (32x24, head %d): numeric %.4f "
+      "analytic %.4f\n", head, numeric, analytic);
   CHECK (close_enough (numeric, analytic, 0.03, 1e-2),
       "directional derivative: numeric %f analytic %f", numeric, analytic);
   free (d);
@@ -248,13 +283,15 @@ replicate_pad (const gc_tensor *src, int pw, int ph, gc_tensor *dst)
 }
 
 static void
-test_inference_matches_forward (void)
+test_inference_matches_forward (int head)
 {
   gc_rng r;
   gc_rng_seed (&r, 5);
-  gcn_style_config cfg = { 4, 8, 16, 2, 1 };
+  gcn_style_config cfg;
+  style_config (&cfg, 4, 8, 16, 2, head);
   gcn_style n;
   CHECK (gcn_style_init (&n, &cfg, &r) == 0, "init");
+  set_lab_targets (&n);
   perturb (&n.params, &r, 0.1f);
   static const int sizes[][2] = { { 24, 16 }, { 13, 7 }, { 1, 1 }, { 30, 9 } };
   gcn_style_work ws;
@@ -353,13 +390,15 @@ test_inference_matches_forward (void)
 /* ---- model file round trip ---------------------------------------------- */
 
 static void
-test_model_roundtrip (void)
+test_model_roundtrip (int head)
 {
   gc_rng r;
   gc_rng_seed (&r, 3);
-  gcn_style_config cfg = { 3, 4, 8, 1, 1 };
+  gcn_style_config cfg;
+  style_config (&cfg, 3, 4, 8, 1, head);
   gcn_style n, m;
   gcn_style_init (&n, &cfg, &r);
+  set_lab_targets (&n);
   perturb (&n.params, &r, 0.1f);
   gcn_style_set_name (&n, 0, "starry_night");
   gcn_style_set_name (&n, 1, "wave");
@@ -376,7 +415,10 @@ test_model_roundtrip (void)
       gc_last_error ());
   CHECK (gcn_style_load (&m, &f) == 0, "load: %s", gc_last_error ());
   CHECK (m.cfg.styles == 3 && m.cfg.ch1 == 4 && m.cfg.ch2 == 8
-      && m.cfg.blocks == 1 && m.cfg.skip == 1, "config round trip");
+      && m.cfg.blocks == 1 && m.cfg.skip == !head && m.cfg.head == head,
+      "config round trip");
+  CHECK (memcmp (m.lab, n.lab, sizeof (float) * GCN_LAB_STATS * 3) == 0
+      || head == 0, "colour targets round trip");
   CHECK (gcn_style_find (&m, "wave") == 1 && gcn_style_find (&m, "udnie") == 2
       && gcn_style_find (&m, "nope") == -1, "style names round trip");
   int w = 9, h = 5;
@@ -391,6 +433,25 @@ test_model_roundtrip (void)
   gcn_style_free (&m);
   gc_model_free (&f);
 
+  /* head 1 without (or with broken) colour targets is refused */
+  if (head == 1) {
+    static const char *const bad[] = { NULL, "1,2,3", "1,2,3,4,5,6,7",
+      "x", "1,2,3,4,5,-6,1,2,3,4,5,6,1,2,3,4,5,6",
+      "1,2,3,4,5,6,1,2,3,4,5,6,1,2,3,4,5,6,7", "nan,2,3,4,5,6,1,2,3,4,5,6,"
+      "1,2,3,4,5,6" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+      const char *kv2[] = { "arch", GCN_STYLE_ARCH, "styles", "3", "ch1", "4",
+        "ch2", "8", "blocks", "1", "skip", "0", "head", "1",
+        bad[i] ? "lab_stats" : NULL, bad[i], NULL };
+      gc_model_save_mem (&buf, &size, &n.params, kv2);
+      CHECK (gc_model_parse (&f, buf, size, "<bad-lab>") == 0, "parse");
+      CHECK (gcn_style_load (&m, &f) < 0, "bad lab_stats %zu accepted", i);
+      gc_model_free (&f);
+      free (buf);
+      buf = NULL;
+    }
+  }
+
   /* a model of another architecture is refused with a message */
   const char *other[] = { "arch", "something-else", NULL };
   free (buf);
@@ -400,6 +461,89 @@ test_model_roundtrip (void)
   gc_model_free (&f);
   free (buf);
   gcn_style_free (&n);
+}
+
+/* ---- colour transfer -------------------------------------------------------- */
+
+/* Textbook sRGB -> CIELAB (D65) in double precision. */
+static void
+ref_lab (double r, double g, double b, double *lab)
+{
+  double c[3] = { r, g, b }, l[3];
+  for (int i = 0; i < 3; i++)
+    l[i] = c[i] <= 0.04045 ? c[i] / 12.92 : pow ((c[i] + 0.055) / 1.055, 2.4);
+  double xyz[3] = {
+    (0.4124564 * l[0] + 0.3575761 * l[1] + 0.1804375 * l[2]) / 0.95047,
+    0.2126729 * l[0] + 0.7151522 * l[1] + 0.0721750 * l[2],
+    (0.0193339 * l[0] + 0.1191920 * l[1] + 0.9503041 * l[2]) / 1.08883 };
+  double f[3];
+  for (int i = 0; i < 3; i++)
+    f[i] = xyz[i] > 216.0 / 24389 ? cbrt (xyz[i])
+        : xyz[i] * 841.0 / 108 + 4.0 / 29;
+  lab[0] = 116 * f[1] - 16;
+  lab[1] = 500 * (f[0] - f[1]);
+  lab[2] = 200 * (f[1] - f[2]);
+}
+
+static void
+test_colour_transfer (void)
+{
+  gc_rng r;
+  gc_rng_seed (&r, 41);
+  enum { N = 4000 };
+  static float px[3][N], lab[3][N], back[3][N];
+  gc_rng_fill_uniform (&r, &px[0][0], 3 * N, 0.f, 1.f);
+  px[0][0] = px[1][0] = px[2][0] = 0.f;         /* black and white too */
+  px[0][1] = px[1][1] = px[2][1] = 1.f;
+  gcn_lab_from_rgb (px[0], px[1], px[2], lab[0], lab[1], lab[2], N);
+  double worst = 0, worst_rt = 0;
+  for (int i = 0; i < N; i++) {
+    double ref[3];
+    ref_lab (px[0][i], px[1][i], px[2][i], ref);
+    for (int c = 0; c < 3; c++)
+      worst = fmax (worst, fabs (ref[c] - lab[c][i]));
+  }
+  gcn_rgb_from_lab (lab[0], lab[1], lab[2], back[0], back[1], back[2], N);
+  for (int i = 0; i < N; i++)
+    for (int c = 0; c < 3; c++)
+      worst_rt = fmax (worst_rt, fabs (back[c][i] - px[c][i]));
+  printf ("CIELAB: worst error %.2e (L/a/b units), round trip %.2e\n", worst,
+      worst_rt);
+  CHECK (worst < 2e-3, "CIELAB off by %g", worst);
+  CHECK (worst_rt < 1e-3, "round trip off by %g", worst_rt);
+
+  /* a transfer to the image's own statistics changes nothing; to other
+   * (in-gamut) statistics it lands on them */
+  float st[GCN_LAB_STATS], got[GCN_LAB_STATS];
+  gcn_lab_stats (&px[0][0], N, 1, 1, st);
+  gcn_lab_transfer (px[0], px[1], px[2], back[0], back[1], back[2], N, st, st);
+  double id = 0;
+  for (int i = 0; i < N; i++)
+    for (int c = 0; c < 3; c++)
+      id = fmax (id, fabs (back[c][i] - px[c][i]));
+  CHECK (id < 1e-3, "identity transfer moved a pixel by %g", id);
+  /* a mid-grey picture of moderate spread */
+  for (int i = 0; i < N; i++)
+    for (int c = 0; c < 3; c++)
+      px[c][i] = 0.35f + 0.3f * px[c][i];
+  gcn_lab_stats (&px[0][0], N, 1, 1, st);
+  const float to[GCN_LAB_STATS] = { 45.f, 8.f, 15.f, 6.f, 4.f, 5.f };
+  gcn_lab_transfer (px[0], px[1], px[2], back[0], back[1], back[2], N, st, to);
+  gcn_lab_stats (&back[0][0], N, 1, 1, got);
+  for (int k = 0; k < GCN_LAB_STATS; k++)
+    CHECK (fabs (got[k] - to[k]) < 0.05, "stat %d: %g, wanted %g", k, got[k],
+        to[k]);
+  /* a flat frame keeps its noise down: the gain is bounded */
+  for (int i = 0; i < N; i++)
+    for (int c = 0; c < 3; c++)
+      px[c][i] = 0.5f + 1e-4f * (float) (i % 3);
+  gcn_lab_stats (&px[0][0], N, 1, 1, st);
+  const float wide[GCN_LAB_STATS] = { 50.f, 0.f, 0.f, 30.f, 30.f, 30.f };
+  gcn_lab_transfer (px[0], px[1], px[2], back[0], back[1], back[2], N, st,
+      wide);
+  gcn_lab_stats (&back[0][0], N, 1, 1, got);
+  CHECK (got[3] <= st[3] * GCN_LAB_MAX_GAIN * 1.01f + 1e-3f,
+      "flat frame spread %g from %g", got[3], st[3]);
 }
 
 /* ---- critic --------------------------------------------------------------- */
@@ -495,10 +639,13 @@ int
 main (void)
 {
   gc_set_default_threads (2);
-  test_generator_gradients ();
-  test_generator_directional ();
-  test_inference_matches_forward ();
-  test_model_roundtrip ();
+  test_colour_transfer ();
+  for (int head = 0; head <= 1; head++) {
+    test_generator_gradients (head);
+    test_generator_directional (head);
+    test_inference_matches_forward (head);
+    test_model_roundtrip (head);
+  }
   test_disc_gradients ();
   if (failures)
     fprintf (stderr, "test_style_net: %d check(s) failed\n", failures);

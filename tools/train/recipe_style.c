@@ -15,7 +15,7 @@
  *
  * --set keys: crop, batch, style_size, content_max, lr_g, lr_rows, lr_d,
  *   w_adv, w_style, w_content, w_temporal, temporal_items, noise, ema,
- *   scales, d_ch, ch1, ch2, blocks, gan, export_every. */
+ *   scales, d_ch, ch1, ch2, blocks, head, gan, export_every. */
 #include "gt.h"
 #include "gt_dist.h"
 #include "gcn_style.h"
@@ -27,7 +27,8 @@
 #include <string.h>
 
 #define MAX_STYLES GCN_STYLE_MAX_STYLES
-#define FEAT_LEVELS 4           /* RGB + three random-conv levels */
+#define CONV_LEVELS 4           /* random-conv levels at 1, 1/2, 1/4, 1/8 */
+#define FEAT_LEVELS (1 + CONV_LEVELS)   /* RGB + the conv levels */
 
 /* ---- images kept as 8-bit planar RGB ------------------------------------- */
 
@@ -162,10 +163,13 @@ random_crop (const image8 *img, gc_rng *r, gc_tensor *t, int b)
 
 /* ---- fixed random feature net ------------------------------------------- */
 
+/* Many fixed random filters at four scales: random shallow nets with
+ * enough channels capture textures well (Ustyuzhaninov et al. 2017), and
+ * the 1/8 level sees about 60 pixels, a brush stroke. */
 typedef struct {
-  gc_conv2d conv[3];
+  gc_conv2d conv[CONV_LEVELS];
   /* activations: a0 = 2 (y - 0.5); f[l] = relu (conv (pool (f[l-1]))) */
-  gc_tensor a0, z[3], p[2];
+  gc_tensor a0, z[CONV_LEVELS], p[CONV_LEVELS - 1];
   gc_tensor df[FEAT_LEVELS], g, gp;
 } featnet;
 
@@ -173,8 +177,9 @@ static int
 featnet_init (featnet *f, gc_rng *r)
 {
   memset (f, 0, sizeof *f);
-  static const int cin[3] = { 3, 24, 32 }, cout[3] = { 24, 32, 64 };
-  for (int l = 0; l < 3; l++) {
+  static const int cin[CONV_LEVELS] = { 3, 32, 64, 96 };
+  static const int cout[CONV_LEVELS] = { 32, 64, 96, 128 };
+  for (int l = 0; l < CONV_LEVELS; l++) {
     char name[32];
     snprintf (name, sizeof name, "feat%d", l);
     if (gc_conv2d_init (&f->conv[l], name, cin[l], cout[l], 3, 1, 1, 1, 1, 0,
@@ -187,13 +192,13 @@ featnet_init (featnet *f, gc_rng *r)
 static void
 featnet_free (featnet *f)
 {
-  for (int l = 0; l < 3; l++) {
+  for (int l = 0; l < CONV_LEVELS; l++) {
     gc_conv2d_free (&f->conv[l]);
     gc_tensor_free (&f->z[l]);
   }
   gc_tensor_free (&f->a0);
-  gc_tensor_free (&f->p[0]);
-  gc_tensor_free (&f->p[1]);
+  for (int l = 0; l < CONV_LEVELS - 1; l++)
+    gc_tensor_free (&f->p[l]);
   for (int l = 0; l < FEAT_LEVELS; l++)
     gc_tensor_free (&f->df[l]);
   gc_tensor_free (&f->g);
@@ -225,7 +230,7 @@ feat_level (featnet *f, int l)
   return l == 0 ? &f->a0 : &f->z[l - 1];
 }
 
-/* Items [b0, b0 + nb) of x, up to level `top` (1..3). */
+/* Items [b0, b0 + nb) of x, up to level `top` (1..CONV_LEVELS). */
 static void
 featnet_forward (featnet *f, const gc_tensor *x, int b0, int nb, int top)
 {
@@ -236,14 +241,11 @@ featnet_forward (featnet *f, const gc_tensor *x, int b0, int nb, int top)
     f->a0.data[i] = 2.f * (src[i] - 0.5f);
   gc_conv2d_forward (&f->conv[0], &f->a0, &f->z[0]);
   relu_t (&f->z[0]);
-  gc_avgpool2_forward (&f->z[0], &f->p[0]);
-  gc_conv2d_forward (&f->conv[1], &f->p[0], &f->z[1]);
-  relu_t (&f->z[1]);
-  if (top < 3)
-    return;
-  gc_avgpool2_forward (&f->z[1], &f->p[1]);
-  gc_conv2d_forward (&f->conv[2], &f->p[1], &f->z[2]);
-  relu_t (&f->z[2]);
+  for (int l = 1; l < top; l++) {
+    gc_avgpool2_forward (&f->z[l - 1], &f->p[l - 1]);
+    gc_conv2d_forward (&f->conv[l], &f->p[l - 1], &f->z[l]);
+    relu_t (&f->z[l]);
+  }
 }
 
 /* Zero the per-level gradients (shaped like the last forward). */
@@ -261,14 +263,12 @@ featnet_zero_grads (featnet *f)
 static void
 featnet_backward (featnet *f, gc_tensor *dx, int b0)
 {
-  relu_mask_t (&f->z[2], &f->df[3]);
-  gc_conv2d_backward (&f->conv[2], &f->p[1], &f->df[3], &f->g);
-  gc_avgpool2_backward (&f->z[1], &f->g, &f->gp);
-  gc_axpy (1.f, &f->gp, &f->df[2]);
-  relu_mask_t (&f->z[1], &f->df[2]);
-  gc_conv2d_backward (&f->conv[1], &f->p[0], &f->df[2], &f->g);
-  gc_avgpool2_backward (&f->z[0], &f->g, &f->gp);
-  gc_axpy (1.f, &f->gp, &f->df[1]);
+  for (int l = CONV_LEVELS - 1; l >= 1; l--) {
+    relu_mask_t (&f->z[l], &f->df[l + 1]);
+    gc_conv2d_backward (&f->conv[l], &f->p[l - 1], &f->df[l + 1], &f->g);
+    gc_avgpool2_backward (&f->z[l - 1], &f->g, &f->gp);
+    gc_axpy (1.f, &f->gp, &f->df[l]);
+  }
   relu_mask_t (&f->z[0], &f->df[1]);
   gc_conv2d_backward (&f->conv[0], &f->a0, &f->df[1], &f->g);
   gc_axpy (1.f, &f->g, &f->df[0]);
@@ -277,7 +277,7 @@ featnet_backward (featnet *f, gc_tensor *dx, int b0)
   for (size_t i = 0; i < n; i++)
     d[i] += 2.f * f->df[0].data[i];
   /* the feature net is fixed: drop the parameter gradients it gathered */
-  for (int l = 0; l < 3; l++)
+  for (int l = 0; l < CONV_LEVELS; l++)
     gc_param_zero_grad (&f->conv[l].weight);
 }
 
@@ -497,7 +497,7 @@ gt_recipe_style (gt_ctx *c)
   float lr_rows = (float) gt_opt_float (c, "lr_rows", 5e-3);
   float w_adv = (float) gt_opt_float (c, "w_adv", 0.1);
   float w_style = (float) gt_opt_float (c, "w_style", 1.0);
-  float w_content = (float) gt_opt_float (c, "w_content", 1.5);
+  float w_content = (float) gt_opt_float (c, "w_content", 1.0);
   float w_temporal = (float) gt_opt_float (c, "w_temporal", 4.0);
   float noise = (float) gt_opt_float (c, "noise", 0.02);
   float ema_decay = (float) gt_opt_float (c, "ema", 0.998);
@@ -560,6 +560,8 @@ gt_recipe_style (gt_ctx *c)
   gcfg.ch1 = (int) gt_opt_int (c, "ch1", gcfg.ch1);
   gcfg.ch2 = (int) gt_opt_int (c, "ch2", gcfg.ch2);
   gcfg.blocks = (int) gt_opt_int (c, "blocks", gcfg.blocks);
+  gcfg.head = (int) gt_opt_int (c, "head", gcfg.head);
+  gcfg.skip = gcfg.head == 1 ? 0 : 1;
   gcn_style_disc_config dcfg;
   gcn_style_disc_config_default (&dcfg);
   dcfg.styles = n_styles;
@@ -581,6 +583,17 @@ gt_recipe_style (gt_ctx *c)
     gcn_style_set_name (&g, i, name);
     gcn_style_set_name (&ema, i, name);
     free (name);
+    /* the colour-transfer target: the whole painting's CIELAB statistics */
+    float st[GCN_LAB_STATS], *rgb = malloc ((size_t) 3 * paint[i].w
+        * paint[i].h * sizeof *rgb);
+    if (!rgb)
+      return -1;
+    for (size_t k = 0; k < (size_t) 3 * paint[i].w * paint[i].h; k++)
+      rgb[k] = paint[i].px[k] * (1.f / 255.f);
+    gcn_lab_stats (rgb, paint[i].w, paint[i].h, 1, st);
+    free (rgb);
+    gcn_style_set_lab (&g, i, st);
+    gcn_style_set_lab (&ema, i, st);
   }
   for (int i = 0; i < g.params.count; i++)
     memcpy (ema.params.items[i]->w, g.params.items[i]->w,
@@ -607,17 +620,26 @@ gt_recipe_style (gt_ctx *c)
   /* ---- metadata of exported models */
   char *meta_storage = NULL;
   const char **arch_kv = gcn_style_meta (&g, &meta_storage);
-  char buf_t[32], buf_c[32];
+  char buf_t[32], buf_c[32], buf_s[32], buf_k[32], buf_a[32];
   snprintf (buf_t, sizeof buf_t, "%g", w_temporal);
   snprintf (buf_c, sizeof buf_c, "%d", crop);
-  const char *meta[32];
+  snprintf (buf_s, sizeof buf_s, "%g", w_style);
+  snprintf (buf_k, sizeof buf_k, "%g", w_content);
+  snprintf (buf_a, sizeof buf_a, "%g", w_adv);
+  const char *meta[40];
   int nkv = 0;
-  for (; arch_kv && arch_kv[nkv] && nkv < 24; nkv++)
+  for (; arch_kv && arch_kv[nkv] && nkv < 28; nkv++)
     meta[nkv] = arch_kv[nkv];
   meta[nkv++] = "w_temporal";
   meta[nkv++] = buf_t;
   meta[nkv++] = "train_crop";
   meta[nkv++] = buf_c;
+  meta[nkv++] = "w_style";
+  meta[nkv++] = buf_s;
+  meta[nkv++] = "w_content";
+  meta[nkv++] = buf_k;
+  meta[nkv++] = "w_adv";
+  meta[nkv++] = buf_a;
   meta[nkv] = NULL;
   long export_every = gt_opt_int (c, "export_every", 0);
 
@@ -643,7 +665,7 @@ gt_recipe_style (gt_ctx *c)
   memset (&da_real, 0, sizeof da_real);
   int *cls = malloc (2 * batch * sizeof *cls);
   int *shift = malloc (2 * batch * sizeof *shift);
-  int maxc = 64;
+  int maxc = 128;
   float *scratch = malloc ((size_t) 2 * batch * maxc * maxc * sizeof (float));
   gc_tensor_resize (&real, batch, 3, crop, crop);
   for (int s = 0; s < n_styles; s++) {
@@ -651,7 +673,7 @@ gt_recipe_style (gt_ctx *c)
     for (int r = 0; r < rounds; r++) {
       for (int b = 0; b < batch; b++)
         random_crop (&paint[s], &frng, &real, b);
-      featnet_forward (&feat, &real, 0, batch, 3);
+      featnet_forward (&feat, &real, 0, batch, CONV_LEVELS);
       for (int l = 0; l < FEAT_LEVELS; l++) {
         const gc_tensor *F = feat_level (&feat, l);
         int C = F->c;
@@ -752,11 +774,13 @@ gt_recipe_style (gt_ctx *c)
     gc_tensor_resize (&dy, y->n, 3, crop, crop);
     gc_tensor_zero (&dy);
 
-    /* content reference: level-2 features of the input photos */
-    featnet_forward (&feat, &xb, 0, batch, 2);
+    /* content reference: level-2 features of the input photos (after the
+     * colour transfer the output is built on, so content does not pull
+     * the palette back to the photo's) */
+    featnet_forward (&feat, g.cfg.head == 1 ? &acts.ct : &xb, 0, batch, 2);
     gc_tensor_copy (&ref, feat_level (&feat, 2));
     /* style + content on the outputs */
-    featnet_forward (&feat, y, 0, batch, 3);
+    featnet_forward (&feat, y, 0, batch, CONV_LEVELS);
     featnet_zero_grads (&feat);
     float l_style = style_loss (&feat, &st, cls, batch, w_style, scratch);
     float l_content = content_loss (&feat, &ref, w_content);
