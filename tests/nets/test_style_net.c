@@ -439,6 +439,8 @@ test_model_roundtrip (int head)
       "x", "1,2,3,4,5,-6,1,2,3,4,5,6,1,2,3,4,5,6",
       "1,2,3,4,5,6,1,2,3,4,5,6,1,2,3,4,5,6,7", "nan,2,3,4,5,6,1,2,3,4,5,6,"
       "1,2,3,4,5,6" };
+    free (buf);                 /* the round trip's model */
+    buf = NULL;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
       const char *kv2[] = { "arch", GCN_STYLE_ARCH, "styles", "3", "ch1", "4",
         "ch2", "8", "blocks", "1", "skip", "0", "head", "1",
