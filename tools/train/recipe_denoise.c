@@ -1390,6 +1390,28 @@ write_wav16 (const char *path, const float *x, long n, int rate)
   return fclose (f) ? -1 : 0;
 }
 
+/* x = s + noise n scaled to snr_db against the speech power ps; if the
+ * mixture peaks above `peak`, both x and s are scaled down to it (the
+ * clean reference stays the exact speech part of x). */
+static void
+mix_at_snr (float *s, const float *n, float *x, long len, double ps,
+    double snr_db, float peak)
+{
+  double pn = power (n, len);
+  float ng = pn > 1e-12 ? (float) sqrt (ps / pn * pow (10, -snr_db / 10.0))
+      : 0.f;
+  float top = 0;
+  for (long k = 0; k < len; k++) {
+    x[k] = s[k] + ng * n[k];
+    top = fmaxf (top, fabsf (x[k]));
+  }
+  if (top > peak)
+    for (long k = 0; k < len; k++) {
+      x[k] *= peak / top;
+      s[k] *= peak / top;
+    }
+}
+
 /* DIR/<rate>/snr<S>/{clean,noisy}.wav: items of held-out speech separated
  * by short pauses, in one continuous held-out noise at the given SNR
  * (speech power over the speech parts). */
@@ -1436,19 +1458,7 @@ make_eval (gt_ctx *c, const char *dir)
       }
       ps /= items;
       excerpt (&d.eval_noise, &r, n, len);
-      double pn = power (n, len);
-      float ng = pn > 1e-12 ?
-          (float) sqrt (ps / pn * pow (10, -snrs[si] / 10.0)) : 0.f;
-      float peak = 0;
-      for (long k = 0; k < len; k++) {
-        x[k] = s[k] + ng * n[k];
-        peak = fmaxf (peak, fabsf (x[k]));
-      }
-      if (peak > 0.95f)
-        for (long k = 0; k < len; k++) {
-          x[k] *= 0.95f / peak;
-          s[k] *= 0.95f / peak;
-        }
+      mix_at_snr (s, n, x, len, ps, snrs[si], 0.95f);
       snprintf (path, sizeof path, "%s/%dk/snr%d", dir, rate / 1000, snrs[si]);
       char cmd[4200];
       snprintf (cmd, sizeof cmd, "mkdir -p '%s'", path);
@@ -1662,19 +1672,7 @@ make_eval_lso (gt_ctx *c, const char *dir, const char *speech_dir,
                 nz[i] += tg * tmp[i];
             }
           }
-          double pn = power (nz, len);
-          float ng = pn > 1e-15 ?
-              (float) sqrt (ps / pn * pow (10, -snrs[si] / 10.0)) : 0.f;
-          float peak = 0;
-          for (long i = 0; i < len; i++) {
-            x[i] = s[i] + ng * nz[i];
-            peak = fmaxf (peak, fabsf (x[i]));
-          }
-          if (peak > 0.99f)
-            for (long i = 0; i < len; i++) {
-              x[i] *= 0.99f / peak;
-              s[i] *= 0.99f / peak;
-            }
+          mix_at_snr (s, nz, x, len, ps, snrs[si], 0.99f);
           char f1[4300], f2[4300];
           snprintf (f1, sizeof f1, "%s/snr%d_%s_%d.clean.wav", path, snrs[si],
               cat, it);
