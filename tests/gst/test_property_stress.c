@@ -81,7 +81,7 @@ change_loop (gpointer data)
             G_PARAM_WRITABLE) && random_value (ps, &c->seed, &v)) {
       g_object_set_property (G_OBJECT (c->el), ps->name, &v);
       g_value_unset (&v);
-      c->changes++;
+      g_atomic_int_inc (&c->changes);
     }
     /* and the LATENCY query, answered from another thread while caps
      * change under it */
@@ -109,6 +109,10 @@ start_changer (changer * c, GstElement * el, guint32 seed)
 static void
 stop_changer (changer * c, GThread * t)
 {
+  /* on a loaded machine the stream can end before the changer thread has
+   * run at all: give it up to 10 s to make its first change */
+  for (int i = 0; i < 1000 && g_atomic_int_get (&c->changes) == 0; i++)
+    g_usleep (10000);
   g_atomic_int_set (&c->stop, 1);
   g_thread_join (t);
   fail_unless (c->changes > 0, "no property was changed");
