@@ -20,21 +20,11 @@ typedef struct recipe_entry {
 } recipe_entry;
 
 static const recipe_entry recipes[] = {
-#ifdef HAVE_RECIPE_RING
   { "ring", gt_recipe_ring, "8-Gaussian ring toy GAN (smoke test, seconds)" },
-#endif
-#ifdef HAVE_RECIPE_DENOISE
   { "denoise", gt_recipe_denoise, "speech denoiser for gandenoise" },
-#endif
-#ifdef HAVE_RECIPE_SUPERRES
   { "superres", gt_recipe_superres, "super-resolution for gansuperres" },
-#endif
-#ifdef HAVE_RECIPE_STYLE
   { "style", gt_recipe_style, "style transfer for ganstyle" },
-#endif
-#ifdef HAVE_RECIPE_VOCODER
   { "vocoder", gt_recipe_vocoder, "vocoder / bandwidth extension for ganvocoder" },
-#endif
   { NULL, NULL, NULL }
 };
 

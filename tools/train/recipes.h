@@ -1,5 +1,5 @@
-/* gan-train recipes. Each one lives in recipe_<name>.c and is compiled in
- * when that file exists (tools/train/meson.build defines HAVE_RECIPE_<NAME>). */
+/* gan-train recipes. Each one lives in recipe_<name>.c, named in
+ * tools/train/meson.build. */
 #ifndef GT_RECIPES_H
 #define GT_RECIPES_H
 
