@@ -50,10 +50,12 @@ extern "C" {
 #define GCN_STYLE_MULTIPLE 4      /* frame sizes are padded to this */
 /* Inference pads every side by this many replicated pixels (a multiple of
  * GCN_STYLE_MULTIPLE, so the stride-2 phase is kept) and crops them off:
- * the stride-2 encoder sees zero padding only on the left and top, which
- * otherwise leaves a coloured seam along those edges (16: the dilated
- * blocks of head 1 see far enough that 8 left a thin line at the left). */
-#define GCN_STYLE_MARGIN 16
+ * the stride-2 encoder sees zero padding only on the left and top, and the
+ * dilated blocks of head 1 carry that border about 12 pixels into the
+ * picture at full resolution, which with 16 left a bright, then dark seam
+ * down the left edge (and a milder one along the top and bottom); 32 keeps
+ * every edge column and row within one level of the inner picture. */
+#define GCN_STYLE_MARGIN 32
 
 typedef struct gcn_style_config {
   int styles;               /* number of conditions (paintings) */
