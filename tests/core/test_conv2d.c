@@ -44,7 +44,7 @@ run_case (const conv_case *cs, size_t max_checks)
   int rc = gc_conv2d_init (&l, "c", cs->cin, cs->cout, cs->k, cs->stride,
       cs->pad, cs->dil, cs->groups, cs->bias, &rng);
   case_name (what, sizeof what, cs, "init");
-  GC_CHECK (rc == 0, "%s: %s", what, gc_last_error ());
+  CHECK (rc == 0, "%s: %s", what, gc_last_error ());
   if (rc)
     return;
   if (cs->bias)
@@ -60,14 +60,14 @@ run_case (const conv_case *cs, size_t max_checks)
   gc_conv2d_forward_ref (&l, &x, &yref);
   int oh, ow;
   gc_conv2d_out_size (&l, cs->h, cs->w, &oh, &ow);
-  GC_CHECK (yref.n == cs->n && yref.c == cs->cout && yref.h == oh
+  CHECK (yref.n == cs->n && yref.c == cs->cout && yref.h == oh
       && yref.w == ow, "%s: reference output shape", what);
   for (int threads = 1; threads <= 2; threads++) {
     gc_set_thread_limit (threads);
     gc_conv2d_forward (&l, &x, &y);
     case_name (what, sizeof what, cs, threads == 1 ? "forward vs ref t1"
         : "forward vs ref t2");
-    GC_CHECK (y.n == yref.n && y.c == yref.c && y.h == yref.h
+    CHECK (y.n == yref.n && y.c == yref.c && y.h == yref.h
         && y.w == yref.w, "%s: shape", what);
     gradcheck_compare (what, y.data, yref.data, gc_tensor_size (&yref), 1e-4,
         1e-5);
@@ -81,7 +81,7 @@ run_case (const conv_case *cs, size_t max_checks)
     gc_param_zero_grad (&l.bias);
   gc_set_thread_limit (2);
   gc_conv2d_backward (&l, &x, &r, &dx);
-  GC_CHECK (dx.n == x.n && dx.c == x.c && dx.h == x.h && dx.w == x.w,
+  CHECK (dx.n == x.n && dx.c == x.c && dx.h == x.h && dx.w == x.w,
       "dx shape");
   loss_ctx lc = { &l, &x, &yp, &r };
   case_name (what, sizeof what, cs, "dx");
@@ -128,7 +128,7 @@ run_case (const conv_case *cs, size_t max_checks)
   for (size_t i = 0; i < gc_tensor_size (&yp); i++)
     yp.data[i] = (yp.data[i] - ym.data[i]) / (2 * e);
   case_name (what, sizeof what, cs, "jvp vs finite difference");
-  GC_CHECK (t.n == yp.n && t.c == yp.c && t.h == yp.h && t.w == yp.w,
+  CHECK (t.n == yp.n && t.c == yp.c && t.h == yp.h && t.w == yp.w,
       "%s: shape", what);
   gradcheck_compare (what, t.data, yp.data, gc_tensor_size (&yp), 1e-3,
       1e-4);
@@ -173,8 +173,8 @@ check_fold_bn (int has_bias)
   gc_conv2d_forward (&l, &x, &y);
   gc_batchnorm_forward (&bn, &y, &z);
   gc_conv2d_fold_bn (&l, &bn);
-  GC_CHECK (l.has_bias && l.bias.w, "fold_bn gives the conv a bias");
-  GC_CHECK (strcmp (l.bias.name, "enc.conv.bias") == 0,
+  CHECK (l.has_bias && l.bias.w, "fold_bn gives the conv a bias");
+  CHECK (strcmp (l.bias.name, "enc.conv.bias") == 0,
       "folded bias is named '%s'", l.bias.name);
   gc_conv2d_forward (&l, &x, &f);
   gradcheck_compare (has_bias ? "fold_bn (conv with bias)"
@@ -192,11 +192,11 @@ static void
 check_bad_input (void)
 {
   gc_conv2d l;
-  GC_CHECK (gc_conv2d_init (&l, "bad", 6, 4, 3, 1, 1, 1, 4, 1, NULL) < 0,
+  CHECK (gc_conv2d_init (&l, "bad", 6, 4, 3, 1, 1, 1, 4, 1, NULL) < 0,
       "init accepts groups that do not divide cin");
-  GC_CHECK (gc_conv2d_init (&l, "bad", 3, 4, 3, 0, 1, 1, 1, 1, NULL) < 0,
+  CHECK (gc_conv2d_init (&l, "bad", 3, 4, 3, 0, 1, 1, 1, 1, NULL) < 0,
       "init accepts stride 0");
-  GC_CHECK (gc_conv2d_init (&l, "ok", 3, 4, 3, 1, 0, 1, 1, 1, NULL) == 0,
+  CHECK (gc_conv2d_init (&l, "ok", 3, 4, 3, 1, 0, 1, 1, 1, NULL) == 0,
       "init rejects a valid layer: %s", gc_last_error ());
 
   gc_tensor x = GC_TENSOR_INIT, y = GC_TENSOR_INIT, dx = GC_TENSOR_INIT;
@@ -204,21 +204,21 @@ check_bad_input (void)
   gc_tensor_zero (&x);
   gc_set_error ("none");
   gc_conv2d_forward (&l, &x, &y);
-  GC_CHECK (strstr (gc_last_error (), "channels") != NULL,
+  CHECK (strstr (gc_last_error (), "channels") != NULL,
       "wrong channel count not reported (error: %s)", gc_last_error ());
-  GC_CHECK (y.data == NULL, "forward wrote an output for a bad input");
+  CHECK (y.data == NULL, "forward wrote an output for a bad input");
   gc_tensor_resize (&x, 1, 3, 2, 2);     /* smaller than the kernel */
   gc_conv2d_forward (&l, &x, &y);
-  GC_CHECK (y.data == NULL, "forward wrote an output for a too small input");
+  CHECK (y.data == NULL, "forward wrote an output for a too small input");
   gc_tensor_resize (&x, 1, 3, 8, 8);
   gc_tensor_zero (&x);
   gc_tensor_resize (&y, 1, 4, 3, 3);     /* dy not matching the forward */
   gc_conv2d_backward (&l, &x, &y, &dx);
-  GC_CHECK (dx.data == NULL, "backward ran with a mismatched dy");
+  CHECK (dx.data == NULL, "backward ran with a mismatched dy");
   gc_conv2d_forward (&l, &x, NULL);
   gc_set_error ("none");
   gc_conv2d_forward (&l, &x, &x);         /* output aliasing the input */
-  GC_CHECK (x.c == 3 && strstr (gc_last_error (), "alias") != NULL,
+  CHECK (x.c == 3 && strstr (gc_last_error (), "alias") != NULL,
       "in-place conv not refused (error: %s)", gc_last_error ());
   gc_tensor_free (&x);
   gc_tensor_free (&y);
@@ -266,5 +266,5 @@ main (void)
   check_fold_bn (1);
   check_fold_bn (0);
   check_bad_input ();
-  return gradcheck_report ("test-conv2d");
+  return gan_test_report ("test-conv2d");
 }

@@ -41,7 +41,7 @@ run_case (const deconv_case *cs)
   int rc = gc_deconv2d_init (&l, "d", cs->cin, cs->cout, cs->k, cs->stride,
       cs->pad, cs->opad, cs->groups, cs->bias, &rng);
   name_case (what, sizeof what, cs, "init");
-  GC_CHECK (rc == 0, "%s: %s", what, gc_last_error ());
+  CHECK (rc == 0, "%s: %s", what, gc_last_error ());
   if (rc)
     return;
   if (cs->bias)
@@ -56,7 +56,7 @@ run_case (const deconv_case *cs)
   int oh = (cs->h - 1) * cs->stride - 2 * cs->pad + cs->k + cs->opad;
   int ow = (cs->w - 1) * cs->stride - 2 * cs->pad + cs->k + cs->opad;
   name_case (what, sizeof what, cs, "reference shape");
-  GC_CHECK (yref.n == cs->n && yref.c == cs->cout && yref.h == oh
+  CHECK (yref.n == cs->n && yref.c == cs->cout && yref.h == oh
       && yref.w == ow, "%s: got %dx%d want %dx%d", what, yref.h, yref.w, oh,
       ow);
   for (int threads = 1; threads <= 2; threads++) {
@@ -64,7 +64,7 @@ run_case (const deconv_case *cs)
     gc_deconv2d_forward (&l, &x, &y);
     name_case (what, sizeof what, cs, threads == 1 ? "forward vs ref t1"
         : "forward vs ref t2");
-    GC_CHECK (y.n == yref.n && y.c == yref.c && y.h == yref.h
+    CHECK (y.n == yref.n && y.c == yref.c && y.h == yref.h
         && y.w == yref.w, "%s: shape", what);
     gradcheck_compare (what, y.data, yref.data, gc_tensor_size (&yref), 1e-4,
         1e-5);
@@ -75,7 +75,7 @@ run_case (const deconv_case *cs)
   gc_set_thread_limit (2);
   gc_deconv2d_backward (&l, &x, &r, &dx);
   name_case (what, sizeof what, cs, "dx shape");
-  GC_CHECK (dx.n == x.n && dx.c == x.c && dx.h == x.h && dx.w == x.w,
+  CHECK (dx.n == x.n && dx.c == x.c && dx.h == x.h && dx.w == x.w,
       "%s", what);
   loss_ctx lc = { &l, &x, &yp, &r };
   name_case (what, sizeof what, cs, "dx");
@@ -120,16 +120,16 @@ main (void)
     run_case (&cases[i]);
 
   gc_deconv2d l;
-  GC_CHECK (gc_deconv2d_init (&l, "bad", 4, 4, 3, 2, 1, 2, 1, 1, NULL) < 0,
+  CHECK (gc_deconv2d_init (&l, "bad", 4, 4, 3, 2, 1, 2, 1, 1, NULL) < 0,
       "init accepts output_pad >= stride");
-  GC_CHECK (gc_deconv2d_init (&l, "ok", 4, 4, 3, 2, 1, 1, 1, 1, NULL) == 0,
+  CHECK (gc_deconv2d_init (&l, "ok", 4, 4, 3, 2, 1, 1, 1, 1, NULL) == 0,
       "init rejects a valid layer");
   gc_tensor x = GC_TENSOR_INIT, y = GC_TENSOR_INIT;
   gc_tensor_resize (&x, 1, 3, 4, 4);
   gc_tensor_zero (&x);
   gc_deconv2d_forward (&l, &x, &y);
-  GC_CHECK (y.data == NULL, "deconv forward ran on the wrong channel count");
+  CHECK (y.data == NULL, "deconv forward ran on the wrong channel count");
   gc_tensor_free (&x);
   gc_deconv2d_free (&l);
-  return gradcheck_report ("test-deconv2d");
+  return gan_test_report ("test-deconv2d");
 }

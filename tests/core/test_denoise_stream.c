@@ -18,11 +18,7 @@
 #include "gc_denoise.h"
 #include "gcn_denoiser.h"
 #include "shipped_denoiser.h"
-
-static int failures;
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; \
-  fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-  fprintf (stderr, __VA_ARGS__); fputc ('\n', stderr); } } while (0)
+#include "gan_test.h"
 
 /* voice-like harmonics with a syllable envelope plus noise; channel c
  * gets its own noise */

@@ -57,7 +57,7 @@ check_beta_zero_ignores_c (int threads)
   int nans = 0;
   for (int i = 0; i < M * N; i++)
     nans += isnan (C[i]) != 0;
-  GC_CHECK (nans == 0, "sgemm beta=0 kept %d NaN from C (threads %d)", nans,
+  CHECK (nans == 0, "sgemm beta=0 kept %d NaN from C (threads %d)", nans,
       threads);
   free (A);
   free (B);
@@ -82,5 +82,5 @@ main (void)
   check_case (0, 1, 200, 300, 50, -1.0f, 1.0f, 2);
   check_beta_zero_ignores_c (1);
   check_beta_zero_ignores_c (2);
-  return gradcheck_report ("test-gemm");
+  return gan_test_report ("test-gemm");
 }

@@ -43,8 +43,8 @@ check_batchnorm (int n, int c, int h, int w, int threads)
 {
   char what[160];
   gc_batchnorm l;
-  GC_CHECK (gc_batchnorm_init (&l, "bn", c) == 0, "bn init");
-  GC_CHECK (l.running_mean.trainable == 0 && l.running_var.trainable == 0
+  CHECK (gc_batchnorm_init (&l, "bn", c) == 0, "bn init");
+  CHECK (l.running_mean.trainable == 0 && l.running_var.trainable == 0
       && l.gamma.trainable, "running statistics must not be trainable");
   gc_tensor x = GC_TENSOR_INIT, y = GC_TENSOR_INIT, r = GC_TENSOR_INIT;
   gc_tensor dx = GC_TENSOR_INIT, yp = GC_TENSOR_INIT;
@@ -63,15 +63,15 @@ check_batchnorm (int n, int c, int h, int w, int threads)
     double m = (double) n * h * w;
     snprintf (what, sizeof what, "bn %dx%dx%dx%d t%d channel %d", n, c, h, w,
         threads, ch);
-    GC_CHECK (gradcheck_close (my, l.beta.w[ch], 1e-4, 1e-5),
+    CHECK (gradcheck_close (my, l.beta.w[ch], 1e-4, 1e-5),
         "%s: output mean %g, want beta %g", what, my, l.beta.w[ch]);
     double want_var = l.gamma.w[ch] * l.gamma.w[ch] * vx / (vx + l.eps);
-    GC_CHECK (gradcheck_close (vy, want_var, 1e-3, 1e-6),
+    CHECK (gradcheck_close (vy, want_var, 1e-3, 1e-6),
         "%s: output variance %g, want %g", what, vy, want_var);
-    GC_CHECK (gradcheck_close (l.running_mean.w[ch], 0.1 * mx, 1e-5, 1e-6),
+    CHECK (gradcheck_close (l.running_mean.w[ch], 0.1 * mx, 1e-5, 1e-6),
         "%s: running mean %g, want %g", what, l.running_mean.w[ch], 0.1 * mx);
     double unbiased = vx * m / (m - 1);
-    GC_CHECK (gradcheck_close (l.running_var.w[ch], 0.9 + 0.1 * unbiased,
+    CHECK (gradcheck_close (l.running_var.w[ch], 0.9 + 0.1 * unbiased,
             1e-5, 1e-6), "%s: running var %g, want %g", what,
         l.running_var.w[ch], 0.9 + 0.1 * unbiased);
   }
@@ -134,8 +134,8 @@ check_instnorm (int classes, const int *cls, int n, int c, int h, int w,
 {
   char what[160];
   gc_instnorm l;
-  GC_CHECK (gc_instnorm_init (&l, "in", c, classes) == 0, "instnorm init");
-  GC_CHECK (l.gamma.ndim == 2 && l.gamma.shape[0] == classes
+  CHECK (gc_instnorm_init (&l, "in", c, classes) == 0, "instnorm init");
+  CHECK (l.gamma.ndim == 2 && l.gamma.shape[0] == classes
       && l.gamma.shape[1] == c, "instnorm gamma is [classes][channels]");
   gradcheck_fill (l.gamma.w, l.gamma.n, 21, 0.5f, 1.5f);
   gradcheck_fill (l.beta.w, l.beta.n, 22, -1, 1);
@@ -154,7 +154,7 @@ check_instnorm (int classes, const int *cls, int n, int c, int h, int w,
       for (size_t j = 0; j < len; j++)
         s += p[j];
       int k = cls ? cls[i] : 0;
-      GC_CHECK (gradcheck_close (s / len, l.beta.w[k * c + ch], 1e-4, 1e-5),
+      CHECK (gradcheck_close (s / len, l.beta.w[k * c + ch], 1e-4, 1e-5),
           "instnorm item %d channel %d: mean %g, want beta[%d] %g", i, ch,
           s / len, k, l.beta.w[k * c + ch]);
     }
@@ -186,7 +186,7 @@ check_instnorm (int classes, const int *cls, int n, int c, int h, int w,
     float s = 0;
     for (int ch = 0; ch < c; ch++)
       s += fabsf (l.gamma.g[k * c + ch]) + fabsf (l.beta.g[k * c + ch]);
-    GC_CHECK (s == 0, "unused class %d received gradient %g", k, s);
+    CHECK (s == 0, "unused class %d received gradient %g", k, s);
   }
   gc_set_thread_limit (0);
   gc_tensor_free (&x);
@@ -220,7 +220,7 @@ check_large_offset (void)
       ss += v * v;
     }
     double var = ss / len - (s / len) * (s / len);
-    GC_CHECK (fabs (s / len) < 1e-3 && fabs (var - 1.0) < 2e-3,
+    CHECK (fabs (s / len) < 1e-3 && fabs (var - 1.0) < 2e-3,
         "instnorm with offset 300: output mean %g variance %g", s / len, var);
   }
   gc_tensor_free (&x);
@@ -233,14 +233,14 @@ check_bad_input (void)
 {
   gc_batchnorm bn;
   gc_instnorm in;
-  GC_CHECK (gc_batchnorm_init (&bn, "bn", 0) < 0, "bn with 0 channels");
+  CHECK (gc_batchnorm_init (&bn, "bn", 0) < 0, "bn with 0 channels");
   gc_batchnorm_init (&bn, "bn", 3);
   gc_instnorm_init (&in, "in", 3, 2);
   gc_tensor x = GC_TENSOR_INIT, y = GC_TENSOR_INIT;
   gc_tensor_resize (&x, 2, 4, 3, 3);
   gc_tensor_zero (&x);
   gc_batchnorm_forward (&bn, &x, &y);
-  GC_CHECK (y.data == NULL, "bn forward ran on the wrong channel count");
+  CHECK (y.data == NULL, "bn forward ran on the wrong channel count");
   gc_tensor_resize (&x, 2, 3, 3, 3);
   gradcheck_fill (x.data, gc_tensor_size (&x), 5, -1, 1);
   /* in place (y = x) gives the same result as out of place */
@@ -261,7 +261,7 @@ check_bad_input (void)
   int bad_cls[2] = { 1, 7 };
   gc_set_error ("none");
   gc_instnorm_forward (&in, &x, bad_cls, &y);
-  GC_CHECK (strstr (gc_last_error (), "class") != NULL,
+  CHECK (strstr (gc_last_error (), "class") != NULL,
       "out of range class not reported: %s", gc_last_error ());
   gc_tensor_free (&x);
   gc_tensor_free (&y);
@@ -282,5 +282,5 @@ main (void)
   }
   check_large_offset ();
   check_bad_input ();
-  return gradcheck_report ("test-norm");
+  return gan_test_report ("test-norm");
 }

@@ -37,7 +37,8 @@ avgpool_bwd (int r, const gc_tensor *dy, gc_tensor *dx)
 }
 
 static void
-gradcheck_op (const char *name, fwd_fn fwd, bwd_fn bwd, int r, int n, int c,
+check_resample_op (const char *name, fwd_fn fwd, bwd_fn bwd, int r, int n,
+    int c,
     int h, int w, int threads)
 {
   char what[160];
@@ -53,7 +54,7 @@ gradcheck_op (const char *name, fwd_fn fwd, bwd_fn bwd, int r, int n, int c,
   bwd (r, &wt, &dx);
   snprintf (what, sizeof what, "%s r%d %dx%dx%dx%d t%d: dx shape", name, r, n,
       c, h, w, threads);
-  GC_CHECK (dx.n == x.n && dx.c == x.c && dx.h == x.h && dx.w == x.w, "%s",
+  CHECK (dx.n == x.n && dx.c == x.c && dx.h == x.h && dx.w == x.w, "%s",
       what);
   loss_ctx lc = { fwd, r, &x, &yp, &wt };
   snprintf (what, sizeof what, "%s r%d %dx%dx%dx%d t%d: dx", name, r, n, c, h,
@@ -78,7 +79,7 @@ check_known_values (void)
   for (int i = 0; i < 4; i++)
     x.data[i] = (float) (i + 1);
   gc_pixel_shuffle_forward (2, &x, &y);
-  GC_CHECK (y.c == 1 && y.h == 2 && y.w == 2 && y.data[0] == 1
+  CHECK (y.c == 1 && y.h == 2 && y.w == 2 && y.data[0] == 1
       && y.data[1] == 2 && y.data[2] == 3 && y.data[3] == 4,
       "pixel shuffle order: %g %g %g %g", y.data[0], y.data[1], y.data[2],
       y.data[3]);
@@ -87,9 +88,9 @@ check_known_values (void)
   gc_tensor_resize (&x, 2, 18, 5, 7);
   gradcheck_fill (x.data, gc_tensor_size (&x), 5, -1, 1);
   gc_pixel_shuffle_forward (3, &x, &y);
-  GC_CHECK (y.c == 2 && y.h == 15 && y.w == 21, "pixel shuffle r3 shape");
+  CHECK (y.c == 2 && y.h == 15 && y.w == 21, "pixel shuffle r3 shape");
   gc_pixel_unshuffle_forward (3, &y, &z);
-  GC_CHECK (z.c == 18 && z.h == 5 && z.w == 7, "pixel unshuffle r3 shape");
+  CHECK (z.c == 18 && z.h == 5 && z.w == 7, "pixel unshuffle r3 shape");
   gradcheck_compare ("unshuffle (shuffle (x)) == x", z.data, x.data,
       gc_tensor_size (&x), 0, 0);
 
@@ -99,7 +100,7 @@ check_known_values (void)
   x.data[1] = 1;
   gc_upsample_bilinear_forward (2, &x, &y);
   float want[4] = { 0.0f, 0.25f, 0.75f, 1.0f };
-  GC_CHECK (y.h == 2 && y.w == 4, "bilinear shape %dx%d", y.h, y.w);
+  CHECK (y.h == 2 && y.w == 4, "bilinear shape %dx%d", y.h, y.w);
   gradcheck_compare ("bilinear x2 row", y.data, want, 4, 1e-6, 1e-7);
   gradcheck_compare ("bilinear x2 second row", y.data + 4, want, 4, 1e-6,
       1e-7);
@@ -113,8 +114,8 @@ check_known_values (void)
   gc_tensor_resize (&x, 1, 3, 5, 7);
   gradcheck_fill (x.data, gc_tensor_size (&x), 9, -1, 1);
   gc_upsample_nearest_forward (2, &x, &y);
-  GC_CHECK (y.h == 10 && y.w == 14, "nearest shape");
-  GC_CHECK (y.data[0] == x.data[0] && y.data[1] == x.data[0]
+  CHECK (y.h == 10 && y.w == 14, "nearest shape");
+  CHECK (y.data[0] == x.data[0] && y.data[1] == x.data[0]
       && y.data[14] == x.data[0] && y.data[2] == x.data[1],
       "nearest copies each pixel into a 2x2 block");
   gc_avgpool2_forward (&y, &z);
@@ -126,22 +127,22 @@ check_known_values (void)
   for (int i = 0; i < 9; i++)
     x.data[i] = (float) i;
   gc_avgpool2_forward (&x, &y);
-  GC_CHECK (y.h == 1 && y.w == 1 && y.data[0] == 2.0f,
+  CHECK (y.h == 1 && y.w == 1 && y.data[0] == 2.0f,
       "avgpool2 of 3x3: got %dx%d value %g", y.h, y.w, y.data[0]);
 
   /* bad input is reported, not crashed on */
   gc_tensor bad = GC_TENSOR_INIT;
   gc_tensor_resize (&x, 1, 3, 4, 4);
   gc_pixel_shuffle_forward (2, &x, &bad);
-  GC_CHECK (bad.data == NULL, "pixel shuffle accepted 3 channels for r=2");
+  CHECK (bad.data == NULL, "pixel shuffle accepted 3 channels for r=2");
   gc_pixel_unshuffle_forward (3, &x, &bad);
-  GC_CHECK (bad.data == NULL, "pixel unshuffle accepted 4x4 for r=3");
+  CHECK (bad.data == NULL, "pixel unshuffle accepted 4x4 for r=3");
   gc_upsample_nearest_forward (0, &x, &bad);
-  GC_CHECK (bad.data == NULL, "upsample accepted factor 0");
+  CHECK (bad.data == NULL, "upsample accepted factor 0");
   gc_upsample_bilinear_forward (2, &x, NULL);
   gc_pixel_shuffle_forward (1, &x, &x);
   gc_avgpool2_forward (&x, &x);
-  GC_CHECK (x.h == 4 && x.w == 4, "avgpool2 ran in place");
+  CHECK (x.h == 4 && x.w == 4, "avgpool2 ran in place");
 
   gc_tensor_free (&x);
   gc_tensor_free (&y);
@@ -153,21 +154,21 @@ main (void)
 {
   check_known_values ();
   for (int t = 1; t <= 2; t++) {
-    gradcheck_op ("pixel_shuffle", gc_pixel_shuffle_forward,
+    check_resample_op ("pixel_shuffle", gc_pixel_shuffle_forward,
         gc_pixel_shuffle_backward, 2, 2, 12, 5, 7, t);
-    gradcheck_op ("pixel_unshuffle", gc_pixel_unshuffle_forward,
+    check_resample_op ("pixel_unshuffle", gc_pixel_unshuffle_forward,
         gc_pixel_unshuffle_backward, 3, 2, 1, 9, 6, t);
-    gradcheck_op ("upsample_nearest", gc_upsample_nearest_forward,
+    check_resample_op ("upsample_nearest", gc_upsample_nearest_forward,
         gc_upsample_nearest_backward, 3, 2, 3, 5, 7, t);
-    gradcheck_op ("upsample_bilinear", gc_upsample_bilinear_forward,
+    check_resample_op ("upsample_bilinear", gc_upsample_bilinear_forward,
         gc_upsample_bilinear_backward, 2, 2, 3, 5, 7, t);
-    gradcheck_op ("upsample_bilinear", gc_upsample_bilinear_forward,
+    check_resample_op ("upsample_bilinear", gc_upsample_bilinear_forward,
         gc_upsample_bilinear_backward, 3, 1, 7, 4, 3, t);
-    gradcheck_op ("avgpool2", avgpool_fwd, avgpool_bwd, 1, 2, 3, 9, 11, t);
+    check_resample_op ("avgpool2", avgpool_fwd, avgpool_bwd, 1, 2, 3, 9, 11, t);
   }
   /* big enough to be spread over the pool */
-  gradcheck_op ("upsample_bilinear", gc_upsample_bilinear_forward,
+  check_resample_op ("upsample_bilinear", gc_upsample_bilinear_forward,
       gc_upsample_bilinear_backward, 2, 2, 8, 40, 48, 2);
-  gradcheck_op ("avgpool2", avgpool_fwd, avgpool_bwd, 1, 2, 8, 81, 99, 2);
-  return gradcheck_report ("test-resample");
+  check_resample_op ("avgpool2", avgpool_fwd, avgpool_bwd, 1, 2, 8, 81, 99, 2);
+  return gan_test_report ("test-resample");
 }

@@ -19,13 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gan_test.h"
 
 #define N_CTL 5                 /* attenuation, threshold, hold, gate, guard */
-
-static int failures;
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; \
-  fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-  fprintf (stderr, __VA_ARGS__); fputc ('\n', stderr); } } while (0)
 
 /* One plugin instance behind either API. */
 typedef struct {

@@ -10,11 +10,7 @@
 
 #include "gcn_denoiser.h"
 #include "gcn_dn_guard.h"
-
-static int failures;
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; \
-  fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-  fprintf (stderr, __VA_ARGS__); fputc ('\n', stderr); } } while (0)
+#include "gan_test.h"
 
 #define BINS 161                /* 16 kHz */
 

@@ -7,11 +7,7 @@
 
 #include "gancore.h"
 #include "gcn_patchgan.h"
-
-static int failures;
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; \
-  fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-  fprintf (stderr, __VA_ARGS__); fputc ('\n', stderr); } } while (0)
+#include "gan_test.h"
 
 static double
 loss_of (gcn_patchgan *d, const gc_tensor *x, const gc_tensor *probe,

@@ -6,11 +6,7 @@
 #include <stdlib.h>
 
 #include "gcn_resize.h"
-
-static int failures;
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; \
-  fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-  fprintf (stderr, __VA_ARGS__); fputc ('\n', stderr); } } while (0)
+#include "gan_test.h"
 
 int
 main (void)

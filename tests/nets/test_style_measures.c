@@ -9,11 +9,7 @@
 
 #include "gancore.h"
 #include "style_measures.h"
-
-static int failures;
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; \
-  fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-  fprintf (stderr, __VA_ARGS__); fputc ('\n', stderr); } } while (0)
+#include "gan_test.h"
 
 enum { W = 320, H = 256 };
 

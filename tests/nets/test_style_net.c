@@ -12,11 +12,7 @@
 #include "gancore.h"
 #include "gcn_style.h"
 #include "gcn_style_disc.h"
-
-static int failures;
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; \
-  fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-  fprintf (stderr, __VA_ARGS__); fputc ('\n', stderr); } } while (0)
+#include "gan_test.h"
 
 static int
 close_enough (double a, double b, double rtol, double atol)

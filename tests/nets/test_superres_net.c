@@ -9,11 +9,7 @@
 #include "gancore.h"
 #include "gcn_resize.h"
 #include "gcn_superres.h"
-
-static int failures;
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; \
-  fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-  fprintf (stderr, __VA_ARGS__); fputc ('\n', stderr); } } while (0)
+#include "gan_test.h"
 
 /* Loss = sum (hr * probe): its gradient w.r.t. hr is the probe. */
 static double

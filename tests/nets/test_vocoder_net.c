@@ -9,11 +9,7 @@
 
 #include "gcn_vocoder.h"
 #include "gcn_vocoder_disc.h"
-
-static int failures;
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; \
-  fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-  fprintf (stderr, __VA_ARGS__); fputc ('\n', stderr); } } while (0)
+#include "gan_test.h"
 
 /* Speech-like test signal: a gliding harmonic tone with a formant-ish tilt,
  * a gap, and a little noise. */

@@ -1,4 +1,5 @@
-/* Minimal test helpers for tests/tools: CHECK, temp dirs, file reading. */
+/* Test helpers for tests/tools: temp dirs, file reading, child programs
+ * (CHECK and REQUIRE come from gan_test.h). */
 #ifndef TCHECK_H
 #define TCHECK_H
 
@@ -14,28 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int tcheck_failures;
-
-#define CHECK(cond, ...) do { \
-    if (!(cond)) { \
-      fprintf (stdout, "%s:%d: CHECK (%s) failed: ", __FILE__, __LINE__, \
-          #cond); \
-      fprintf (stdout, __VA_ARGS__); \
-      fprintf (stdout, "\n"); \
-      tcheck_failures++; \
-    } \
-  } while (0)
-
-/* Stop the test when continuing makes no sense. */
-#define REQUIRE(cond, ...) do { \
-    if (!(cond)) { \
-      fprintf (stdout, "%s:%d: REQUIRE (%s) failed: ", __FILE__, __LINE__, \
-          #cond); \
-      fprintf (stdout, __VA_ARGS__); \
-      fprintf (stdout, "\n"); \
-      exit (1); \
-    } \
-  } while (0)
+#include "gan_test.h"
 
 static int
 tcheck_rm_entry (const char *p, const struct stat *sb, int flag,
@@ -113,17 +93,6 @@ tcheck_wait (pid_t pid)
   if (pid < 0 || waitpid (pid, &st, 0) != pid)
     return -1;
   return WIFEXITED (st) ? WEXITSTATUS (st) : -1;
-}
-
-static inline int
-tcheck_done (const char *name)
-{
-  if (tcheck_failures) {
-    fprintf (stdout, "%s: %d check(s) failed\n", name, tcheck_failures);
-    return 1;
-  }
-  printf ("%s: all checks passed\n", name);
-  return 0;
 }
 
 #endif

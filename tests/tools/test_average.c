@@ -181,5 +181,5 @@ main (int argc, char **argv)
 
   tcheck_rmtree (dir);
   free (dir);
-  return tcheck_done ("test_average");
+  return gan_test_report ("test_average");
 }

@@ -129,5 +129,5 @@ main (int argc, char **argv)
       "--help");
   tcheck_rmtree (dir);
   free (dir);
-  return tcheck_done ("test_eval");
+  return gan_test_report ("test_eval");
 }

@@ -57,5 +57,5 @@ main (int argc, char **argv)
 
   tcheck_rmtree (dir);
   free (dir);
-  return tcheck_done ("test_info");
+  return gan_test_report ("test_info");
 }

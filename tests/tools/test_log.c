@@ -152,5 +152,5 @@ main (void)
 
   tcheck_rmtree (dir);
   free (dir);
-  return tcheck_done ("test_log");
+  return gan_test_report ("test_log");
 }

@@ -244,5 +244,5 @@ main (int argc, char **argv)
   test_lists_and_errors (&c, dir);
   tcheck_rmtree (dir);
   free (dir);
-  return tcheck_done ("test_media");
+  return gan_test_report ("test_media");
 }

@@ -227,5 +227,5 @@ main (void)
   test_image ();
   test_resample ();
   test_stoi ();
-  return tcheck_done ("test_metrics");
+  return gan_test_report ("test_metrics");
 }

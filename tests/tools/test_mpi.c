@@ -505,5 +505,5 @@ main (int argc, char **argv)
   test_divergence (dir);
   tcheck_rmtree (dir);
   free (dir);
-  return tcheck_done ("test_mpi");
+  return gan_test_report ("test_mpi");
 }

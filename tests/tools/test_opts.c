@@ -108,5 +108,5 @@ main (void)
     CHECK (parse (&c, bad[i]) < 0, "case %zu accepted", i);
     gt_ctx_clear (&c);
   }
-  return tcheck_done ("test_opts");
+  return gan_test_report ("test_opts");
 }

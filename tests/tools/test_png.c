@@ -157,5 +157,5 @@ main (void)
   plot_mixed (dir);
   tcheck_rmtree (dir);
   free (dir);
-  return tcheck_done ("test_png");
+  return gan_test_report ("test_png");
 }

@@ -310,5 +310,5 @@ main (int argc, char **argv)
   test_command_line (dir);
   tcheck_rmtree (dir);
   free (dir);
-  return tcheck_done ("test_ring");
+  return gan_test_report ("test_ring");
 }

@@ -34,7 +34,8 @@ value (void *p)
   recon_losses (&c->b, &c->h, order, c->d_band, c->d_fine, c->d_vad, c->d_df,
       c->gbin, &L);
   fake_features (&c->b, c->ffake);
-  double adv = gk_dot (c->ffake, c->dfeat_w, (size_t) rows * GCN_DN_FEATS);
+  double adv = gradcheck_dot (c->ffake, c->dfeat_w,
+      (size_t) rows * GCN_DN_FEATS);
   return L.gain + W_SPEC * (double) L.spec + W_SIG * (double) L.sig +
       W_VAD * (double) L.vad + adv;
 }
@@ -66,25 +67,29 @@ run (int df_order, int la)
   gc_rng_seed (&r, 21 + df_order + 7 * la);
   gcn_denoiser_config cfg = { 12, 3, 10, 8, df_order, 0, la };
   if (gcn_denoiser_init (&c.net, &cfg, &r) < 0) {
-    GK_CHECK (0, "init: %s", gc_last_error ());
+    CHECK (0, "init: %s", gc_last_error ());
     return;
   }
   if (df_order > 0)
-    gk_fill (&r, c.net.df_head.weight.w, c.net.df_head.weight.n, 0.05f);
-  gk_fill (&r, c.net.fine_head.bias.w, c.net.fine_head.bias.n, 1.f);
-  gk_fill (&r, c.net.band_head.bias.w, c.net.band_head.bias.n, 1.f);
+    gradcheck_fill_normal (&r, c.net.df_head.weight.w, c.net.df_head.weight.n,
+        0.05f);
+  gradcheck_fill_normal (&r, c.net.fine_head.bias.w, c.net.fine_head.bias.n,
+      1.f);
+  gradcheck_fill_normal (&r, c.net.band_head.bias.w, c.net.band_head.bias.n,
+      1.f);
   gcn_denoiser_train_init (&c.tr);
   int n = 2, t = 6, rows = n * t, rows_net = n * (t + la);
-  GK_CHECK (batch_alloc (&c.b, n, t, la) == 0, "batch");
-  GK_CHECK (heads_alloc (&c.h, rows, gcn_dn_df_size (&c.net)) == 0, "heads");
+  CHECK (batch_alloc (&c.b, n, t, la) == 0, "batch");
+  CHECK (heads_alloc (&c.h, rows, gcn_dn_df_size (&c.net)) == 0, "heads");
   /* a full-band item and one band-limited below the deep-filtered bins */
   c.b.bins[0] = BINS;
   c.b.bins[1] = 41;
   size_t spec = (size_t) rows * BINS * 2;
-  gk_fill (&r, c.b.X, spec, 1.f);
+  gradcheck_fill_normal (&r, c.b.X, spec, 1.f);
   for (size_t i = 0; i < spec; i++)
     c.b.S[i] = 0.6f * c.b.X[i] + 0.3f * gc_rng_normal (&r);
-  gk_fill (&r, c.b.Xf, (size_t) n * (la > 0 ? la : 1) * BINS * 2, 1.f);
+  gradcheck_fill_normal (&r, c.b.Xf,
+      (size_t) n * (la > 0 ? la : 1) * BINS * 2, 1.f);
   for (int i = 0; i < n; i++)
     item_features (&c.b, i);
   c.d_band = calloc ((size_t) rows * GCN_DN_BANDS, sizeof (float));
@@ -100,14 +105,14 @@ run (int df_order, int la)
   c.n_vad = calloc (rows_net, sizeof (float));
   c.n_df = calloc ((size_t) rows_net * GCN_DN_FINE * GCN_DN_DF_MAX * 2,
       sizeof (float));
-  gk_fill (&r, c.dfeat_w, (size_t) rows * GCN_DN_FEATS, 0.01f);
+  gradcheck_fill_normal (&r, c.dfeat_w, (size_t) rows * GCN_DN_FEATS, 0.01f);
   opt_asym = 1.f;               /* the asymmetric weight is a kink */
 
   char name[64];
   snprintf (name, sizeof name, "denoise losses df_order=%d lookahead=%d",
       df_order, la);
-  gk_op op = { name, value, grad, &c };
-  gk_var vars[3] = {
+  gradcheck_op op = { name, value, grad, &c };
+  gradcheck_var vars[3] = {
     { "band.bias", c.net.band_head.bias.w, c.net.band_head.bias.g,
         c.net.band_head.bias.n },
     { "fine.bias", c.net.fine_head.bias.w, c.net.fine_head.bias.g,
@@ -116,7 +121,7 @@ run (int df_order, int la)
         df_order > 0 ? c.net.df_head.bias.g : NULL,
         df_order > 0 ? c.net.df_head.bias.n : 0 },
   };
-  gk_check (&op, vars, df_order > 0 ? 3 : 2, 1e-3f, 3e-2, 2e-5);
+  gradcheck_vars (&op, vars, df_order > 0 ? 3 : 2, 1e-3f, 3e-2, 2e-5);
 
   free (c.d_band);
   free (c.d_fine);
@@ -148,24 +153,25 @@ train_matches_stream (int bins, int la)
   gcn_denoiser net;
   gcn_denoiser_config cfg = { 12, 3, 10, 8, 3, 1, la };
   if (gcn_denoiser_init (&net, &cfg, &r) < 0) {
-    GK_CHECK (0, "init");
+    CHECK (0, "init");
     return;
   }
-  gk_fill (&r, net.df_head.weight.w, net.df_head.weight.n, 0.1f);
-  gk_fill (&r, net.conv.weight.w, net.conv.weight.n, 0.1f);
+  gradcheck_fill_normal (&r, net.df_head.weight.w, net.df_head.weight.n, 0.1f);
+  gradcheck_fill_normal (&r, net.conv.weight.w, net.conv.weight.n, 0.1f);
   dn_batch b;
   int t = 9;
-  GK_CHECK (batch_alloc (&b, 1, t, la) == 0, "batch");
+  CHECK (batch_alloc (&b, 1, t, la) == 0, "batch");
   b.in = gcn_dn_in_size (&net);
   b.bins[0] = bins;
-  gk_fill (&r, b.X, (size_t) t * BINS * 2, 1e-2f);
-  gk_fill (&r, b.Xf, (size_t) (la > 0 ? la : 1) * BINS * 2, 1e-2f);
+  gradcheck_fill_normal (&r, b.X, (size_t) t * BINS * 2, 1e-2f);
+  gradcheck_fill_normal (&r, b.Xf, (size_t) (la > 0 ? la : 1) * BINS * 2,
+      1e-2f);
   item_features (&b, 0);
   gcn_denoiser_train tr;
   gcn_denoiser_train_init (&tr);
   gcn_denoiser_forward_train (&net, &tr, b.feat, 1, t + la);
   dn_heads h;
-  GK_CHECK (heads_alloc (&h, t, gcn_dn_df_size (&net)) == 0, "heads");
+  CHECK (heads_alloc (&h, t, gcn_dn_df_size (&net)) == 0, "heads");
   heads_gather (&h, &tr, 1, t, la);
   float *gbin = calloc ((size_t) t * BINS, sizeof (float));
   enhance (&b, &h, cfg.df_order, gbin);
@@ -173,7 +179,7 @@ train_matches_stream (int bins, int la)
   /* the stream sees the spectrum a stream at that rate computes: the same
    * bins, scaled to its n_fft */
   gcn_denoiser_state st;
-  GK_CHECK (gcn_denoiser_state_init (&st, &net) == 0, "state");
+  CHECK (gcn_denoiser_state_init (&st, &net) == 0, "state");
   float scale = (float) (2 * (bins - 1)) / NFFT, worst = 0;
   for (int j = 0; j < t + la; j++) {
     float spec[2 * BINS];
@@ -193,7 +199,7 @@ train_matches_stream (int bins, int la)
   }
   printf ("train vs stream, %d bins, lookahead %d: worst relative error "
       "%.3g\n", bins, la, worst);
-  GK_CHECK (worst < 1e-3f, "training and streaming spectra differ (%g)", worst);
+  CHECK (worst < 1e-3f, "training and streaming spectra differ (%g)", worst);
   gcn_denoiser_state_free (&st);
   gcn_denoiser_train_free (&tr);
   heads_free (&h);
@@ -218,24 +224,25 @@ widen_keeps_function (void)
   if (gcn_denoiser_init (&narrow, &cn, &r) < 0 ||
       gcn_denoiser_init (&wide, &cw, &r) < 0 ||
       gcn_denoiser_init (&thin, &ct, &r) < 0) {
-    GK_CHECK (0, "init");
+    CHECK (0, "init");
     return;
   }
   for (int i = 0; i < narrow.params.count; i++)
-    gk_fill (&r, narrow.params.items[i]->w, narrow.params.items[i]->n, 0.3f);
+    gradcheck_fill_normal (&r, narrow.params.items[i]->w,
+        narrow.params.items[i]->n, 0.3f);
   char path[] = "/tmp/gst-gan-widen-XXXXXX";
   int fd = mkstemp (path);
-  GK_CHECK (fd >= 0, "temp file");
+  CHECK (fd >= 0, "temp file");
   close (fd);
   char *storage = NULL;
   const char **kv = gcn_denoiser_meta (&narrow, &storage);
-  GK_CHECK (kv && gc_model_save (path, &narrow.params, kv) == 0, "save: %s",
+  CHECK (kv && gc_model_save (path, &narrow.params, kv) == 0, "save: %s",
       gc_last_error ());
   free (kv);
   free (storage);
-  GK_CHECK (init_from_model (&wide, path) == 0, "widen: %s",
+  CHECK (init_from_model (&wide, path) == 0, "widen: %s",
       gc_last_error ());
-  GK_CHECK (init_from_model (&thin, path) < 0, "a narrower GRU was accepted");
+  CHECK (init_from_model (&thin, path) < 0, "a narrower GRU was accepted");
   unlink (path);
 
   /* a new unit's gate row is its own, random; its weight into an old
@@ -245,16 +252,16 @@ widen_keeps_function (void)
     own += fabsf (wide.gru1.w_ih.w[(size_t) 12 * wide.gru1.in + c]);
   for (int u = 0; u < 10; u++)
     into_old += fabsf (wide.gru1.w_hh.w[(size_t) u * 16 + 12]);
-  GK_CHECK (own > 0 && into_old == 0, "new unit: own %g, into old %g", own,
+  CHECK (own > 0 && into_old == 0, "new unit: own %g, into old %g", own,
       into_old);
 
   gcn_denoiser_state a, b;
-  GK_CHECK (gcn_denoiser_state_init (&a, &narrow) == 0 &&
+  CHECK (gcn_denoiser_state_init (&a, &narrow) == 0 &&
       gcn_denoiser_state_init (&b, &wide) == 0, "state");
   float worst = 0, gained = 0;
   for (int j = 0; j < 20; j++) {
     float x[2 * BINS], sa[2 * BINS], sb[2 * BINS];
-    gk_fill (&r, x, 2 * BINS, 1e-2f);
+    gradcheck_fill_normal (&r, x, 2 * BINS, 1e-2f);
     memcpy (sa, x, sizeof x);
     memcpy (sb, x, sizeof x);
     gcn_denoiser_process_spectrum (&a, sa, BINS, 0.f, NULL);
@@ -266,11 +273,11 @@ widen_keeps_function (void)
   }
   /* the narrow network must really act on the spectra, or equal outputs
    * would prove nothing */
-  GK_CHECK (gained > 0.1f, "the narrow network passes its input (%g)",
+  CHECK (gained > 0.1f, "the narrow network passes its input (%g)",
       gained);
   printf ("widened GRUs 10/8 -> 16/13: worst relative difference %.3g\n",
       worst);
-  GK_CHECK (worst < 1e-4f, "widening changed the output (%g)", worst);
+  CHECK (worst < 1e-4f, "widening changed the output (%g)", worst);
   gcn_denoiser_state_free (&a);
   gcn_denoiser_state_free (&b);
   gcn_denoiser_free (&narrow);
@@ -312,10 +319,10 @@ weighted_clip_draws (void)
     same &= !memcmp (x1, x2, sizeof x1);
     from_b += x1[0] >= 2.f;
   }
-  GK_CHECK (same, "weighted clip draws differ from its copies' draws");
+  CHECK (same, "weighted clip draws differ from its copies' draws");
   /* expected share of b: 10 * 1000 / (700 + 10 * 1000 + 350) */
   double share = (double) from_b / DRAWS, want = 10000.0 / 11050.0;
-  GK_CHECK (fabs (share - want) < 0.03, "weighted clip share %.3f, want %.3f",
+  CHECK (fabs (share - want) < 0.03, "weighted clip share %.3f, want %.3f",
       share, want);
   free (w.c);
   free (copies.c);
@@ -327,13 +334,16 @@ weighted_clip_draws (void)
 static void
 source_balance (void)
 {
-  GK_CHECK (group_of ("/d", "/d/music/a/x.ogg") == group_of ("/d", "/d/music/b.ogg"),
+  CHECK (group_of ("/d", "/d/music/a/x.ogg") == group_of ("/d",
+      "/d/music/b.ogg"),
       "files of one folder are different sources");
-  GK_CHECK (group_of ("/d", "/d/music/x.ogg") != group_of ("/d", "/d/rain/x.ogg"),
+  CHECK (group_of ("/d", "/d/music/x.ogg") != group_of ("/d", "/d/rain/x.ogg"),
       "two folders are one source");
-  GK_CHECK (group_of ("/d", "/d/asterisk_en.flac") == group_of ("/d", "/d/asterisk_ru.flac"),
+  CHECK (group_of ("/d", "/d/asterisk_en.flac") == group_of ("/d",
+      "/d/asterisk_ru.flac"),
       "asterisk_* are different sources");
-  GK_CHECK (group_of ("/d", "/d/asterisk_en.flac") != group_of ("/d", "/d/klettres_en.flac"),
+  CHECK (group_of ("/d", "/d/asterisk_en.flac") != group_of ("/d",
+      "/d/klettres_en.flac"),
       "asterisk_ and klettres_ are one source");
   enum { DRAWS = 20000, LEN = 10 };
   /* source A: one clip of 4 s; source B: four clips of 4 s (16 s) */
@@ -365,7 +375,7 @@ source_balance (void)
     double got = (double) from_a / DRAWS;
     printf ("balance %.1f: source A drawn %.3f of the time (want %.3f)\n",
         expo, got, want);
-    GK_CHECK (fabs (got - want) < 0.015, "balance %.1f: share %.3f, want %.3f",
+    CHECK (fabs (got - want) < 0.015, "balance %.1f: share %.3f, want %.3f",
         expo, got, want);
     free (s.c);
   }
@@ -386,7 +396,7 @@ synthetic_noise (void)
     float peak = 0;
     for (long i = 0; i < LEN; i++)
       peak = fmaxf (peak, fabsf (x[i]));
-    GK_CHECK (isfinite (p) && p > 0 && peak < 20.f, "crackle power %g peak %g",
+    CHECK (isfinite (p) && p > 0 && peak < 20.f, "crackle power %g peak %g",
         p, peak);
   }
   static float clipx[SR / 10];
@@ -398,13 +408,13 @@ synthetic_noise (void)
   long zeros = 0;
   for (long i = 0; i < LEN; i++)
     zeros += fabsf (x[i] - 0.5f) > 1e-6f;
-  GK_CHECK (zeros == 0, "noise fill left %ld samples off the clip's level", zeros);
+  CHECK (zeros == 0, "noise fill left %ld samples off the clip's level", zeros);
   fill_from (&s, &r, x, LEN, SR, 1);
   zeros = 0;
   for (long i = 0; i < LEN; i++)
     zeros += x[i] == 0.f;
   /* at least one 0.15 s pause and at least one whole word */
-  GK_CHECK (zeros >= SR * 15 / 100 && zeros <= LEN - SR / 10,
+  CHECK (zeros >= SR * 15 / 100 && zeros <= LEN - SR / 10,
       "speech fill: %ld samples of pause in 1 s of 0.1 s words", zeros);
   free (s.c);
 }
@@ -425,6 +435,6 @@ main (void)
     train_matches_stream (161, la);
     train_matches_stream (41, la);
   }
-  printf ("%d failure(s)\n", gk_failures);
-  return gk_failures ? 1 : 0;
+  printf ("%d failure(s)\n", failures);
+  return failures ? 1 : 0;
 }

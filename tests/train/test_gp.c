@@ -69,12 +69,12 @@ check_penalty (const char *name, int r1)
   int dims[] = { DIM, 13, 7, 1 };
   toy_mlp_init (&m, "critic", dims, 3, GC_ACT_LEAKY_RELU, 0.2f, &rng);
   for (int l = 0; l < m.nl; l++)
-    gk_fill (&rng, m.layer[l].bias.w, m.layer[l].out, 0.3f);
+    gradcheck_fill_normal (&rng, m.layer[l].bias.w, m.layer[l].out, 0.3f);
   gc_param_list pl = { 0 };
   toy_mlp_params (&m, &pl);
   gc_tensor x = GC_TENSOR_INIT, g = GC_TENSOR_INIT, u = GC_TENSOR_INIT;
   gc_tensor_resize (&x, N, DIM, 1, 1);
-  gk_fill (&rng, x.data, N * DIM, 1.0f);
+  gradcheck_fill_normal (&rng, x.data, N * DIM, 1.0f);
   const double gamma = 10.0;
 
   /* analytic, as a training step does it */
@@ -85,15 +85,15 @@ check_penalty (const char *name, int r1)
       : gc_gp_coef (g.data, N, DIM, 1.0f, u.data);
   for (int l = 0; l < m.nl; l++)
     for (size_t i = 0; i < m.layer[l].weight.n; i++)
-      GK_CHECK (!isnan (m.layer[l].weight.g[i])
+      CHECK (!isnan (m.layer[l].weight.g[i])
           && m.layer[l].weight.g[i] == 0.0f,
           "%s: input gradient touched the parameter gradients", name);
   toy_mlp_penalty_backward (&m, &u, 1.0f);
 
   unsigned char base[N * 64], plus[N * 64], minus[N * 64];
   double p_ref = penalty_ref (&m, x.data, r1, gamma, base);
-  GK_CHECK (gk_close (p, p_ref, 1e-5, 1e-7), "%s: value %g, double %g", name,
-      p, p_ref);
+  CHECK (gradcheck_close (p, p_ref, 1e-5, 1e-7),
+      "%s: value %g, double %g", name, p, p_ref);
 
   int masks = N * (13 + 7), checked = 0, skipped = 0, bad = 0;
   double worst = 0.0, scale = 0.0;
@@ -122,17 +122,17 @@ check_penalty (const char *name, int r1)
       scale = fmax (scale, fabs (num));
       worst = fmax (worst, fabs (num - ana));
       if (is_bias ? !(ana == 0.0 && fabs (num) < 1e-6)
-          : !gk_close (ana, num, 2e-3, 1e-5)) {
+          : !gradcheck_close (ana, num, 2e-3, 1e-5)) {
         if (bad++ < 5)
           fprintf (stderr, "FAIL %s: d/d%s[%zu] analytic %.7g numeric %.7g\n",
               name, q->name, i, ana, num);
       }
     }
   }
-  gk_failures += bad;
-  GK_CHECK (skipped * 20 < checked, "%s: %d of %d coordinates flipped a mask",
+  failures += bad;
+  CHECK (skipped * 20 < checked, "%s: %d of %d coordinates flipped a mask",
       name, skipped, checked + skipped);
-  GK_CHECK (scale > 1e-2, "%s: the penalty gradient is trivially small (%g)",
+  CHECK (scale > 1e-2, "%s: the penalty gradient is trivially small (%g)",
       name, scale);
   printf ("%-8s penalty %.6f: %d params checked (%d skipped), max |grad| %.3g,"
       " max abs err %.3g%s\n", name, p, checked, skipped, scale, worst,
@@ -150,8 +150,8 @@ main (void)
   gc_rng_seed (&rng, 1234);
   check_penalty ("WGAN-GP", 0);
   check_penalty ("R1", 1);
-  if (gk_failures) {
-    fprintf (stderr, "%d failures\n", gk_failures);
+  if (failures) {
+    fprintf (stderr, "%d failures\n", failures);
     return 1;
   }
   printf ("penalty gradients are exact\n");

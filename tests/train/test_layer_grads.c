@@ -17,7 +17,7 @@ io_init (io_ctx *io, int n, int c, int h, int w)
   io->x = io->y = io->dx = io->r = z;
   gc_tensor_resize (&io->x, n, c, h, w);
   gc_tensor_resize (&io->dx, n, c, h, w);
-  gk_fill (&rng, io->x.data, gc_tensor_size (&io->x), 1.0f);
+  gradcheck_fill_normal (&rng, io->x.data, gc_tensor_size (&io->x), 1.0f);
 }
 
 /* After the first forward: the projection gets y's shape. */
@@ -25,7 +25,7 @@ static void
 io_project_init (io_ctx *io)
 {
   gc_tensor_resize (&io->r, io->y.n, io->y.c, io->y.h, io->y.w);
-  gk_fill (&rng, io->r.data, gc_tensor_size (&io->r), 1.0f);
+  gradcheck_fill_normal (&rng, io->r.data, gc_tensor_size (&io->r), 1.0f);
 }
 
 static double
@@ -33,7 +33,7 @@ io_value (io_ctx *io)
 {
   if (!io->r.data)      /* the first forward only sizes y */
     return 0.0;
-  return gk_dot (io->r.data, io->y.data, gc_tensor_size (&io->y));
+  return gradcheck_dot (io->r.data, io->y.data, gc_tensor_size (&io->y));
 }
 
 static void
@@ -72,7 +72,7 @@ check_dense_jvp (dense_ctx *c)
   gc_tensor dir = GC_TENSOR_INIT, t = GC_TENSOR_INIT, yp = GC_TENSOR_INIT,
       ym = GC_TENSOR_INIT, xs = GC_TENSOR_INIT;
   gc_tensor_copy (&dir, &c->io.x);
-  gk_fill (&rng, dir.data, gc_tensor_size (&dir), 1.0f);
+  gradcheck_fill_normal (&rng, dir.data, gc_tensor_size (&dir), 1.0f);
   gc_dense_jvp (&c->l, &dir, &t);
   float eps = 1e-2f;
   gc_tensor_copy (&xs, &c->io.x);
@@ -83,10 +83,10 @@ check_dense_jvp (dense_ctx *c)
   gc_dense_forward (&c->l, &xs, &ym);
   int bad = 0;
   for (size_t i = 0; i < gc_tensor_size (&t); i++)
-    if (!gk_close (t.data[i], (yp.data[i] - ym.data[i]) / (2 * eps), 1e-3,
-            1e-3))
+    if (!gradcheck_close (t.data[i], (yp.data[i] - ym.data[i]) / (2 * eps),
+            1e-3, 1e-3))
       bad++;
-  GK_CHECK (bad == 0 && t.n == c->io.x.n && t.c == c->l.out,
+  CHECK (bad == 0 && t.n == c->io.x.n && t.c == c->l.out,
       "dense jvp: %d mismatches", bad);
   printf ("%-28s jvp ok=%d\n", "dense", bad == 0);
   gc_tensor_free (&dir);
@@ -102,28 +102,28 @@ test_dense (void)
   dense_ctx c;
   io_init (&c.io, 3, 7, 1, 1);
   gc_dense_init (&c.l, "d", 7, 5, &rng);
-  gk_fill (&rng, c.l.bias.w, 5, 0.5f);
+  gradcheck_fill_normal (&rng, c.l.bias.w, 5, 0.5f);
   dense_value (&c);
   io_project_init (&c.io);
-  gk_var v[] = {
+  gradcheck_var v[] = {
     { "x", c.io.x.data, c.io.dx.data, 21 },
     { "weight", c.l.weight.w, c.l.weight.g, 35 },
     { "bias", c.l.bias.w, c.l.bias.g, 5 },
   };
-  gk_op op = { "dense 7->5 N3", dense_value, dense_grad, &c };
-  gk_check (&op, v, 3, 1e-2f, 2e-3, 2e-3);
+  gradcheck_op op = { "dense 7->5 N3", dense_value, dense_grad, &c };
+  gradcheck_vars (&op, v, 3, 1e-2f, 2e-3, 2e-3);
   check_dense_jvp (&c);
   /* a 4-D input with matching C*H*W is taken as rows */
   gc_tensor x4 = GC_TENSOR_INIT, y4 = GC_TENSOR_INIT;
   gc_tensor_resize (&x4, 2, 7, 1, 1);
   memcpy (x4.data, c.io.x.data, 14 * sizeof (float));
   gc_dense_forward (&c.l, &x4, &y4);
-  GK_CHECK (y4.n == 2 && y4.c == 5, "dense output shape %dx%d", y4.n, y4.c);
+  CHECK (y4.n == 2 && y4.c == 5, "dense output shape %dx%d", y4.n, y4.c);
   /* wrong feature count: no crash, output untouched */
   gc_tensor_resize (&x4, 2, 6, 1, 1);
   y4.data[0] = 12345.0f;
   gc_dense_forward (&c.l, &x4, &y4);
-  GK_CHECK (y4.data[0] == 12345.0f, "dense accepted 6 features for 7");
+  CHECK (y4.data[0] == 12345.0f, "dense accepted 6 features for 7");
   gc_tensor_free (&x4);
   gc_tensor_free (&y4);
   gc_dense_free (&c.l);
@@ -179,39 +179,40 @@ test_conv1d_case (int cin, int cout, int k, int stride, int dil, int pad,
   io_init (&c.io, 2, cin, 1, t);
   if (gc_conv1d_init (&c.l, "c", cin, cout, k, stride, dil, pad, groups,
           causal, &rng) < 0) {
-    GK_CHECK (0, "%s: init failed: %s", name, gc_last_error ());
+    CHECK (0, "%s: init failed: %s", name, gc_last_error ());
     return;
   }
-  gk_fill (&rng, c.l.bias.w, cout, 0.5f);
+  gradcheck_fill_normal (&rng, c.l.bias.w, cout, 0.5f);
   conv_value (&c);
   int span = dil * (k - 1);
   int want = causal ? (t - 1) / stride + 1 : (t + 2 * pad - span - 1) / stride
       + 1;
-  GK_CHECK (c.io.y.w == want && c.io.y.c == cout && c.io.y.n == 2,
+  CHECK (c.io.y.w == want && c.io.y.c == cout && c.io.y.n == 2,
       "%s: output %dx%dx%d, want T' %d", name, c.io.y.n, c.io.y.c, c.io.y.w,
       want);
   int bad = 0;
   for (int n = 0; n < 2; n++)
     for (int co = 0; co < cout; co++)
       for (int s = 0; s < c.io.y.w; s++)
-        if (!gk_close (c.io.y.data[((size_t) n * cout + co) * c.io.y.w + s],
-                conv_ref_at (&c.l, &c.io.x, n, co, s), 1e-5, 1e-5))
+        if (!gradcheck_close (c.io.y.data[((size_t) n * cout + co) *
+                    c.io.y.w + s], conv_ref_at (&c.l, &c.io.x, n, co, s),
+                1e-5, 1e-5))
           bad++;
-  GK_CHECK (bad == 0, "%s: forward differs from the definition at %d points",
+  CHECK (bad == 0, "%s: forward differs from the definition at %d points",
       name, bad);
   io_project_init (&c.io);
-  gk_var v[] = {
+  gradcheck_var v[] = {
     { "x", c.io.x.data, c.io.dx.data, gc_tensor_size (&c.io.x) },
     { "weight", c.l.weight.w, c.l.weight.g, c.l.weight.n },
     { "bias", c.l.bias.w, c.l.bias.g, c.l.bias.n },
   };
-  gk_op op = { name, conv_value, conv_grad, &c };
-  gk_check (&op, v, 3, 1e-2f, 2e-3, 2e-3);
+  gradcheck_op op = { name, conv_value, conv_grad, &c };
+  gradcheck_vars (&op, v, 3, 1e-2f, 2e-3, 2e-3);
   /* jvp: the forward's difference along a random direction */
   gc_tensor dir = GC_TENSOR_INIT, jt = GC_TENSOR_INIT, xs = GC_TENSOR_INIT,
       yp = GC_TENSOR_INIT, ym = GC_TENSOR_INIT;
   gc_tensor_copy (&dir, &c.io.x);
-  gk_fill (&rng, dir.data, gc_tensor_size (&dir), 1.0f);
+  gradcheck_fill_normal (&rng, dir.data, gc_tensor_size (&dir), 1.0f);
   gc_conv1d_jvp (&c.l, &dir, &jt);
   float eps = 1e-2f;
   gc_tensor_copy (&xs, &c.io.x);
@@ -222,10 +223,10 @@ test_conv1d_case (int cin, int cout, int k, int stride, int dil, int pad,
   gc_conv1d_forward (&c.l, &xs, &ym);
   bad = gc_tensor_size (&jt) != gc_tensor_size (&yp);
   for (size_t i = 0; !bad && i < gc_tensor_size (&jt); i++)
-    if (!gk_close (jt.data[i], (yp.data[i] - ym.data[i]) / (2 * eps), 1e-3,
-            1e-3))
+    if (!gradcheck_close (jt.data[i], (yp.data[i] - ym.data[i]) / (2 * eps),
+            1e-3, 1e-3))
       bad++;
-  GK_CHECK (bad == 0, "%s: jvp differs from the forward difference", name);
+  CHECK (bad == 0, "%s: jvp differs from the forward difference", name);
   gc_tensor *tt[] = { &dir, &jt, &xs, &yp, &ym };
   for (int i = 0; i < 5; i++)
     gc_tensor_free (tt[i]);
@@ -248,17 +249,17 @@ test_conv1d (void)
                                                      * columns of padding */
   /* bad configurations and inputs fail cleanly */
   gc_conv1d l;
-  GK_CHECK (gc_conv1d_init (&l, "bad", 7, 4, 3, 1, 1, 0, 2, 0, &rng) < 0,
+  CHECK (gc_conv1d_init (&l, "bad", 7, 4, 3, 1, 1, 0, 2, 0, &rng) < 0,
       "conv1d accepted 7 channels in 2 groups");
   gc_conv1d_init (&l, "c", 3, 4, 5, 1, 1, 0, 1, 0, &rng);
   gc_tensor x = GC_TENSOR_INIT, y = GC_TENSOR_INIT;
   gc_tensor_resize (&x, 1, 3, 1, 3);    /* shorter than the kernel */
   gc_tensor_resize (&y, 1, 1, 1, 1);
   gc_conv1d_forward (&l, &x, &y);
-  GK_CHECK (y.c == 1, "conv1d produced output for a too short input");
+  CHECK (y.c == 1, "conv1d produced output for a too short input");
   gc_tensor_resize (&x, 1, 2, 1, 9);    /* wrong channel count */
   gc_conv1d_forward (&l, &x, &y);
-  GK_CHECK (y.c == 1, "conv1d accepted 2 channels for 3");
+  CHECK (y.c == 1, "conv1d accepted 2 channels for 3");
   gc_tensor_free (&x);
   gc_tensor_free (&y);
   gc_conv1d_free (&l);
@@ -294,22 +295,22 @@ test_gru (void)
   /* larger weights than the default init so the gates are not all ~0.5 */
   gc_param *ps[4] = { &c.l.w_ih, &c.l.w_hh, &c.l.b_ih, &c.l.b_hh };
   for (int i = 0; i < 4; i++)
-    gk_fill (&rng, ps[i]->w, ps[i]->n, 0.7f);
+    gradcheck_fill_normal (&rng, ps[i]->w, ps[i]->n, 0.7f);
   c.h0 = malloc (n * hd * sizeof (float));
-  gk_fill (&rng, c.h0, n * hd, 0.5f);
+  gradcheck_fill_normal (&rng, c.h0, n * hd, 0.5f);
   gru_value (&c);
-  GK_CHECK (c.io.y.n == n && c.io.y.c == hd && c.io.y.w == t,
+  CHECK (c.io.y.n == n && c.io.y.c == hd && c.io.y.w == t,
       "gru output shape %dx%dx%d", c.io.y.n, c.io.y.c, c.io.y.w);
   io_project_init (&c.io);
-  gk_var v[] = {
+  gradcheck_var v[] = {
     { "x", c.io.x.data, c.io.dx.data, gc_tensor_size (&c.io.x) },
     { "weight_ih", c.l.w_ih.w, c.l.w_ih.g, c.l.w_ih.n },
     { "weight_hh", c.l.w_hh.w, c.l.w_hh.g, c.l.w_hh.n },
     { "bias_ih", c.l.b_ih.w, c.l.b_ih.g, c.l.b_ih.n },
     { "bias_hh", c.l.b_hh.w, c.l.b_hh.g, c.l.b_hh.n },
   };
-  gk_op op = { "gru 3->5 N2 T5 (BPTT)", gru_value, gru_grad, &c };
-  gk_check (&op, v, 5, 1e-2f, 5e-3, 2e-3);
+  gradcheck_op op = { "gru 3->5 N2 T5 (BPTT)", gru_value, gru_grad, &c };
+  gradcheck_vars (&op, v, 5, 1e-2f, 5e-3, 2e-3);
   free (c.h0);
   gc_gru_cache_free (&c.cache);
   gc_gru_free (&c.l);
@@ -348,14 +349,14 @@ test_activations (void)
     c.t = t;
     c.slope = 0.2f;
     io_init (&c.io, 2, 3, 2, 5);
-    gk_fill_away_from_zero (&rng, c.io.x.data, gc_tensor_size (&c.io.x),
+    gradcheck_fill_away_from_zero (&rng, c.io.x.data, gc_tensor_size (&c.io.x),
         0.05f);
     act_value (&c);
     io_project_init (&c.io);
-    gk_var v[] = { { "x", c.io.x.data, c.io.dx.data,
+    gradcheck_var v[] = { { "x", c.io.x.data, c.io.dx.data,
         gc_tensor_size (&c.io.x) } };
-    gk_op op = { name, act_value, act_grad, &c };
-    gk_check (&op, v, 1, 1e-2f, 2e-3, 1e-3);
+    gradcheck_op op = { name, act_value, act_grad, &c };
+    gradcheck_vars (&op, v, 1, 1e-2f, 2e-3, 1e-3);
     /* backward from y alone (x NULL) and in place (dx aliasing dy) agree */
     gc_tensor d2 = GC_TENSOR_INIT;
     gc_tensor_copy (&d2, &c.io.r);
@@ -363,15 +364,15 @@ test_activations (void)
     gc_act_backward (c.t, c.slope, &c.io.x, &c.io.y, &c.io.r, &c.io.dx);
     int bad = 0;
     for (size_t i = 0; i < gc_tensor_size (&d2); i++)
-      if (!gk_close (d2.data[i], c.io.dx.data[i], 1e-6, 1e-7))
+      if (!gradcheck_close (d2.data[i], c.io.dx.data[i], 1e-6, 1e-7))
         bad++;
-    GK_CHECK (bad == 0, "%s: backward from y / in place differs (%d)", name,
+    CHECK (bad == 0, "%s: backward from y / in place differs (%d)", name,
         bad);
     /* jvp = f'(x) dx: compare with the difference of the forward */
     gc_tensor dir = GC_TENSOR_INIT, jt = GC_TENSOR_INIT, xp = GC_TENSOR_INIT,
         xm = GC_TENSOR_INIT, yp = GC_TENSOR_INIT, ym = GC_TENSOR_INIT;
     gc_tensor_copy (&dir, &c.io.x);
-    gk_fill (&rng, dir.data, gc_tensor_size (&dir), 1.0f);
+    gradcheck_fill_normal (&rng, dir.data, gc_tensor_size (&dir), 1.0f);
     gc_act_jvp (c.t, c.slope, &c.io.x, &dir, &jt);
     float eps = 1e-3f;
     gc_tensor_copy (&xp, &c.io.x);
@@ -382,10 +383,10 @@ test_activations (void)
     gc_act_forward (c.t, c.slope, &xm, &ym);
     bad = 0;
     for (size_t i = 0; i < gc_tensor_size (&jt); i++)
-      if (!gk_close (jt.data[i], (yp.data[i] - ym.data[i]) / (2 * eps),
+      if (!gradcheck_close (jt.data[i], (yp.data[i] - ym.data[i]) / (2 * eps),
               5e-3, 5e-4))
         bad++;
-    GK_CHECK (bad == 0, "%s: jvp differs from the forward difference (%d)",
+    CHECK (bad == 0, "%s: jvp differs from the forward difference (%d)",
         name, bad);
     gc_tensor_free (&dir);
     gc_tensor_free (&jt);
@@ -404,7 +405,7 @@ test_activations (void)
   x.data[2] = -90.0f;
   x.data[3] = 0.0f;
   gc_act_forward (GC_ACT_SIGMOID, 0, &x, &y);
-  GK_CHECK (y.data[0] == 0.0f && y.data[1] == 1.0f && y.data[2] >= 0.0f
+  CHECK (y.data[0] == 0.0f && y.data[1] == 1.0f && y.data[2] >= 0.0f
       && y.data[2] < 1e-30f && y.data[3] == 0.5f, "sigmoid extremes %g %g %g",
       y.data[0], y.data[1], y.data[2]);
   gc_tensor_free (&x);
@@ -437,18 +438,18 @@ test_prelu (void)
     char name[48];
     snprintf (name, sizeof name, "prelu %d slope(s)", channels);
     io_init (&c.io, 2, 3, 2, 5);
-    gk_fill_away_from_zero (&rng, c.io.x.data, gc_tensor_size (&c.io.x),
+    gradcheck_fill_away_from_zero (&rng, c.io.x.data, gc_tensor_size (&c.io.x),
         0.05f);
     gc_prelu_init (&c.l, "p", channels, 0.25f);
-    gk_fill (&rng, c.l.slope.w, channels, 0.3f);
+    gradcheck_fill_normal (&rng, c.l.slope.w, channels, 0.3f);
     prelu_value (&c);
     io_project_init (&c.io);
-    gk_var v[] = {
+    gradcheck_var v[] = {
       { "x", c.io.x.data, c.io.dx.data, gc_tensor_size (&c.io.x) },
       { "slope", c.l.slope.w, c.l.slope.g, c.l.slope.n },
     };
-    gk_op op = { name, prelu_value, prelu_grad, &c };
-    gk_check (&op, v, 2, 1e-2f, 2e-3, 1e-3);
+    gradcheck_op op = { name, prelu_value, prelu_grad, &c };
+    gradcheck_vars (&op, v, 2, 1e-2f, 2e-3, 1e-3);
     gc_prelu_free (&c.l);
     io_free (&c.io);
   }
@@ -529,25 +530,25 @@ test_specnorm (void)
     gc_specnorm_apply (&c.sn, &c.l.weight, 1);
     gc_specnorm_restore (&c.sn, &c.l.weight);
   }
-  GK_CHECK (memcmp (raw, c.l.weight.w, 35 * sizeof (float)) == 0,
+  CHECK (memcmp (raw, c.l.weight.w, 35 * sizeof (float)) == 0,
       "specnorm restore did not give back the raw weight");
-  GK_CHECK (gk_close (c.sn.sigma, true_sigma, 1e-3, 0),
+  CHECK (gradcheck_close (c.sn.sigma, true_sigma, 1e-3, 0),
       "specnorm sigma %g, true %g", c.sn.sigma, true_sigma);
   gc_specnorm_apply (&c.sn, &c.l.weight, 0);
   double after = spectral_norm_of (c.l.weight.w, 5, 7);
-  GK_CHECK (gk_close (after, 1.0, 1e-3, 0), "W/sigma has norm %g", after);
+  CHECK (gradcheck_close (after, 1.0, 1e-3, 0), "W/sigma has norm %g", after);
   gc_specnorm_restore (&c.sn, &c.l.weight);
   printf ("specnorm sigma %.5f (true %.5f), normalised norm %.5f\n",
       c.sn.sigma, true_sigma, after);
   sn_value (&c);
   io_project_init (&c.io);
-  gk_var v[] = {
+  gradcheck_var v[] = {
     { "x", c.io.x.data, c.io.dx.data, 21 },
     { "weight", c.l.weight.w, c.l.weight.g, 35 },
     { "bias", c.l.bias.w, c.l.bias.g, 5 },
   };
-  gk_op op = { "specnorm dense 7->5", sn_value, sn_grad, &c };
-  gk_check (&op, v, 3, 1e-2f, 3e-3, 2e-3);
+  gradcheck_op op = { "specnorm dense 7->5", sn_value, sn_grad, &c };
+  gradcheck_vars (&op, v, 3, 1e-2f, 3e-3, 2e-3);
   /* two apply/backward/restore rounds in one step (D on real, then on
    * fake) accumulate the sum of the separate gradients */
   float g1[35], g2[35];
@@ -565,9 +566,9 @@ test_specnorm (void)
   sn_value (&c);    /* a forward-only round leaves the gradient alone */
   int bad = 0;
   for (int i = 0; i < 35; i++)
-    if (!gk_close (c.l.weight.g[i], g1[i] + g2[i], 1e-5, 1e-6))
+    if (!gradcheck_close (c.l.weight.g[i], g1[i] + g2[i], 1e-5, 1e-6))
       bad++;
-  GK_CHECK (bad == 0, "specnorm: two rounds do not add up (%d)", bad);
+  CHECK (bad == 0, "specnorm: two rounds do not add up (%d)", bad);
   free (raw);
   gc_specnorm_free (&c.sn);
   gc_dense_free (&c.l);
@@ -583,7 +584,7 @@ cat_value (void *p)
 {
   cat_ctx *c = p;
   gc_concat_forward (&c->a, &c->b, &c->y);
-  return gk_dot (c->r.data, c->y.data, gc_tensor_size (&c->y));
+  return gradcheck_dot (c->r.data, c->y.data, gc_tensor_size (&c->y));
 }
 
 static void
@@ -602,18 +603,18 @@ test_concat (void)
   gc_tensor_resize (&c.b, 2, 2, 1, 4);
   gc_tensor_resize (&c.da, 2, 3, 1, 4);
   gc_tensor_resize (&c.db, 2, 2, 1, 4);
-  gk_fill (&rng, c.a.data, 24, 1.0f);
-  gk_fill (&rng, c.b.data, 16, 1.0f);
+  gradcheck_fill_normal (&rng, c.a.data, 24, 1.0f);
+  gradcheck_fill_normal (&rng, c.b.data, 16, 1.0f);
   gc_concat_forward (&c.a, &c.b, &c.y);
-  GK_CHECK (c.y.c == 5 && c.y.n == 2 && c.y.w == 4, "concat shape");
-  GK_CHECK (c.y.data[20] == c.a.data[12] && c.y.data[32] == c.b.data[8],
+  CHECK (c.y.c == 5 && c.y.n == 2 && c.y.w == 4, "concat shape");
+  CHECK (c.y.data[20] == c.a.data[12] && c.y.data[32] == c.b.data[8],
       "concat layout");
   gc_tensor_resize (&c.r, 2, 5, 1, 4);
-  gk_fill (&rng, c.r.data, 40, 1.0f);
-  gk_var v[] = { { "a", c.a.data, c.da.data, 24 },
+  gradcheck_fill_normal (&rng, c.r.data, 40, 1.0f);
+  gradcheck_var v[] = { { "a", c.a.data, c.da.data, 24 },
     { "b", c.b.data, c.db.data, 16 } };
-  gk_op op = { "concat 3+2", cat_value, cat_grad, &c };
-  gk_check (&op, v, 2, 1e-2f, 1e-3, 1e-4);
+  gradcheck_op op = { "concat 3+2", cat_value, cat_grad, &c };
+  gradcheck_vars (&op, v, 2, 1e-2f, 1e-3, 1e-4);
   gc_tensor *all[] = { &c.a, &c.b, &c.da, &c.db, &c.y, &c.r };
   for (int i = 0; i < 6; i++)
     gc_tensor_free (all[i]);
@@ -630,8 +631,8 @@ main (void)
   test_prelu ();
   test_specnorm ();
   test_concat ();
-  if (gk_failures) {
-    fprintf (stderr, "%d failures\n", gk_failures);
+  if (failures) {
+    fprintf (stderr, "%d failures\n", failures);
     return 1;
   }
   printf ("all layer gradients match\n");

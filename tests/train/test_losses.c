@@ -46,9 +46,9 @@ test_reconstruction (void)
 {
   enum { N = 23 };
   float pred[N], target[N], g[N];
-  gk_fill (&rng, target, N, 1.0f);
+  gradcheck_fill_normal (&rng, target, N, 1.0f);
   /* keep pred - target away from L1's kink */
-  gk_fill_away_from_zero (&rng, pred, N, 0.05f);
+  gradcheck_fill_away_from_zero (&rng, pred, N, 0.05f);
   for (int i = 0; i < N; i++)
     pred[i] += target[i];
   double l1 = 0.0, l2 = 0.0;
@@ -58,17 +58,17 @@ test_reconstruction (void)
   }
   l_target = target;
   l_n = N;
-  GK_CHECK (gk_close (gc_loss_l1 (pred, target, N, NULL), l1 / N, 1e-6, 0),
+  CHECK (gradcheck_close (gc_loss_l1 (pred, target, N, NULL), l1 / N, 1e-6, 0),
       "l1 value");
-  GK_CHECK (gk_close (gc_loss_l2 (pred, target, N, NULL), l2 / N, 1e-6, 0),
+  CHECK (gradcheck_close (gc_loss_l2 (pred, target, N, NULL), l2 / N, 1e-6, 0),
       "l2 value");
   loss_ctx c1 = { l1_fn, pred, g, N }, c2 = { l2_fn, pred, g, N };
-  gk_var v[] = { { "pred", pred, g, N } };
-  gk_op o1 = { "loss l1", loss_value, loss_grad, &c1 };
-  gk_op o2 = { "loss l2", loss_value, loss_grad, &c2 };
-  gk_check (&o1, v, 1, 1e-2f, 1e-3, 1e-5);
-  gk_check (&o2, v, 1, 1e-2f, 1e-3, 1e-5);
-  GK_CHECK (gc_loss_l1 (pred, target, 0, NULL) == 0.0f
+  gradcheck_var v[] = { { "pred", pred, g, N } };
+  gradcheck_op o1 = { "loss l1", loss_value, loss_grad, &c1 };
+  gradcheck_op o2 = { "loss l2", loss_value, loss_grad, &c2 };
+  gradcheck_vars (&o1, v, 1, 1e-2f, 1e-3, 1e-5);
+  gradcheck_vars (&o2, v, 1, 1e-2f, 1e-3, 1e-5);
+  CHECK (gc_loss_l1 (pred, target, 0, NULL) == 0.0f
       && gc_loss_l2 (NULL, target, N, NULL) == 0.0f, "empty inputs");
 }
 
@@ -151,38 +151,39 @@ test_gan_objectives (void)
       while (fabsf (fabsf (s) - 1.0f) < 0.05f);
       scores[i] = s;
     }
-    GK_CHECK (gc_gan_loss_from_name (names[t]) == t, "name %s", names[t]);
-    GK_CHECK (gk_close (d_value (NULL), d_reference (t, scores, n_real,
+    CHECK (gc_gan_loss_from_name (names[t]) == t, "name %s", names[t]);
+    CHECK (gradcheck_close (d_value (NULL), d_reference (t, scores, n_real,
                 scores + n_real, n_fake), 1e-5, 1e-6), "%s: D loss value",
         names[t]);
-    GK_CHECK (gk_close (g_value (NULL), g_reference (t, scores + n_real,
+    CHECK (gradcheck_close (g_value (NULL), g_reference (t, scores + n_real,
                 n_fake), 1e-5, 1e-6), "%s: G loss value", names[t]);
     snprintf (dn, sizeof dn, "gan %s D", names[t]);
     snprintf (gn, sizeof gn, "gan %s G", names[t]);
-    gk_var vd[] = { { "scores", scores, grads, 12 } };
-    gk_var vg[] = { { "fake", scores + n_real, grads + n_real, n_fake } };
-    gk_op od = { dn, d_value, d_grad, NULL };
-    gk_op og = { gn, g_value, g_grad, NULL };
-    gk_check (&od, vd, 1, 1e-2f, 2e-3, 1e-5);
-    gk_check (&og, vg, 1, 1e-2f, 2e-3, 1e-5);
+    gradcheck_var vd[] = { { "scores", scores, grads, 12 } };
+    gradcheck_var vg[] = { { "fake", scores + n_real, grads + n_real,
+        n_fake } };
+    gradcheck_op od = { dn, d_value, d_grad, NULL };
+    gradcheck_op og = { gn, g_value, g_grad, NULL };
+    gradcheck_vars (&od, vd, 1, 1e-2f, 2e-3, 1e-5);
+    gradcheck_vars (&og, vg, 1, 1e-2f, 2e-3, 1e-5);
   }
-  GK_CHECK (gc_gan_loss_from_name ("bce") == -1
+  CHECK (gc_gan_loss_from_name ("bce") == -1
       && gc_gan_loss_from_name (NULL) == -1, "unknown names");
 
   /* NS at extreme logits: finite, exact asymptotes, gradients in [-1, 1] */
   float r[2] = { 100.0f, -100.0f }, f[2] = { -100.0f, 100.0f }, gr[2], gf[2];
   float d = gc_gan_d_loss (GC_GAN_NS, r, 1, f, 1, gr, gf);
-  GK_CHECK (d >= 0.0f && d < 1e-30f && gr[0] > -1e-30f && gf[0] < 1e-30f,
+  CHECK (d >= 0.0f && d < 1e-30f && gr[0] > -1e-30f && gf[0] < 1e-30f,
       "NS D at confident logits: %g", d);
   d = gc_gan_d_loss (GC_GAN_NS, r + 1, 1, f + 1, 1, gr, gf);
-  GK_CHECK (gk_close (d, 200.0, 1e-6, 0) && gr[0] == -1.0f && gf[0] == 1.0f,
+  CHECK (gradcheck_close (d, 200.0, 1e-6, 0) && gr[0] == -1.0f && gf[0] == 1.0f,
       "NS D at wrong logits: %g (grads %g %g)", d, gr[0], gf[0]);
   float gg[1], v = gc_gan_g_loss (GC_GAN_NS, f, 1, gg);
-  GK_CHECK (gk_close (v, 100.0, 1e-6, 0) && gg[0] == -1.0f,
+  CHECK (gradcheck_close (v, 100.0, 1e-6, 0) && gg[0] == -1.0f,
       "NS G at -100: %g %g", v, gg[0]);
   /* a missing side counts as nothing */
-  GK_CHECK (gk_close (gc_gan_d_loss (GC_GAN_WGAN, r, 1, NULL, 0, NULL, NULL),
-          -100.0, 1e-6, 0), "D loss with no fakes");
+  CHECK (gradcheck_close (gc_gan_d_loss (GC_GAN_WGAN, r, 1, NULL, 0, NULL,
+              NULL), -100.0, 1e-6, 0), "D loss with no fakes");
 }
 
 /* ---- penalty coefficients: u = dPenalty/dg --------------------------------- */
@@ -209,7 +210,7 @@ pen_grad (void *p)
 static void
 test_penalty_coefs (void)
 {
-  gk_fill (&rng, pen_g, 15, 0.5f);
+  gradcheck_fill_normal (&rng, pen_g, 15, 0.5f);
   double want = 0.0, want_r1 = 0.0;
   for (int i = 0; i < 3; i++) {
     double sq = 0.0;
@@ -218,19 +219,20 @@ test_penalty_coefs (void)
     want += (sqrt (sq) - 1.0) * (sqrt (sq) - 1.0) / 3.0;
     want_r1 += 5.0 * sq / 3.0;
   }
-  GK_CHECK (gk_close (gc_gp_coef (pen_g, 3, 5, 1.0f, NULL), want, 1e-6, 0),
+  CHECK (gradcheck_close (gc_gp_coef (pen_g, 3, 5, 1.0f, NULL), want, 1e-6, 0),
       "gp value");
-  GK_CHECK (gk_close (gc_r1_coef (pen_g, 3, 5, 10.0f, NULL), want_r1, 1e-6,
+  CHECK (gradcheck_close (gc_r1_coef (pen_g, 3, 5, 10.0f, NULL), want_r1, 1e-6,
           0), "r1 value");
-  gk_var v[] = { { "g", pen_g, pen_u, 15 } };
+  gradcheck_var v[] = { { "g", pen_g, pen_u, 15 } };
   for (pen_r1 = 0; pen_r1 < 2; pen_r1++) {
-    gk_op op = { pen_r1 ? "r1 coef" : "gp coef", pen_value, pen_grad, NULL };
-    gk_check (&op, v, 1, 1e-3f, 2e-3, 1e-5);
+    gradcheck_op op = { pen_r1 ? "r1 coef" : "gp coef", pen_value, pen_grad,
+        NULL };
+    gradcheck_vars (&op, v, 1, 1e-3f, 2e-3, 1e-5);
   }
   /* a zero gradient row: finite coefficient */
   float z[5] = { 0 }, u[5];
   float p = gc_gp_coef (z, 1, 5, 1.0f, u);
-  GK_CHECK (p == 1.0f && u[0] == 0.0f && !isnan (u[1]), "gp at g = 0");
+  CHECK (p == 1.0f && u[0] == 0.0f && !isnan (u[1]), "gp at g = 0");
 }
 
 int
@@ -240,8 +242,8 @@ main (void)
   test_reconstruction ();
   test_gan_objectives ();
   test_penalty_coefs ();
-  if (gk_failures) {
-    fprintf (stderr, "%d failures\n", gk_failures);
+  if (failures) {
+    fprintf (stderr, "%d failures\n", failures);
     return 1;
   }
   printf ("losses ok\n");

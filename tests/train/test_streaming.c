@@ -39,9 +39,9 @@ test_conv_stream_case (int cin, int cout, int k, int dil, int groups, int t)
   gc_conv1d l;
   gc_tensor x = GC_TENSOR_INIT, whole = GC_TENSOR_INIT, s = GC_TENSOR_INIT;
   gc_conv1d_init (&l, "c", cin, cout, k, 1, dil, 0, groups, 1, &rng);
-  gk_fill (&rng, l.bias.w, cout, 0.5f);
+  gradcheck_fill_normal (&rng, l.bias.w, cout, 0.5f);
   gc_tensor_resize (&x, 2, cin, 1, t);
-  gk_fill (&rng, x.data, gc_tensor_size (&x), 1.0f);
+  gradcheck_fill_normal (&rng, x.data, gc_tensor_size (&x), 1.0f);
   gc_conv1d_forward (&l, &x, &whole);
   static const int chunks[] = { 1, 3, 7 };
   for (int ci = 0; ci < 3; ci++) {
@@ -49,7 +49,7 @@ test_conv_stream_case (int cin, int cout, int k, int dil, int groups, int t)
     double worst = 0.0;
     for (size_t i = 0; i < gc_tensor_size (&whole); i++)
       worst = fmax (worst, fabs (s.data[i] - whole.data[i]));
-    GK_CHECK (worst <= 1e-6, "conv1d stream %d->%d k%d d%d g%d chunk %d: "
+    CHECK (worst <= 1e-6, "conv1d stream %d->%d k%d d%d g%d chunk %d: "
         "max diff %g", cin, cout, k, dil, groups, chunks[ci], worst);
     printf ("conv1d stream %2d->%-2d k%d d%d g%d chunk %d: max diff %.2g\n",
         cin, cout, k, dil, groups, chunks[ci], worst);
@@ -64,7 +64,7 @@ test_conv_stream_case (int cin, int cout, int k, int dil, int groups, int t)
   double worst = 0.0;
   for (size_t i = 0; i < gc_tensor_size (&whole); i++)
     worst = fmax (worst, fabs (s.data[i] - whole.data[i]));
-  GK_CHECK (worst <= 1e-6, "conv1d stream after reset: max diff %g", worst);
+  CHECK (worst <= 1e-6, "conv1d stream after reset: max diff %g", worst);
   gc_conv1d_state_free (&st);
   gc_tensor_free (&x);
   gc_tensor_free (&whole);
@@ -85,7 +85,7 @@ test_conv_stream (void)
   gc_tensor x = GC_TENSOR_INIT, whole = GC_TENSOR_INIT, s = GC_TENSOR_INIT;
   gc_conv1d_init (&l, "sym", 3, 4, 5, 1, 1, 2, 1, 0, &rng);
   gc_tensor_resize (&x, 1, 3, 1, 20);
-  gk_fill (&rng, x.data, 60, 1.0f);
+  gradcheck_fill_normal (&rng, x.data, 60, 1.0f);
   gc_conv1d_forward (&l, &x, &whole);
   stream_in_chunks (&l, &x, 3, &s);
   double worst = 0.0;
@@ -93,7 +93,7 @@ test_conv_stream (void)
     for (int t = 2; t < 20; t++)
       worst = fmax (worst, fabs (s.data[c * 20 + t]
               - whole.data[c * 20 + t - 2]));
-  GK_CHECK (worst <= 1e-6, "symmetric stream is not a 2-frame delay: %g",
+  CHECK (worst <= 1e-6, "symmetric stream is not a 2-frame delay: %g",
       worst);
 
   /* a state for another batch size or a strided layer: no output, no crash */
@@ -101,13 +101,13 @@ test_conv_stream (void)
   gc_conv1d_state_init (&st, &l, 2);
   gc_tensor_resize (&s, 1, 1, 1, 1);
   gc_conv1d_stream (&l, &st, &x, &s);
-  GK_CHECK (s.c == 1, "stream accepted a batch-2 state for a batch-1 input");
+  CHECK (s.c == 1, "stream accepted a batch-2 state for a batch-1 input");
   gc_conv1d_state_free (&st);
   gc_conv1d_free (&l);
   gc_conv1d_init (&l, "strided", 3, 4, 3, 2, 1, 1, 1, 0, &rng);
   gc_conv1d_state_init (&st, &l, 1);
   gc_conv1d_stream (&l, &st, &x, &s);
-  GK_CHECK (s.c == 1, "stream accepted a stride-2 layer");
+  CHECK (s.c == 1, "stream accepted a stride-2 layer");
   gc_conv1d_state_free (&st);
   gc_conv1d_free (&l);
   gc_tensor_free (&x);
@@ -124,9 +124,9 @@ test_gru_step (void)
   gc_tensor x = GC_TENSOR_INIT, y = GC_TENSOR_INIT;
   gc_gru_init (&l, "g", in, hd, &rng);
   gc_tensor_resize (&x, n, in, 1, t);
-  gk_fill (&rng, x.data, gc_tensor_size (&x), 1.0f);
+  gradcheck_fill_normal (&rng, x.data, gc_tensor_size (&x), 1.0f);
   float h0[3 * 7];
-  gk_fill (&rng, h0, n * hd, 0.5f);
+  gradcheck_fill_normal (&rng, h0, n * hd, 0.5f);
   gc_gru_forward (&l, &x, h0, &y, &cache);
   float h[7], xt[5], scratch[6 * 7];
   double worst = 0.0;
@@ -141,10 +141,10 @@ test_gru_step (void)
                     + s]));
     }
   }
-  GK_CHECK (worst <= 1e-6, "gru step vs sequence: max diff %g", worst);
+  CHECK (worst <= 1e-6, "gru step vs sequence: max diff %g", worst);
   printf ("gru step vs sequence (N3 T11): max diff %.2g\n", worst);
   /* the sequence output is the cache's h_1..h_T */
-  GK_CHECK (cache.h[(size_t) t * n * hd + hd] == y.data[(size_t) hd * t + t
+  CHECK (cache.h[(size_t) t * n * hd + hd] == y.data[(size_t) hd * t + t
           - 1], "cache h_T");
   gc_gru_cache_free (&cache);
   gc_tensor_free (&x);
@@ -158,8 +158,8 @@ main (void)
   gc_rng_seed (&rng, 99);
   test_conv_stream ();
   test_gru_step ();
-  if (gk_failures) {
-    fprintf (stderr, "%d failures\n", gk_failures);
+  if (failures) {
+    fprintf (stderr, "%d failures\n", failures);
     return 1;
   }
   printf ("streaming matches\n");

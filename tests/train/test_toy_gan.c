@@ -223,8 +223,8 @@ main (int argc, char **argv)
       "%d of 8 modes, %.1f %% within 3 sigma\n", rc.name,
       (unsigned long long) rc.seed, steps, n_critic, secs, cpu,
       covered, 100 * quality);
-  GK_CHECK (covered >= 7, "only %d modes covered", covered);
-  GK_CHECK (quality >= 0.80, "only %.1f %% of samples within 3 sigma",
+  CHECK (covered >= 7, "only %d modes covered", covered);
+  CHECK (quality >= 0.80, "only %.1f %% of samples within 3 sigma",
       100 * quality);
 
   gc_tensor *ts[] = { &real, &z, &fake, &dy, &dfake, &mix, &g, &u };
@@ -237,5 +237,5 @@ main (int argc, char **argv)
   gc_param_list_free (&dp);
   toy_mlp_free (&gen);
   toy_mlp_free (&dis);
-  return gk_failures ? 1 : 0;
+  return failures ? 1 : 0;
 }
