@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gan_test.h"
 #include "gancore.h"
 #include "gcn_style.h"
 
@@ -92,10 +93,8 @@ main (void)
   snprintf (path, sizeof path, "%s/models/style-8.safetensors",
       root ? root : ".");
   gcn_style net;
-  if (gcn_style_load_path (&net, path) < 0) {
-    fprintf (stderr, "FAIL: %s: %s\n", path, gc_last_error ());
-    return 1;
-  }
+  REQUIRE (gcn_style_load_path (&net, path) == 0, "%s: %s", path,
+      gc_last_error ());
   const int w = PW - 2 * OFF, h = PH - 2 * OFF;
   float *pic = malloc ((size_t) 3 * PW * PH * sizeof *pic);
   float *pic_out = malloc ((size_t) 3 * PW * PH * sizeof *pic_out);
@@ -106,27 +105,20 @@ main (void)
   memset (&ws, 0, sizeof ws);
   make_picture (pic);
   crop (pic, in, w, h);
-  int failures = 0;
   for (int s = 0; s < net.cfg.styles; s++) {
     float mix[GCN_STYLE_MAX_STYLES] = { 0 };
     mix[s] = 1.f;
-    if (gcn_style_infer (&net, pic, PW, PH, mix, pic_out, &ws) < 0
-        || gcn_style_infer (&net, in, w, h, mix, out, &ws) < 0) {
-      fprintf (stderr, "FAIL: style %d: %s\n", s, gc_last_error ());
-      failures++;
-      continue;
-    }
+    REQUIRE (gcn_style_infer (&net, pic, PW, PH, mix, pic_out, &ws) == 0
+        && gcn_style_infer (&net, in, w, h, mix, out, &ws) == 0,
+        "style %d: %s", s, gc_last_error ());
     crop (pic_out, ref, w, h);
     double cols = worst_seam (out, ref, w, h, 1);
     double rows = worst_seam (out, ref, w, h, 0);
     printf ("style %d: edge columns %.1f, edge rows %.1f levels beyond the "
         "interior\n", s, cols, rows);
-    if (cols > MAX_SEAM || rows > MAX_SEAM) {
-      fprintf (stderr, "FAIL: style %d: a seam along the frame's edge "
-          "(columns %.1f, rows %.1f levels; at most %.1f)\n", s, cols, rows,
-          MAX_SEAM);
-      failures++;
-    }
+    CHECK (cols <= MAX_SEAM && rows <= MAX_SEAM, "style %d: a seam along "
+        "the frame's edge (columns %.1f, rows %.1f levels; at most %.1f)", s,
+        cols, rows, MAX_SEAM);
   }
   gcn_style_work_free (&ws);
   gcn_style_free (&net);
@@ -135,7 +127,5 @@ main (void)
   free (in);
   free (out);
   free (ref);
-  if (failures)
-    fprintf (stderr, "%d failure(s)\n", failures);
-  return failures ? 1 : 0;
+  return gan_test_report ("test_style_edges");
 }
