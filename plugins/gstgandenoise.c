@@ -1,6 +1,23 @@
-/* gandenoise: real-time speech denoising with a GAN-trained causal network.
+/**
+ * SECTION:element-gandenoise
+ * @title: gandenoise
+ * @short_description: real-time speech denoising with a GAN-trained network
  *
- * A GstAudioFilter that collects input in a GstAdapter (like webrtcdsp) and
+ * Removes background noise from speech, mono or stereo, at 8, 16, 24, 32,
+ * 44.1 or 48 kHz, with a small causal network trained adversarially.
+ * Output samples line up one to one with input samples (same count, same
+ * timestamps). The latency is 20 ms with the shipped model, reported in
+ * the LATENCY query; 30 ms once an input buffer ends inside a 10 ms hop.
+ * Voice activity is posted as "gandenoise-vad" element messages.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 pulsesrc ! audioconvert ! audioresample ! gandenoise ! \
+ *     audioconvert ! autoaudiosink
+ * ]|
+ */
+
+/* A GstAudioFilter that collects input in a GstAdapter (like webrtcdsp) and
  * runs whole 10 ms hops through gc_denoise (core/gc_denoise.h, the streaming
  * denoiser the LADSPA/LV2 plugins share): 20 ms sqrt-Hann frames, band and
  * low-bin gains from a conv1d + GRU network, overlap-add. Every common rate
@@ -27,10 +44,6 @@
  * while playing: the new mode is warmed up on the last 200 ms of input and
  * continues the output at the next sample not yet pushed; a latency
  * message is posted. New caps drain the old format first.
- *
- * Example:
- *   gst-launch-1.0 pulsesrc ! audioconvert ! audioresample ! gandenoise ! \
- *     audioconvert ! autoaudiosink
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -38,6 +51,7 @@
 
 #include "gstgandenoise.h"
 #include "gstganelements.h"
+#include "gstganmodel.h"
 
 #include <gst/base/gstadapter.h>
 #include <math.h>
@@ -47,16 +61,6 @@
 #include "gc_denoise.h"
 #include "gcn_denoiser.h"
 #include "gcn_vocoder.h"
-#include "gan_models.h"
-
-/* The shipped models; weak so the plugin still links (and reports a clear
- * error) in a build that has no model file. */
-GAN_MODEL_DECLARE (gan_model_denoise_48k);
-#pragma weak gan_model_denoise_48k
-#pragma weak gan_model_denoise_48k_size
-GAN_MODEL_DECLARE (gan_model_vocoder_16k);
-#pragma weak gan_model_vocoder_16k
-#pragma weak gan_model_vocoder_16k_size
 
 GST_DEBUG_CATEGORY_STATIC (gan_denoise_debug);
 #define GST_CAT_DEFAULT gan_denoise_debug
@@ -199,91 +203,46 @@ reset_stream (GstGanDenoise * self)
 
 /* ---- models --------------------------------------------------------------*/
 
+static int
+bind_denoiser (const gc_model_file * mf, gpointer user)
+{
+  GstGanDenoise *self = user;
+  return gcn_denoiser_load (&self->net, mf);
+}
+
 static gboolean
 load_model (GstGanDenoise * self)
 {
-  gc_model_file mf;
   gchar *path;
-  int ret;
 
   GST_OBJECT_LOCK (self);
   path = g_strdup (self->model_path);
   self->model_changed = FALSE;
   GST_OBJECT_UNLOCK (self);
-
-  memset (&mf, 0, sizeof (mf));
-  if (path && *path) {
-    if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("Denoising model file \"%s\" does not exist.", path), (NULL));
-      g_free (path);
-      return FALSE;
-    }
-    ret = gc_model_load (&mf, path);
-    if (ret == 0 && gcn_denoiser_load (&self->net, &mf) != 0)
-      ret = -1;
-    if (ret != 0) {
-      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
-          ("Could not load denoising model \"%s\": %s", path, gc_last_error ()),
-          ("%s", gc_last_error ()));
-      gc_model_free (&mf);
-      g_free (path);
-      return FALSE;
-    }
-  } else {
-    if (&gan_model_denoise_48k_size == NULL || gan_model_denoise_48k == NULL) {
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("This build has no embedded denoising model; set the model "
-              "property."), (NULL));
-      g_free (path);
-      return FALSE;
-    }
-    ret = gc_model_parse (&mf, gan_model_denoise_48k,
-        gan_model_denoise_48k_size, "embedded denoise-48k");
-    if (ret == 0 && gcn_denoiser_load (&self->net, &mf) != 0)
-      ret = -1;
-    if (ret != 0) {
-      GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-          ("Embedded denoising model is unusable: %s", gc_last_error ()),
-          (NULL));
-      gc_model_free (&mf);
-      g_free (path);
-      return FALSE;
-    }
-  }
-  GST_INFO_OBJECT (self, "loaded model %s (%s)", path ? path : "(embedded)",
-      gc_model_meta_get (&mf, "arch"));
-  gc_model_free (&mf);
+  self->net_ready = gst_gan_model_load (GST_ELEMENT (self), "Denoising",
+      path, "denoise-48k", GCN_DENOISER_ARCH, bind_denoiser, self);
   g_free (path);
-  self->net_ready = TRUE;
-  return TRUE;
+  return self->net_ready;
 }
 
-/* The vocoder of mode=resynth (the embedded copy-synthesis model). Loaded
- * with the denoiser when the build has it; without it mode=resynth fails
- * with a clear error. */
-static gboolean
-load_vocoder (GstGanDenoise * self, gboolean post_error)
+static int
+bind_vocoder (const gc_model_file * mf, gpointer user)
 {
-  if (self->voc_ready)
-    return TRUE;
-  if (&gan_model_vocoder_16k_size == NULL || gan_model_vocoder_16k == NULL) {
-    if (post_error)
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("This build has no embedded vocoder-16k model, which mode=resynth "
-              "needs."), (NULL));
-    return FALSE;
-  }
-  if (gcn_vocoder_load_mem (&self->voc, gan_model_vocoder_16k,
-          gan_model_vocoder_16k_size, "embedded vocoder-16k") < 0) {
-    if (post_error)
-      GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-          ("The embedded vocoder-16k model is unusable: %s", gc_last_error ()),
-          (NULL));
-    return FALSE;
-  }
-  self->voc_ready = TRUE;
-  return TRUE;
+  GstGanDenoise *self = user;
+  memset (&self->voc, 0, sizeof self->voc);
+  return gcn_vocoder_load (&self->voc, mf);
+}
+
+/* The vocoder of mode=resynth (the embedded copy-synthesis model), loaded
+ * when resynth is first asked for; FALSE with an element error. */
+static gboolean
+load_vocoder (GstGanDenoise * self)
+{
+  if (!self->voc_ready)
+    self->voc_ready = gst_gan_model_load (GST_ELEMENT (self),
+        "Vocoder (for mode=resynth)", NULL, "vocoder-16k", GCN_VOCODER_ARCH,
+        bind_vocoder, self);
+  return self->voc_ready;
 }
 
 /* The latency we report: the mode's lag, plus one hop once an input
@@ -321,7 +280,7 @@ request_mode (GstGanDenoise * self, GstGanDenoiseMode mode)
       GC_DENOISE_RESYNTH : GC_DENOISE_MASK;
   if (want == gc_denoise_get_mode (self->dn))
     return TRUE;
-  if ((want == GC_DENOISE_RESYNTH && !load_vocoder (self, TRUE)) ||
+  if ((want == GC_DENOISE_RESYNTH && !load_vocoder (self)) ||
       gc_denoise_set_mode (self->dn, want) != 0) {
     if (want == GC_DENOISE_RESYNTH && self->voc_ready)
       GST_ELEMENT_ERROR (self, LIBRARY, INIT,
@@ -346,7 +305,7 @@ gst_gan_denoise_start (GstBaseTransform * trans)
   GST_OBJECT_LOCK (self);
   mode = self->mode;
   GST_OBJECT_UNLOCK (self);
-  if (mode == GST_GAN_DENOISE_MODE_RESYNTH && !load_vocoder (self, TRUE))
+  if (mode == GST_GAN_DENOISE_MODE_RESYNTH && !load_vocoder (self))
     return FALSE;
   return TRUE;
 }
