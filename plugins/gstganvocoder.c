@@ -18,7 +18,9 @@
  * ]|
  */
 
-/* The caps make the rate change explicit: the sink accepts rate
+/* A GstGanAudioHop (gstganaudiohop.c: the adapter, lead-in, drain,
+ * timestamps and latency) whose hops are counted at 16 kHz, after the
+ * resampler. The caps make the rate change explicit: the sink accepts rate
  * [4000, 16000], the source always offers 16000, and transform_caps maps
  * one onto the other.
  *
@@ -44,7 +46,6 @@
 #include "gstganmodel.h"
 
 #include <gst/audio/audio.h>
-#include <gst/base/gstadapter.h>
 #include <math.h>
 #include <string.h>
 
@@ -65,7 +66,7 @@ enum {
 };
 
 struct _GstGanVocoder {
-  GstBaseTransform parent;
+  GstGanAudioHop parent;
 
   /* properties (object lock) */
   gchar *model_path;
@@ -74,30 +75,20 @@ struct _GstGanVocoder {
   /* model */
   gcn_vocoder net;
   gboolean net_ready;
-  gboolean net_embedded;        /* which embedded one: see embedded_for () */
-  gint net_embedded_nb;
+  gboolean net_embedded;        /* an embedded one, for input below 16 kHz */
+  gint net_embedded_nb;         /* or at 16 kHz */
 
   /* streaming state (streaming thread) */
   gcn_vocoder_stream *stream;
   gcn_resampler *rs;            /* NULL when the input is at 16 kHz */
-  GstAdapter *adapter;
-  GstAudioFormat format;
-  gint rate_in, bpf_in, bpf_out, hop;
-  float *in_f, *rs_f, *pending, *hop_f, *out_f;
+  gint rate_in, hop;
+  float *in_f, *rs_f, *pending, *hop_f, *out_f, *zeros;
   gsize in_cap, rs_cap, out_cap;
   gint pending_n;               /* 16 kHz samples waiting for a full hop */
-
-  GstClockTime base_pts;
-  guint64 in_count;             /* input samples since reset */
   guint64 rs_count;             /* 16 kHz samples out of the resampler */
-  guint64 out_count;            /* output samples pushed */
-  guint64 skip_left;            /* lead-in still to drop */
-  gboolean need_discont;
-
-  GstClockTime latency;         /* ours, for the LATENCY query (object lock) */
 };
 
-G_DEFINE_TYPE (GstGanVocoder, gst_gan_vocoder, GST_TYPE_BASE_TRANSFORM);
+G_DEFINE_TYPE (GstGanVocoder, gst_gan_vocoder, GST_TYPE_GAN_AUDIO_HOP);
 GST_ELEMENT_REGISTER_DEFINE (ganvocoder, "ganvocoder", GST_RANK_NONE,
     GST_TYPE_GAN_VOCODER);
 
@@ -186,7 +177,9 @@ free_buffers (GstGanVocoder * self)
   g_free (self->pending);
   g_free (self->hop_f);
   g_free (self->out_f);
+  g_free (self->zeros);
   self->in_f = self->rs_f = self->pending = self->hop_f = self->out_f = NULL;
+  self->zeros = NULL;
   self->in_cap = self->rs_cap = self->out_cap = 0;
 }
 
@@ -194,14 +187,11 @@ static gboolean
 gst_gan_vocoder_stop (GstBaseTransform * trans)
 {
   GstGanVocoder *self = GST_GAN_VOCODER (trans);
-  gst_adapter_clear (self->adapter);
   free_buffers (self);
   free_net (self);
   self->rate_in = 0;
-  GST_OBJECT_LOCK (self);
-  self->latency = 0;
-  GST_OBJECT_UNLOCK (self);
-  return TRUE;
+  gst_gan_audio_hop_set_latency (GST_GAN_AUDIO_HOP (self), 0);
+  return GST_BASE_TRANSFORM_CLASS (gst_gan_vocoder_parent_class)->stop (trans);
 }
 
 /* ---- caps ------------------------------------------------------------------*/
@@ -233,23 +223,19 @@ gst_gan_vocoder_transform_caps (GstBaseTransform * trans,
 }
 
 static void
-reset_stream (GstGanVocoder * self)
+gst_gan_vocoder_reset (GstGanAudioHop * hop)
 {
-  gst_adapter_clear (self->adapter);
+  GstGanVocoder *self = GST_GAN_VOCODER (hop);
   if (self->stream)
     gcn_vocoder_stream_reset (self->stream);
   if (self->rs)
     gcn_resampler_reset (self->rs);
   self->pending_n = 0;
-  self->base_pts = GST_CLOCK_TIME_NONE;
-  self->in_count = self->rs_count = self->out_count = 0;
-  self->skip_left = self->net_ready ? gcn_vocoder_latency (&self->net) : 0;
-  self->need_discont = TRUE;
+  self->rs_count = 0;
 }
 
 /* The vocoder's delay plus one hop of block buffering at 16 kHz, plus the
- * resampler's filter delay at the input rate. Streaming thread only (the
- * query reads the copy set_caps keeps in self->latency). */
+ * resampler's filter delay at the input rate. */
 static GstClockTime
 our_latency (GstGanVocoder * self)
 {
@@ -264,24 +250,23 @@ our_latency (GstGanVocoder * self)
 }
 
 static gboolean
-gst_gan_vocoder_set_caps (GstBaseTransform * trans, GstCaps * incaps,
-    GstCaps * outcaps)
+gst_gan_vocoder_setup (GstGanAudioHop * hop, const GstAudioInfo * in,
+    const GstAudioInfo * out)
 {
-  GstGanVocoder *self = GST_GAN_VOCODER (trans);
-  GstAudioInfo in, out;
+  GstGanVocoder *self = GST_GAN_VOCODER (hop);
 
-  if (!gst_audio_info_from_caps (&in, incaps)
-      || !gst_audio_info_from_caps (&out, outcaps)
-      || GST_AUDIO_INFO_CHANNELS (&in) != 1
-      || GST_AUDIO_INFO_RATE (&out) != OUT_RATE
-      || GST_AUDIO_INFO_RATE (&in) < MIN_IN_RATE
-      || GST_AUDIO_INFO_RATE (&in) > OUT_RATE
-      || GST_AUDIO_INFO_FORMAT (&in) != GST_AUDIO_INFO_FORMAT (&out)) {
-    GST_ERROR_OBJECT (self, "unsupported caps %" GST_PTR_FORMAT " -> %"
-        GST_PTR_FORMAT, incaps, outcaps);
+  if (GST_AUDIO_INFO_CHANNELS (in) != 1
+      || GST_AUDIO_INFO_RATE (out) != OUT_RATE
+      || GST_AUDIO_INFO_RATE (in) < MIN_IN_RATE
+      || GST_AUDIO_INFO_RATE (in) > OUT_RATE
+      || GST_AUDIO_INFO_FORMAT (in) != GST_AUDIO_INFO_FORMAT (out)) {
+    GST_ERROR_OBJECT (self, "unsupported formats: %d Hz, %d channel(s), %s "
+        "-> %d Hz, %s", GST_AUDIO_INFO_RATE (in),
+        GST_AUDIO_INFO_CHANNELS (in), GST_AUDIO_INFO_NAME (in),
+        GST_AUDIO_INFO_RATE (out), GST_AUDIO_INFO_NAME (out));
     return FALSE;
   }
-  int rate = GST_AUDIO_INFO_RATE (&in);
+  int rate = GST_AUDIO_INFO_RATE (in);
   gboolean nb = rate < OUT_RATE;
   gboolean have_file;
   GST_OBJECT_LOCK (self);
@@ -314,22 +299,16 @@ gst_gan_vocoder_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     GST_ERROR_OBJECT (self, "cannot set up the vocoder: %s", gc_last_error ());
     return FALSE;
   }
-  self->format = GST_AUDIO_INFO_FORMAT (&in);
   self->rate_in = rate;
-  self->bpf_in = GST_AUDIO_INFO_BPF (&in);
-  self->bpf_out = GST_AUDIO_INFO_BPF (&out);
   self->hop = self->net.cfg.hop;
   self->pending = g_new0 (float, self->hop);
   self->hop_f = g_new0 (float, self->hop);
-  reset_stream (self);
-  GstClockTime lat = our_latency (self);
-  GST_OBJECT_LOCK (self);
-  gboolean lat_changed = lat != self->latency;
-  self->latency = lat;
-  GST_OBJECT_UNLOCK (self);
-  if (lat_changed)
-    gst_element_post_message (GST_ELEMENT (self),
-        gst_message_new_latency (GST_OBJECT (self)));
+  /* one hop of silence for draining (a model's hop can be up to 2048) */
+  self->zeros = g_new0 (float, MAX (self->hop, 64));
+  /* input goes on at any length: the hops are counted at 16 kHz, after
+   * the resampler; the vocoder's own delay is the lead-in */
+  gst_gan_audio_hop_configure (hop, 1, gcn_vocoder_latency (&self->net));
+  gst_gan_audio_hop_set_lag (hop, our_latency (self));
   GST_INFO_OBJECT (self, "%d Hz -> %d Hz, %s model, latency %d + %d samples",
       rate, OUT_RATE, self->net.cfg.task == GCN_VOCODER_NB2WB ? "nb2wb"
       : "copy", gcn_vocoder_latency (&self->net),
@@ -348,29 +327,12 @@ ensure (float **buf, gsize * cap, gsize n)
   }
 }
 
-/* Interleaved mono samples -> finite floats. */
-static void
-to_float (GstGanVocoder * self, const guint8 * in, gsize n, float *out)
-{
-  if (self->format == GST_AUDIO_FORMAT_S16LE) {
-    const gint16 *s = (const gint16 *) in;
-    for (gsize i = 0; i < n; i++)
-      out[i] = GINT16_FROM_LE (s[i]) * (1.f / 32768.f);
-  } else {
-    const float *s = (const float *) in;
-    for (gsize i = 0; i < n; i++) {
-      float v = s[i];
-      out[i] = !isfinite (v) ? 0.f : v > 1e4f ? 1e4f : v < -1e4f ? -1e4f : v;
-    }
-  }
-}
-
-/* 16 kHz samples into the vocoder, whole hops only; finished output goes to
- * out_f (after the lead-in). Returns the number of output samples. */
+/* 16 kHz samples into the vocoder, whole hops only; the output of each
+ * hop is appended to out_f. Returns the number of output samples. */
 static gsize
-run_vocoder (GstGanVocoder * self, const float *x, gsize n, gsize out_at)
+run_vocoder (GstGanVocoder * self, const float *x, gsize n)
 {
-  gsize produced = out_at;
+  gsize produced = 0;
   int hop = self->hop;
   gint threads;
   GST_OBJECT_LOCK (self);
@@ -386,20 +348,17 @@ run_vocoder (GstGanVocoder * self, const float *x, gsize n, gsize out_at)
       break;
     gcn_vocoder_stream_process (self->stream, self->pending, self->hop_f);
     self->pending_n = 0;
-    int skip = (int) MIN (self->skip_left, (guint64) hop);
-    self->skip_left -= skip;
     ensure (&self->out_f, &self->out_cap, produced + hop);
-    memcpy (self->out_f + produced, self->hop_f + skip,
-        (hop - skip) * sizeof (float));
-    produced += hop - skip;
+    memcpy (self->out_f + produced, self->hop_f, hop * sizeof (float));
+    produced += hop;
   }
   return produced;
 }
 
-/* Push the input samples in (n, NULL for silence) through resampler and
- * vocoder; returns the output samples now in out_f. */
+/* Push the input samples in (n) through resampler and vocoder; returns
+ * the output samples now in out_f. */
 static gsize
-process (GstGanVocoder * self, const float *in, gsize n)
+run (GstGanVocoder * self, const float *in, gsize n)
 {
   const float *x = in;
   gsize n16 = n;
@@ -409,206 +368,45 @@ process (GstGanVocoder * self, const float *in, gsize n)
     x = self->rs_f;
   }
   self->rs_count += n16;
-  return run_vocoder (self, x, n16, 0);
+  return run_vocoder (self, x, n16);
 }
 
-static GstBuffer *
-make_buffer (GstGanVocoder * self, gsize n)
+/* Input samples, made finite and bounded, through the vocoder. */
+static gint
+gst_gan_vocoder_process (GstGanAudioHop * hop, const gfloat * in,
+    gint n_frames, const gfloat ** out)
 {
-  if (n == 0)
-    return NULL;
-  GstBuffer *buf = gst_buffer_new_allocate (NULL, n * self->bpf_out, NULL);
-  GstMapInfo map;
-  gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  if (self->format == GST_AUDIO_FORMAT_S16LE) {
-    gint16 *d = (gint16 *) map.data;
-    for (gsize i = 0; i < n; i++) {
-      float v = self->out_f[i] * 32768.f;
-      v = v > 32767.f ? 32767.f : (v < -32768.f ? -32768.f : v);
-      d[i] = GINT16_TO_LE ((gint16) lrintf (v));
-    }
-  } else {
-    float *d = (float *) map.data;
-    for (gsize i = 0; i < n; i++)
-      d[i] = isfinite (self->out_f[i]) ? self->out_f[i] : 0.f;
+  GstGanVocoder *self = GST_GAN_VOCODER (hop);
+  ensure (&self->in_f, &self->in_cap, n_frames);
+  for (gint i = 0; i < n_frames; i++) {
+    float v = in[i];
+    self->in_f[i] = !isfinite (v) ? 0.f : v > 1e4f ? 1e4f : v < -1e4f ?
+        -1e4f : v;
   }
-  gst_buffer_unmap (buf, &map);
-  if (GST_CLOCK_TIME_IS_VALID (self->base_pts)) {
-    GstClockTime t0 = self->base_pts +
-        gst_util_uint64_scale_int (self->out_count, GST_SECOND, OUT_RATE);
-    GstClockTime t1 = self->base_pts +
-        gst_util_uint64_scale_int (self->out_count + n, GST_SECOND, OUT_RATE);
-    GST_BUFFER_PTS (buf) = t0;
-    GST_BUFFER_DURATION (buf) = t1 - t0;
-  }
-  GST_BUFFER_OFFSET (buf) = self->out_count;
-  GST_BUFFER_OFFSET_END (buf) = self->out_count + n;
-  if (self->need_discont) {
-    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
-    self->need_discont = FALSE;
-  }
-  self->out_count += n;
-  return buf;
+  gsize got = run (self, self->in_f, n_frames);
+  *out = self->out_f;
+  return (gint) got;
 }
 
-/* Output samples owed for the input so far. */
-static guint64
-expected_out (GstGanVocoder * self)
+/* One step of silence: through the resampler until it has given out the
+ * owed samples (its delay), then straight into the vocoder (its delay).
+ * Hops of one sample leave no partial input behind. */
+static gint
+gst_gan_vocoder_drain (GstGanAudioHop * hop, const gfloat * in,
+    gint n_frames, guint64 want, const gfloat ** out)
 {
-  return (guint64) gcn_resample_len ((long) self->in_count, self->rate_in,
-      OUT_RATE);
-}
-
-/* At EOS or DISCONT: feed silence until every owed sample came out. */
-static GstFlowReturn
-drain (GstGanVocoder * self)
-{
-  if (!self->stream || self->in_count == 0)
-    return GST_FLOW_OK;
-  guint64 want = expected_out (self);
-  /* one hop of silence (a model's hop can be up to 2048 samples) */
-  const gsize n_zeros = MAX ((gsize) self->hop, 64);
-  float *zeros = g_new0 (float, n_zeros);
-  GstFlowReturn ret = GST_FLOW_OK;
-  /* enough silence for the resampler's and the vocoder's delays */
-  int guard = 0;
-  while (self->out_count < want && ret == GST_FLOW_OK && guard++ < 100000) {
-    gsize got;
-    if (self->rs && self->rs_count < want)
-      got = process (self, zeros, 64);
-    else {
-      self->rs_count += self->hop;
-      got = run_vocoder (self, zeros, self->hop, 0);
-    }
-    got = MIN (got, want - self->out_count);
-    GstBuffer *buf = make_buffer (self, got);
-    if (buf)
-      ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
+  GstGanVocoder *self = GST_GAN_VOCODER (hop);
+  gsize got;
+  (void) in;
+  (void) n_frames;
+  if (self->rs && self->rs_count < want)
+    got = run (self, self->zeros, 64);
+  else {
+    self->rs_count += self->hop;
+    got = run_vocoder (self, self->zeros, self->hop);
   }
-  g_free (zeros);
-  return ret;
-}
-
-static GstFlowReturn
-gst_gan_vocoder_submit_input_buffer (GstBaseTransform * trans,
-    gboolean is_discont, GstBuffer * input)
-{
-  GstGanVocoder *self = GST_GAN_VOCODER (trans);
-
-  if (!self->stream) {
-    gst_buffer_unref (input);
-    return GST_FLOW_NOT_NEGOTIATED;
-  }
-  /* Only the buffer's own flag: GstBaseTransform keeps `is_discont` set
-   * until some output has been pushed, which during the lead-in (longer
-   * than a short buffer) would restart the stream at every buffer. */
-  (void) is_discont;
-  if (GST_BUFFER_IS_DISCONT (input) && self->in_count > 0) {
-    GST_DEBUG_OBJECT (self, "discont: draining and resetting");
-    GstFlowReturn ret = drain (self);
-    reset_stream (self);
-    if (ret != GST_FLOW_OK) {
-      gst_buffer_unref (input);
-      return ret;
-    }
-  }
-  if (self->in_count == 0 && gst_adapter_available (self->adapter) == 0)
-    self->base_pts = GST_BUFFER_PTS (input);
-  gst_adapter_push (self->adapter, input);
-  return GST_FLOW_OK;
-}
-
-static GstFlowReturn
-gst_gan_vocoder_generate_output (GstBaseTransform * trans,
-    GstBuffer ** outbuf)
-{
-  GstGanVocoder *self = GST_GAN_VOCODER (trans);
-  *outbuf = NULL;
-  if (!self->stream)
-    return GST_FLOW_OK;
-  gsize n = gst_adapter_available (self->adapter) / self->bpf_in;
-  if (n == 0)
-    return GST_FLOW_OK;
-  const guint8 *data = gst_adapter_map (self->adapter, n * self->bpf_in);
-  ensure (&self->in_f, &self->in_cap, n);
-  to_float (self, data, n, self->in_f);
-  gst_adapter_unmap (self->adapter);
-  gst_adapter_flush (self->adapter, n * self->bpf_in);
-  self->in_count += n;
-  gsize got = process (self, self->in_f, n);
-  *outbuf = make_buffer (self, got);
-  return GST_FLOW_OK;
-}
-
-/* New caps that change the input: what the old stream still holds is
- * pushed out in the old format first (as at EOS); set_caps then starts the
- * new one from scratch. */
-static void
-drain_before_caps (GstGanVocoder * self, GstEvent * event)
-{
-  GstCaps *caps;
-  GstAudioInfo info;
-
-  if (!self->stream || self->in_count == 0)
-    return;
-  gst_event_parse_caps (event, &caps);
-  if (!gst_audio_info_from_caps (&info, caps))
-    return;
-  if (GST_AUDIO_INFO_RATE (&info) == self->rate_in
-      && GST_AUDIO_INFO_FORMAT (&info) == self->format)
-    return;
-  GST_DEBUG_OBJECT (self, "caps change: draining the old stream");
-  drain (self);
-  reset_stream (self);
-}
-
-static gboolean
-gst_gan_vocoder_sink_event (GstBaseTransform * trans, GstEvent * event)
-{
-  GstGanVocoder *self = GST_GAN_VOCODER (trans);
-
-  switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_EOS:
-      drain (self);
-      break;
-    case GST_EVENT_CAPS:
-      drain_before_caps (self, event);
-      break;
-    case GST_EVENT_FLUSH_STOP:
-      reset_stream (self);
-      break;
-    default:
-      break;
-  }
-  return GST_BASE_TRANSFORM_CLASS (gst_gan_vocoder_parent_class)->sink_event
-      (trans, event);
-}
-
-static gboolean
-gst_gan_vocoder_query (GstBaseTransform * trans, GstPadDirection dir,
-    GstQuery * query)
-{
-  GstGanVocoder *self = GST_GAN_VOCODER (trans);
-
-  if (dir == GST_PAD_SRC && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
-    gboolean live;
-    GstClockTime min, max;
-    if (!gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (trans), query))
-      return FALSE;
-    gst_query_parse_latency (query, &live, &min, &max);
-    GST_OBJECT_LOCK (self);
-    GstClockTime ours = self->latency;
-    GST_OBJECT_UNLOCK (self);
-    min += ours;
-    if (GST_CLOCK_TIME_IS_VALID (max))
-      max += ours;
-    gst_query_set_latency (query, live, min, max);
-    GST_DEBUG_OBJECT (self, "latency: ours %" GST_TIME_FORMAT,
-        GST_TIME_ARGS (ours));
-    return TRUE;
-  }
-  return GST_BASE_TRANSFORM_CLASS (gst_gan_vocoder_parent_class)->query
-      (trans, dir, query);
+  *out = self->out_f;
+  return (gint) got;
 }
 
 /* ---- properties ------------------------------------------------------------*/
@@ -667,7 +465,6 @@ gst_gan_vocoder_finalize (GObject * object)
   GstGanVocoder *self = GST_GAN_VOCODER (object);
   free_buffers (self);
   free_net (self);
-  g_object_unref (self->adapter);
   g_free (self->model_path);
   G_OBJECT_CLASS (gst_gan_vocoder_parent_class)->finalize (object);
 }
@@ -675,9 +472,7 @@ gst_gan_vocoder_finalize (GObject * object)
 static void
 gst_gan_vocoder_init (GstGanVocoder * self)
 {
-  self->adapter = gst_adapter_new ();
   self->num_threads = DEFAULT_NUM_THREADS;
-  self->base_pts = GST_CLOCK_TIME_NONE;
 }
 
 static void
@@ -686,6 +481,7 @@ gst_gan_vocoder_class_init (GstGanVocoderClass * klass)
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseTransformClass *bt_class = GST_BASE_TRANSFORM_CLASS (klass);
+  GstGanAudioHopClass *hop_class = GST_GAN_AUDIO_HOP_CLASS (klass);
 
   GST_DEBUG_CATEGORY_INIT (gan_vocoder_debug, "ganvocoder", 0,
       "GAN vocoder / speech band extension");
@@ -718,12 +514,8 @@ gst_gan_vocoder_class_init (GstGanVocoderClass * klass)
   bt_class->stop = GST_DEBUG_FUNCPTR (gst_gan_vocoder_stop);
   bt_class->transform_caps =
       GST_DEBUG_FUNCPTR (gst_gan_vocoder_transform_caps);
-  bt_class->set_caps = GST_DEBUG_FUNCPTR (gst_gan_vocoder_set_caps);
-  bt_class->submit_input_buffer =
-      GST_DEBUG_FUNCPTR (gst_gan_vocoder_submit_input_buffer);
-  bt_class->generate_output =
-      GST_DEBUG_FUNCPTR (gst_gan_vocoder_generate_output);
-  bt_class->sink_event = GST_DEBUG_FUNCPTR (gst_gan_vocoder_sink_event);
-  bt_class->query = GST_DEBUG_FUNCPTR (gst_gan_vocoder_query);
-  bt_class->passthrough_on_same_caps = FALSE;
+  hop_class->setup = GST_DEBUG_FUNCPTR (gst_gan_vocoder_setup);
+  hop_class->process = GST_DEBUG_FUNCPTR (gst_gan_vocoder_process);
+  hop_class->drain = GST_DEBUG_FUNCPTR (gst_gan_vocoder_drain);
+  hop_class->reset = GST_DEBUG_FUNCPTR (gst_gan_vocoder_reset);
 }
