@@ -1,21 +1,38 @@
-/* gandenoise: real-time speech denoising with a GAN-trained causal network.
+/**
+ * SECTION:element-gandenoise
+ * @title: gandenoise
+ * @short_description: real-time speech denoising with a GAN-trained network
  *
- * A GstAudioFilter that collects input in a GstAdapter (like webrtcdsp) and
- * runs whole 10 ms hops through gc_denoise (core/gc_denoise.h, the streaming
- * denoiser the LADSPA/LV2 plugins share): 20 ms sqrt-Hann frames, band and
- * low-bin gains from a conv1d + GRU network, overlap-add. Every common rate
- * (8 .. 48 kHz) runs natively on the same 50 Hz bin grid. This file only
- * deals with caps, timestamps, properties and messages.
+ * Removes background noise from speech, mono or stereo, at 8, 16, 24, 32,
+ * 44.1 or 48 kHz, with a small causal network trained adversarially.
+ * Output samples line up one to one with input samples (same count, same
+ * timestamps). The latency is 20 ms with the shipped model, reported in
+ * the LATENCY query; 30 ms once an input buffer ends inside a 10 ms hop.
+ * Voice activity is posted as "gandenoise-vad" element messages.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 pulsesrc ! audioconvert ! audioresample ! gandenoise ! \
+ *     audioconvert ! autoaudiosink
+ * ]|
+ */
+
+/* A GstGanAudioHop (gstganaudiohop.c: the adapter, drain, timestamps and
+ * latency) that runs whole 10 ms hops through gc_denoise (core/gc_denoise.h,
+ * the streaming denoiser the LADSPA/LV2 plugins share): 20 ms sqrt-Hann
+ * frames, band and low-bin gains from a conv1d + GRU network, overlap-add.
+ * Every common rate (8 .. 48 kHz) runs natively on the same 50 Hz bin
+ * grid. This file only deals with the core, properties and messages.
  *
  * Timing: overlap-add lags the input by one hop (10 ms), and a model with
  * lookahead (the shipped one hears one more frame before it decides) by
- * one more hop per frame: 20 ms for the shipped model. The element drops
+ * one more hop per frame: 20 ms for the shipped model. The core drops
  * that lead-in and drains the tail at EOS or DISCONT, so output samples
  * line up one to one with input samples (same count, same timestamps).
  * The LATENCY query adds that lag to the peer's (20 ms with the shipped
- * model), and one hop more once an input buffer has ended inside a hop:
- * output leaves in whole hops, so with short input buffers a sample waits
- * for the rest of its hop too (30 ms in all).
+ * model), and the base class one hop more once an input buffer has ended
+ * inside a hop: output leaves in whole hops, so with short input buffers
+ * a sample waits for the rest of its hop too (30 ms in all).
  *
  * channel-mode=linked: one gain from both channels, applied to each.
  *
@@ -27,10 +44,6 @@
  * while playing: the new mode is warmed up on the last 200 ms of input and
  * continues the output at the next sample not yet pushed; a latency
  * message is posted. New caps drain the old format first.
- *
- * Example:
- *   gst-launch-1.0 pulsesrc ! audioconvert ! audioresample ! gandenoise ! \
- *     audioconvert ! autoaudiosink
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -38,8 +51,8 @@
 
 #include "gstgandenoise.h"
 #include "gstganelements.h"
+#include "gstganmodel.h"
 
-#include <gst/base/gstadapter.h>
 #include <math.h>
 #include <string.h>
 
@@ -47,16 +60,6 @@
 #include "gc_denoise.h"
 #include "gcn_denoiser.h"
 #include "gcn_vocoder.h"
-#include "gan_models.h"
-
-/* The shipped models; weak so the plugin still links (and reports a clear
- * error) in a build that has no model file. */
-GAN_MODEL_DECLARE (gan_model_denoise_48k);
-#pragma weak gan_model_denoise_48k
-#pragma weak gan_model_denoise_48k_size
-GAN_MODEL_DECLARE (gan_model_vocoder_16k);
-#pragma weak gan_model_vocoder_16k
-#pragma weak gan_model_vocoder_16k_size
 
 GST_DEBUG_CATEGORY_STATIC (gan_denoise_debug);
 #define GST_CAT_DEFAULT gan_denoise_debug
@@ -86,7 +89,7 @@ enum {
 };
 
 struct _GstGanDenoise {
-  GstAudioFilter parent;
+  GstGanAudioHop parent;
 
   /* properties (object lock) */
   gchar *model_path;
@@ -99,8 +102,6 @@ struct _GstGanDenoise {
   GstGanDenoiseChannelMode channel_mode;
   gboolean gate;
   gdouble speech_guard;
-  GstClockTime latency;         /* of the mode running now */
-  gboolean ragged;              /* an input buffer ended inside a hop */
 
   /* streaming state (streaming thread); the networks are loaded in start
    * and freed in stop only, so a property change never frees them under
@@ -109,19 +110,13 @@ struct _GstGanDenoise {
   gboolean net_ready;
   gcn_vocoder voc;
   gboolean voc_ready;
-  GstAdapter *adapter;
   gc_denoise *dn;
-  float *in_f, *out_f;          /* interleaved scratch */
-  gsize in_cap, out_cap;        /* in floats */
-  gint rate, channels, hop, bpf;
-  GstAudioFormat format;
-
-  GstClockTime base_pts;        /* pts of the first sample since reset */
-  guint64 in_count, out_count;  /* samples since reset */
-  gboolean need_discont;
+  float *out_f;                 /* interleaved scratch */
+  gsize out_cap;                /* in floats */
+  gint rate, channels, hop;
 };
 
-G_DEFINE_TYPE (GstGanDenoise, gst_gan_denoise, GST_TYPE_AUDIO_FILTER);
+G_DEFINE_TYPE (GstGanDenoise, gst_gan_denoise, GST_TYPE_GAN_AUDIO_HOP);
 GST_ELEMENT_REGISTER_DEFINE (gandenoise, "gandenoise", GST_RANK_NONE,
     GST_TYPE_GAN_DENOISE);
 
@@ -179,137 +174,72 @@ free_streams (GstGanDenoise * self)
 {
   gc_denoise_free (self->dn);
   self->dn = NULL;
-  g_free (self->in_f);
   g_free (self->out_f);
-  self->in_f = self->out_f = NULL;
-  self->in_cap = self->out_cap = 0;
+  self->out_f = NULL;
+  self->out_cap = 0;
 }
 
 /* Forget everything of the stream so far (DISCONT, flush, new caps). */
 static void
-reset_stream (GstGanDenoise * self)
+gst_gan_denoise_reset (GstGanAudioHop * hop)
 {
-  gst_adapter_clear (self->adapter);
+  GstGanDenoise *self = GST_GAN_DENOISE (hop);
   if (self->dn)
     gc_denoise_reset (self->dn);
-  self->base_pts = GST_CLOCK_TIME_NONE;
-  self->in_count = self->out_count = 0;
-  self->need_discont = TRUE;
 }
 
 /* ---- models --------------------------------------------------------------*/
 
+static int
+bind_denoiser (const gc_model_file * mf, gpointer user)
+{
+  GstGanDenoise *self = user;
+  return gcn_denoiser_load (&self->net, mf);
+}
+
 static gboolean
 load_model (GstGanDenoise * self)
 {
-  gc_model_file mf;
   gchar *path;
-  int ret;
 
   GST_OBJECT_LOCK (self);
   path = g_strdup (self->model_path);
   self->model_changed = FALSE;
   GST_OBJECT_UNLOCK (self);
-
-  memset (&mf, 0, sizeof (mf));
-  if (path && *path) {
-    if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("Denoising model file \"%s\" does not exist.", path), (NULL));
-      g_free (path);
-      return FALSE;
-    }
-    ret = gc_model_load (&mf, path);
-    if (ret == 0 && gcn_denoiser_load (&self->net, &mf) != 0)
-      ret = -1;
-    if (ret != 0) {
-      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
-          ("Could not load denoising model \"%s\": %s", path, gc_last_error ()),
-          ("%s", gc_last_error ()));
-      gc_model_free (&mf);
-      g_free (path);
-      return FALSE;
-    }
-  } else {
-    if (&gan_model_denoise_48k_size == NULL || gan_model_denoise_48k == NULL) {
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("This build has no embedded denoising model; set the model "
-              "property."), (NULL));
-      g_free (path);
-      return FALSE;
-    }
-    ret = gc_model_parse (&mf, gan_model_denoise_48k,
-        gan_model_denoise_48k_size, "embedded denoise-48k");
-    if (ret == 0 && gcn_denoiser_load (&self->net, &mf) != 0)
-      ret = -1;
-    if (ret != 0) {
-      GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-          ("Embedded denoising model is unusable: %s", gc_last_error ()),
-          (NULL));
-      gc_model_free (&mf);
-      g_free (path);
-      return FALSE;
-    }
-  }
-  GST_INFO_OBJECT (self, "loaded model %s (%s)", path ? path : "(embedded)",
-      gc_model_meta_get (&mf, "arch"));
-  gc_model_free (&mf);
+  self->net_ready = gst_gan_model_load (GST_ELEMENT (self), "Denoising",
+      path, "denoise-48k", GCN_DENOISER_ARCH, bind_denoiser, self);
   g_free (path);
-  self->net_ready = TRUE;
-  return TRUE;
+  return self->net_ready;
 }
 
-/* The vocoder of mode=resynth (the embedded copy-synthesis model). Loaded
- * with the denoiser when the build has it; without it mode=resynth fails
- * with a clear error. */
-static gboolean
-load_vocoder (GstGanDenoise * self, gboolean post_error)
+static int
+bind_vocoder (const gc_model_file * mf, gpointer user)
 {
-  if (self->voc_ready)
-    return TRUE;
-  if (&gan_model_vocoder_16k_size == NULL || gan_model_vocoder_16k == NULL) {
-    if (post_error)
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("This build has no embedded vocoder-16k model, which mode=resynth "
-              "needs."), (NULL));
-    return FALSE;
-  }
-  if (gcn_vocoder_load_mem (&self->voc, gan_model_vocoder_16k,
-          gan_model_vocoder_16k_size, "embedded vocoder-16k") < 0) {
-    if (post_error)
-      GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-          ("The embedded vocoder-16k model is unusable: %s", gc_last_error ()),
-          (NULL));
-    return FALSE;
-  }
-  self->voc_ready = TRUE;
-  return TRUE;
+  GstGanDenoise *self = user;
+  memset (&self->voc, 0, sizeof self->voc);
+  return gcn_vocoder_load (&self->voc, mf);
 }
 
-/* The latency we report: the mode's lag, plus one hop once an input
- * buffer has ended inside a hop. Output leaves in whole hops: while every
- * buffer ends on a hop boundary (10 ms buffers from a live source, the
- * usual case) each hop goes out as soon as it is complete and the lag is
- * all the delay; with shorter or unaligned buffers the first sample of a
- * hop also waits for the rest of it, up to lag + hop. The first ragged
- * buffer raises the report (a latency message) and it stays raised until
- * new caps, so it never shrinks under a running pipeline. */
+/* The vocoder of mode=resynth (the embedded copy-synthesis model), loaded
+ * when resynth is first asked for; FALSE with an element error. */
+static gboolean
+load_vocoder (GstGanDenoise * self)
+{
+  if (!self->voc_ready)
+    self->voc_ready = gst_gan_model_load (GST_ELEMENT (self),
+        "Vocoder (for mode=resynth)", NULL, "vocoder-16k", GCN_VOCODER_ARCH,
+        bind_vocoder, self);
+  return self->voc_ready;
+}
+
+/* The mode's lag; GstGanAudioHop adds a hop once input buffers are
+ * ragged, and posts a latency message when the report changes. */
 static void
 update_latency (GstGanDenoise * self)
 {
-  gint held = gc_denoise_lag (self->dn) + (self->ragged ? self->hop : 0);
-  GstClockTime lat = gst_util_uint64_scale_int (held, GST_SECOND, self->rate);
-  gboolean changed;
-
-  GST_OBJECT_LOCK (self);
-  changed = self->latency != lat;
-  self->latency = lat;
-  GST_OBJECT_UNLOCK (self);
-  if (changed) {
-    GST_INFO_OBJECT (self, "latency %d samples", held);
-    gst_element_post_message (GST_ELEMENT (self),
-        gst_message_new_latency (GST_OBJECT (self)));
-  }
+  gst_gan_audio_hop_set_lag (GST_GAN_AUDIO_HOP (self),
+      gst_util_uint64_scale_int (gc_denoise_lag (self->dn), GST_SECOND,
+          self->rate));
 }
 
 /* Ask the core for `mode` (resynth streams are made on first use); on
@@ -321,7 +251,7 @@ request_mode (GstGanDenoise * self, GstGanDenoiseMode mode)
       GC_DENOISE_RESYNTH : GC_DENOISE_MASK;
   if (want == gc_denoise_get_mode (self->dn))
     return TRUE;
-  if ((want == GC_DENOISE_RESYNTH && !load_vocoder (self, TRUE)) ||
+  if ((want == GC_DENOISE_RESYNTH && !load_vocoder (self)) ||
       gc_denoise_set_mode (self->dn, want) != 0) {
     if (want == GC_DENOISE_RESYNTH && self->voc_ready)
       GST_ELEMENT_ERROR (self, LIBRARY, INIT,
@@ -346,7 +276,7 @@ gst_gan_denoise_start (GstBaseTransform * trans)
   GST_OBJECT_LOCK (self);
   mode = self->mode;
   GST_OBJECT_UNLOCK (self);
-  if (mode == GST_GAN_DENOISE_MODE_RESYNTH && !load_vocoder (self, TRUE))
+  if (mode == GST_GAN_DENOISE_MODE_RESYNTH && !load_vocoder (self))
     return FALSE;
   return TRUE;
 }
@@ -356,7 +286,6 @@ gst_gan_denoise_stop (GstBaseTransform * trans)
 {
   GstGanDenoise *self = GST_GAN_DENOISE (trans);
   free_streams (self);
-  gst_adapter_clear (self->adapter);
   if (self->net_ready) {
     gcn_denoiser_free (&self->net);
     self->net_ready = FALSE;
@@ -366,7 +295,7 @@ gst_gan_denoise_stop (GstBaseTransform * trans)
     self->voc_ready = FALSE;
   }
   self->channels = 0;
-  return TRUE;
+  return GST_BASE_TRANSFORM_CLASS (gst_gan_denoise_parent_class)->stop (trans);
 }
 
 /* Settings read once per run under the lock and handed to the core. */
@@ -400,9 +329,10 @@ apply_settings (GstGanDenoise * self)
 static void post_vad (void *user, int voice, float prob, uint64_t sample);
 
 static gboolean
-gst_gan_denoise_setup (GstAudioFilter * filter, const GstAudioInfo * info)
+gst_gan_denoise_setup (GstGanAudioHop * hop, const GstAudioInfo * info,
+    const GstAudioInfo * out)
 {
-  GstGanDenoise *self = GST_GAN_DENOISE (filter);
+  GstGanDenoise *self = GST_GAN_DENOISE (hop);
   int rate = GST_AUDIO_INFO_RATE (info), ch = GST_AUDIO_INFO_CHANNELS (info);
   GstGanDenoiseChannelMode cm;
   GstGanDenoiseMode mode;
@@ -436,16 +366,14 @@ gst_gan_denoise_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   self->rate = rate;
   self->channels = ch;
   self->hop = gc_denoise_hop (self->dn);
-  self->ragged = FALSE;
-  self->bpf = GST_AUDIO_INFO_BPF (info);
-  self->format = GST_AUDIO_INFO_FORMAT (info);
+  /* the core drops the lead-in itself */
+  gst_gan_audio_hop_configure (hop, self->hop, 0);
   gc_denoise_set_vad_callback (self->dn, post_vad, self);
   if (!request_mode (self, mode)) {
     free_streams (self);
     return FALSE;
   }
   update_latency (self);
-  reset_stream (self);
   GST_INFO_OBJECT (self, "%d Hz, %d channel(s), hop %d, lag %d", rate, ch,
       self->hop, gc_denoise_lag (self->dn));
   return TRUE;
@@ -457,10 +385,8 @@ static void
 post_vad (void *user, int voice, float prob, uint64_t sample)
 {
   GstGanDenoise *self = user;
-  GstClockTime ts = GST_CLOCK_TIME_NONE;
-  if (GST_CLOCK_TIME_IS_VALID (self->base_pts))
-    ts = self->base_pts + gst_util_uint64_scale_int (sample, GST_SECOND,
-        self->rate);
+  GstClockTime ts = gst_gan_audio_hop_sample_time (GST_GAN_AUDIO_HOP (self),
+      sample);
   GstStructure *s = gst_structure_new ("gandenoise-vad",
       "voice", G_TYPE_BOOLEAN, voice,
       "probability", G_TYPE_DOUBLE, (gdouble) prob,
@@ -469,246 +395,47 @@ post_vad (void *user, int voice, float prob, uint64_t sample)
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
-static float *
-scratch (float **p, gsize * cap, gsize n)
+/* Run whole hops (or, with drain, the last partial hop and the tail)
+ * through the core; *out gets the output samples that are due. */
+static gint
+run_core (GstGanDenoise * self, const gfloat * in, gint n_frames,
+    gboolean drain, const gfloat ** out)
 {
-  if (*cap < n) {
-    g_free (*p);
-    *p = g_new (float, n);
-    *cap = n;
-  }
-  return *p;
-}
-
-/* n frames of the stream's format -> interleaved floats */
-static void
-to_float (GstGanDenoise * self, const guint8 * src, gsize n, float *dst)
-{
-  gsize m = n * self->channels;
-  if (self->format == GST_AUDIO_FORMAT_S16LE) {
-    const gint16 *s = (const gint16 *) src;
-    for (gsize i = 0; i < m; i++)
-      dst[i] = GINT16_FROM_LE (s[i]) * (1.f / 32768.f);
-  } else
-    memcpy (dst, src, m * sizeof (float));
-}
-
-/* n interleaved output frames of the core -> a buffer in the stream's
- * format, stamped from the input's timeline. */
-static GstBuffer *
-wrap_output (GstGanDenoise * self, const float *src, int n)
-{
-  guint64 first_out = self->out_count;
-  gsize m = (gsize) n * self->channels;
-  GstBuffer *buf;
-
-  if (n <= 0)
-    return NULL;
-  buf = gst_buffer_new_allocate (NULL, (gsize) n * self->bpf, NULL);
-  GstMapInfo map;
-  gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  if (self->format == GST_AUDIO_FORMAT_S16LE) {
-    gint16 *d = (gint16 *) map.data;
-    for (gsize i = 0; i < m; i++) {
-      float v = src[i] * 32768.f;
-      v = isfinite (v) ? v : 0.f;
-      v = v > 32767.f ? 32767.f : (v < -32768.f ? -32768.f : v);
-      d[i] = GINT16_TO_LE ((gint16) lrintf (v));
-    }
-  } else
-    memcpy (map.data, src, m * sizeof (float));
-  gst_buffer_unmap (buf, &map);
-
-  self->out_count += n;
-  if (GST_CLOCK_TIME_IS_VALID (self->base_pts)) {
-    GstClockTime t0 = self->base_pts +
-        gst_util_uint64_scale_int (first_out, GST_SECOND, self->rate);
-    GstClockTime t1 = self->base_pts +
-        gst_util_uint64_scale_int (self->out_count, GST_SECOND, self->rate);
-    GST_BUFFER_PTS (buf) = t0;
-    GST_BUFFER_DURATION (buf) = t1 - t0;
-  }
-  GST_BUFFER_OFFSET (buf) = first_out;
-  GST_BUFFER_OFFSET_END (buf) = self->out_count;
-  if (self->need_discont) {
-    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
-    self->need_discont = FALSE;
-  }
-  return buf;
-}
-
-/* Run n_hops whole hops (or, with drain, the last partial hop and the
- * tail) and return the output samples that are due as a buffer. */
-static GstBuffer *
-run_core (GstGanDenoise * self, const guint8 * in, gsize n_frames,
-    gboolean drain)
-{
-  int n_hops = drain ? 0 : (int) (n_frames / self->hop);
+  int n_hops = drain ? 0 : n_frames / self->hop;
   int lag_hops = gc_denoise_lag (self->dn) / self->hop;
-  float *fin = scratch (&self->in_f, &self->in_cap,
-      MAX (n_frames, 1) * self->channels);
-  float *fout = scratch (&self->out_f, &self->out_cap,
-      (gsize) gc_denoise_max_out (self->dn, MAX (n_hops, lag_hops + 2) +
-          lag_hops) * self->channels);
+  gsize need = (gsize) gc_denoise_max_out (self->dn, MAX (n_hops,
+          lag_hops + 2) + lag_hops) * self->channels;
   int n;
 
+  if (self->out_cap < need) {
+    g_free (self->out_f);
+    self->out_f = g_new (float, need);
+    self->out_cap = need;
+  }
   apply_settings (self);
-  if (n_frames > 0)
-    to_float (self, in, n_frames, fin);
   if (drain)
-    n = gc_denoise_drain (self->dn, fin, (int) n_frames, fout);
+    n = gc_denoise_drain (self->dn, in, n_frames, self->out_f);
   else
-    n = gc_denoise_push_hops (self->dn, fin, n_hops, fout);
+    n = gc_denoise_push_hops (self->dn, in, n_hops, self->out_f);
   update_latency (self);
-  return wrap_output (self, fout, n);
+  *out = self->out_f;
+  return n;
 }
 
-/* Push out everything still inside: the adapter's partial hop and the
- * mode's lag, padded with silence, so samples out == samples in. */
-static GstFlowReturn
-drain (GstGanDenoise * self)
+static gint
+gst_gan_denoise_process (GstGanAudioHop * hop, const gfloat * in,
+    gint n_frames, const gfloat ** out)
 {
-  if (!self->dn || self->out_count >= self->in_count)
-    return GST_FLOW_OK;
-  gsize avail = gst_adapter_available (self->adapter);
-  gsize n = MIN (avail / self->bpf, (gsize) self->hop);
-  const guint8 *in = n ? gst_adapter_map (self->adapter, n * self->bpf) : NULL;
-  GstBuffer *buf = run_core (self, in, n, TRUE);
-  if (n) {
-    gst_adapter_unmap (self->adapter);
-    gst_adapter_flush (self->adapter, n * self->bpf);
-  }
-  if (!buf)
-    return GST_FLOW_OK;
-  return gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
+  return run_core (GST_GAN_DENOISE (hop), in, n_frames, FALSE, out);
 }
 
-static GstFlowReturn
-gst_gan_denoise_submit_input_buffer (GstBaseTransform * trans,
-    gboolean is_discont, GstBuffer * input)
+/* gc_denoise_drain gives every owed sample at once */
+static gint
+gst_gan_denoise_drain (GstGanAudioHop * hop, const gfloat * in,
+    gint n_frames, guint64 want, const gfloat ** out)
 {
-  GstGanDenoise *self = GST_GAN_DENOISE (trans);
-
-  if (!self->dn) {
-    gst_buffer_unref (input);
-    return GST_FLOW_NOT_NEGOTIATED;
-  }
-  /* Only the buffer's own flag: GstBaseTransform keeps `is_discont` set
-   * until some output has been pushed, which during our lead-in (longer
-   * than a buffer in resynth mode) would restart the stream every buffer. */
-  (void) is_discont;
-  if (GST_BUFFER_IS_DISCONT (input) && self->in_count > 0) {
-    GST_DEBUG_OBJECT (self, "discont: draining and resetting");
-    GstFlowReturn ret = drain (self);
-    reset_stream (self);
-    if (ret != GST_FLOW_OK) {
-      gst_buffer_unref (input);
-      return ret;
-    }
-  }
-  if (self->in_count == 0 && gst_adapter_available (self->adapter) == 0)
-    self->base_pts = GST_BUFFER_PTS (input);
-  self->in_count += gst_buffer_get_size (input) / self->bpf;
-  gst_adapter_push (self->adapter, input);
-  if (!self->ragged && gst_adapter_available (self->adapter)
-      % ((gsize) self->hop * self->bpf) != 0) {
-    self->ragged = TRUE;
-    update_latency (self);
-  }
-  return GST_FLOW_OK;
-}
-
-static GstFlowReturn
-gst_gan_denoise_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
-{
-  GstGanDenoise *self = GST_GAN_DENOISE (trans);
-  *outbuf = NULL;
-  if (!self->dn)
-    return GST_FLOW_OK;
-
-  gsize hop_bytes = (gsize) self->hop * self->bpf;
-  int n_hops = gst_adapter_available (self->adapter) / hop_bytes;
-  if (n_hops == 0)
-    return GST_FLOW_OK;
-  gsize bytes = n_hops * hop_bytes;
-  const guint8 *in = gst_adapter_map (self->adapter, bytes);
-  *outbuf = run_core (self, in, (gsize) n_hops * self->hop, FALSE);
-  gst_adapter_unmap (self->adapter);
-  gst_adapter_flush (self->adapter, bytes);
-  return GST_FLOW_OK;
-}
-
-/* New caps that change the format: what the old format still holds is
- * pushed out in the old format first (as at EOS); setup then starts the
- * new one from scratch. */
-static void
-drain_before_caps (GstGanDenoise * self, GstEvent * event)
-{
-  GstCaps *caps;
-  GstAudioInfo info;
-
-  if (!self->dn || self->in_count == 0)
-    return;
-  gst_event_parse_caps (event, &caps);
-  if (!gst_audio_info_from_caps (&info, caps))
-    return;
-  if (GST_AUDIO_INFO_RATE (&info) == self->rate
-      && GST_AUDIO_INFO_CHANNELS (&info) == self->channels
-      && GST_AUDIO_INFO_FORMAT (&info) == self->format)
-    return;
-  GST_DEBUG_OBJECT (self, "caps change: draining %" G_GUINT64_FORMAT
-      " samples in the old format", self->in_count - self->out_count);
-  drain (self);
-  reset_stream (self);
-}
-
-static gboolean
-gst_gan_denoise_sink_event (GstBaseTransform * trans, GstEvent * event)
-{
-  GstGanDenoise *self = GST_GAN_DENOISE (trans);
-
-  switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_EOS:
-      drain (self);
-      break;
-    case GST_EVENT_CAPS:
-      drain_before_caps (self, event);
-      break;
-    case GST_EVENT_FLUSH_STOP:
-      reset_stream (self);
-      break;
-    default:
-      break;
-  }
-  return GST_BASE_TRANSFORM_CLASS (gst_gan_denoise_parent_class)->sink_event
-      (trans, event);
-}
-
-static gboolean
-gst_gan_denoise_src_query (GstBaseTransform * trans, GstPadDirection dir,
-    GstQuery * query)
-{
-  GstGanDenoise *self = GST_GAN_DENOISE (trans);
-
-  if (dir == GST_PAD_SRC && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
-    gboolean live;
-    GstClockTime min, max, ours;
-    if (!gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (trans), query))
-      return FALSE;
-    gst_query_parse_latency (query, &live, &min, &max);
-    GST_OBJECT_LOCK (self);
-    ours = self->latency;
-    GST_OBJECT_UNLOCK (self);
-    min += ours;
-    if (GST_CLOCK_TIME_IS_VALID (max))
-      max += ours;
-    gst_query_set_latency (query, live, min, max);
-    GST_DEBUG_OBJECT (self, "latency: ours %" GST_TIME_FORMAT ", total min %"
-        GST_TIME_FORMAT, GST_TIME_ARGS (ours), GST_TIME_ARGS (min));
-    return TRUE;
-  }
-  return GST_BASE_TRANSFORM_CLASS (gst_gan_denoise_parent_class)->query
-      (trans, dir, query);
+  (void) want;
+  return run_core (GST_GAN_DENOISE (hop), in, n_frames, TRUE, out);
 }
 
 /* ---- properties ------------------------------------------------------------*/
@@ -811,7 +538,6 @@ gst_gan_denoise_finalize (GObject * object)
     gcn_denoiser_free (&self->net);
   if (self->voc_ready)
     gcn_vocoder_free (&self->voc);
-  g_object_unref (self->adapter);
   g_free (self->model_path);
   G_OBJECT_CLASS (gst_gan_denoise_parent_class)->finalize (object);
 }
@@ -819,7 +545,6 @@ gst_gan_denoise_finalize (GObject * object)
 static void
 gst_gan_denoise_init (GstGanDenoise * self)
 {
-  self->adapter = gst_adapter_new ();
   self->attenuation_limit = DEFAULT_ATTENUATION_LIMIT;
   self->vad_threshold = DEFAULT_VAD_THRESHOLD;
   self->vad_hangover_ms = DEFAULT_VAD_HANGOVER;
@@ -828,8 +553,8 @@ gst_gan_denoise_init (GstGanDenoise * self)
   self->speech_guard = DEFAULT_SPEECH_GUARD;
   self->channel_mode = DEFAULT_CHANNEL_MODE;
   self->gate = DEFAULT_GATE;
-  self->latency = 20 * GST_MSECOND;
-  self->base_pts = GST_CLOCK_TIME_NONE;
+  /* the shipped model's, until caps say otherwise */
+  gst_gan_audio_hop_set_latency (GST_GAN_AUDIO_HOP (self), 20 * GST_MSECOND);
 }
 
 static void
@@ -839,6 +564,7 @@ gst_gan_denoise_class_init (GstGanDenoiseClass * klass)
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseTransformClass *bt_class = GST_BASE_TRANSFORM_CLASS (klass);
   GstAudioFilterClass *af_class = GST_AUDIO_FILTER_CLASS (klass);
+  GstGanAudioHopClass *hop_class = GST_GAN_AUDIO_HOP_CLASS (klass);
   GstCaps *caps;
 
   GST_DEBUG_CATEGORY_INIT (gan_denoise_debug, "gandenoise", 0,
@@ -920,14 +646,10 @@ gst_gan_denoise_class_init (GstGanDenoiseClass * klass)
 
   bt_class->start = GST_DEBUG_FUNCPTR (gst_gan_denoise_start);
   bt_class->stop = GST_DEBUG_FUNCPTR (gst_gan_denoise_stop);
-  bt_class->submit_input_buffer =
-      GST_DEBUG_FUNCPTR (gst_gan_denoise_submit_input_buffer);
-  bt_class->generate_output =
-      GST_DEBUG_FUNCPTR (gst_gan_denoise_generate_output);
-  bt_class->sink_event = GST_DEBUG_FUNCPTR (gst_gan_denoise_sink_event);
-  bt_class->query = GST_DEBUG_FUNCPTR (gst_gan_denoise_src_query);
-  bt_class->passthrough_on_same_caps = FALSE;
-  af_class->setup = GST_DEBUG_FUNCPTR (gst_gan_denoise_setup);
+  hop_class->setup = GST_DEBUG_FUNCPTR (gst_gan_denoise_setup);
+  hop_class->process = GST_DEBUG_FUNCPTR (gst_gan_denoise_process);
+  hop_class->drain = GST_DEBUG_FUNCPTR (gst_gan_denoise_drain);
+  hop_class->reset = GST_DEBUG_FUNCPTR (gst_gan_denoise_reset);
 
   gst_type_mark_as_plugin_api (GST_TYPE_GAN_DENOISE_MODE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_GAN_DENOISE_CHANNEL_MODE, 0);

@@ -4,7 +4,7 @@
 #define GST_GAN_DENOISE_H
 
 #include <gst/gst.h>
-#include <gst/audio/gstaudiofilter.h>
+#include "gstganaudiohop.h"
 
 G_BEGIN_DECLS
 
@@ -33,7 +33,7 @@ GType gst_gan_denoise_channel_mode_get_type (void);
 
 #define GST_TYPE_GAN_DENOISE (gst_gan_denoise_get_type ())
 G_DECLARE_FINAL_TYPE (GstGanDenoise, gst_gan_denoise, GST, GAN_DENOISE,
-    GstAudioFilter)
+    GstGanAudioHop)
 
 G_END_DECLS
 

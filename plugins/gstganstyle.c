@@ -1,32 +1,36 @@
-/* ganstyle — restyle video like a painting, in real time on a CPU.
+/**
+ * SECTION:element-ganstyle
+ * @title: ganstyle
+ * @short_description: real-time style transfer, one network for every painting
  *
- * One conditional generator holds every style (its instance norms carry a
+ * Restyles video like a painting, in real time on a CPU. The style is
+ * chosen by index (style) or name (style-name); two styles can be blended.
+ * Switching styles costs nothing and lands exactly on a frame boundary.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 v4l2src ! videoconvert ! ganstyle style-name=wave ! \
+ *     videoconvert ! autovideosink
+ * ]|
+ */
+
+/* One conditional generator holds every style (its instance norms carry a
  * gamma/beta row per painting), so switching styles costs nothing: the
  * style, blend and strength properties are read once per frame under the
- * object lock, which makes every switch land exactly on a frame boundary.
- *
- *   gst-launch-1.0 v4l2src ! videoconvert ! ganstyle style-name=wave ! \
- *       videoconvert ! autovideosink
- */
+ * object lock. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include "gstganstyle.h"
 #include "gstganelements.h"
-#include "gan_models.h"
+#include "gstganmodel.h"
 
 #include <math.h>
 #include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_gan_style_debug);
 #define GST_CAT_DEFAULT gst_gan_style_debug
-
-/* The shipped model, embedded at build time. Weak, so the element still
- * builds (and reports a clear error) in a tree without the model file. */
-GAN_MODEL_DECLARE (gan_model_style_8);
-#pragma weak gan_model_style_8
-#pragma weak gan_model_style_8_size
 
 enum
 {
@@ -233,68 +237,46 @@ pack_rows (void *ctx, int begin, int end, int worker)
 
 /* ---- model --------------------------------------------------------------- */
 
+/* The network, and the style named before it was loaded. */
+static int
+bind_style (const gc_model_file * mf, gpointer user)
+{
+  GstGanStyle *self = user;
+  int rc;
+
+  GST_OBJECT_LOCK (self);
+  rc = gcn_style_load (&self->net, mf);
+  self->loaded = rc == 0;
+  if (rc == 0 && self->pending_name) {
+    int i = gcn_style_find (&self->net, self->pending_name);
+    if (i >= 0)
+      self->style = i;
+    else
+      GST_WARNING_OBJECT (self, "model has no style named \"%s\"",
+          self->pending_name);
+    g_clear_pointer (&self->pending_name, g_free);
+  }
+  GST_OBJECT_UNLOCK (self);
+  return rc;
+}
+
 /* Load the configured or embedded model into self->net. Posts an element
  * error naming the model on failure. Called without the object lock. */
 static gboolean
 gst_gan_style_load (GstGanStyle * self)
 {
-  gc_model_file mf;
   gchar *path;
-  int rc;
+  gboolean ok;
 
   GST_OBJECT_LOCK (self);
   path = g_strdup (self->model_path);
   GST_OBJECT_UNLOCK (self);
-
-  if (path && *path) {
-    if (!g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("Style model \"%s\" not found or not a regular file", path),
-          ("ganstyle model property points at a missing file, FIFO or "
-              "device"));
-      g_free (path);
-      return FALSE;
-    }
-    rc = gc_model_load (&mf, path);
-  } else {
-    if (!&gan_model_style_8 || !&gan_model_style_8_size) {
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("No style model: none was embedded at build time and the "
-              "model property is not set"), (NULL));
-      g_free (path);
-      return FALSE;
-    }
-    rc = gc_model_parse (&mf, gan_model_style_8, gan_model_style_8_size,
-        "embedded style-8 model");
-  }
-  if (rc == 0) {
-    GST_OBJECT_LOCK (self);
-    rc = gcn_style_load (&self->net, &mf);
-    self->loaded = rc == 0;
-    if (rc == 0 && self->pending_name) {
-      int i = gcn_style_find (&self->net, self->pending_name);
-      if (i >= 0)
-        self->style = i;
-      else
-        GST_WARNING_OBJECT (self, "model has no style named \"%s\"",
-            self->pending_name);
-      g_clear_pointer (&self->pending_name, g_free);
-    }
-    GST_OBJECT_UNLOCK (self);
-    gc_model_free (&mf);
-  }
-  if (rc < 0) {
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
-        ("Could not load style model \"%s\"",
-            path && *path ? path : "embedded style-8"), ("%s",
-            gc_last_error ()));
-    g_free (path);
-    return FALSE;
-  }
-  GST_INFO_OBJECT (self, "loaded %s: %d styles",
-      path && *path ? path : "embedded model", self->net.cfg.styles);
+  ok = gst_gan_model_load (GST_ELEMENT (self), "Style", path, "style-8",
+      GCN_STYLE_ARCH, bind_style, self);
   g_free (path);
-  return TRUE;
+  if (ok)
+    GST_INFO_OBJECT (self, "%d styles", self->net.cfg.styles);
+  return ok;
 }
 
 static gboolean

@@ -1,25 +1,36 @@
-/* gansuperres — upscale live video x2, x3 or x4 with a trained network.
+/**
+ * SECTION:element-gansuperres
+ * @title: gansuperres
+ * @short_description: live video super-resolution x2, x3 or x4
  *
- * The network sees luma only, at the input resolution (its cost per output
+ * Upscales video or images by 2, 3 or 4 with a trained network: a
+ * fidelity model (model-type=fidelity) or a GAN-trained one with sharper
+ * texture (model-type=gan). Frames are processed whole, so there are no
+ * tile seams, and a frame's output is ready when it is: no added latency.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 v4l2src ! video/x-raw,width=640,height=360 ! \
+ *     gansuperres ! videoconvert ! autovideosink
+ * ]|
+ * |[
+ * gst-launch-1.0 filesrc location=in.mp4 ! decodebin ! videoconvert ! \
+ *     gansuperres scale=4 model-type=gan ! videoconvert ! x264enc ! ...
+ * ]|
+ */
+
+/* The network sees luma only, at the input resolution (its cost per output
  * pixel falls with the scale); chroma is upscaled bilinearly, which the eye
  * does not miss. YUV frames give their Y plane straight to it; RGB frames
  * are split into BT.601 Y/Cb/Cr and put back together. The frame is
- * processed whole (the net streams rows internally), so there are no tiles
- * and no seams, and the output of a frame is ready when its transform
- * returns: no added latency.
- *
- *   gst-launch-1.0 v4l2src ! video/x-raw,width=640,height=360 ! \
- *       gansuperres ! videoconvert ! autovideosink
- *   gst-launch-1.0 filesrc location=in.mp4 ! decodebin ! videoconvert ! \
- *       gansuperres scale=4 model-type=gan ! videoconvert ! x264enc ! ...
- */
+ * processed whole (the net streams rows internally). */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include "gstgansuperres.h"
 #include "gstganelements.h"
-#include "gan_models.h"
+#include "gstganmodel.h"
 #include "gc_threads.h"
 
 #include <gst/video/navigation.h>
@@ -28,27 +39,6 @@
 
 GST_DEBUG_CATEGORY_STATIC (gst_gan_superres_debug);
 #define GST_CAT_DEFAULT gst_gan_superres_debug
-
-/* The shipped models, embedded at build time. Weak, so the element still
- * builds (and reports a clear error) in a tree without a model file. */
-GAN_MODEL_DECLARE (gan_model_sr_x2_fidelity);
-GAN_MODEL_DECLARE (gan_model_sr_x3_fidelity);
-GAN_MODEL_DECLARE (gan_model_sr_x4_fidelity);
-GAN_MODEL_DECLARE (gan_model_sr_x2_gan);
-GAN_MODEL_DECLARE (gan_model_sr_x3_gan);
-GAN_MODEL_DECLARE (gan_model_sr_x4_gan);
-#pragma weak gan_model_sr_x2_fidelity
-#pragma weak gan_model_sr_x2_fidelity_size
-#pragma weak gan_model_sr_x3_fidelity
-#pragma weak gan_model_sr_x3_fidelity_size
-#pragma weak gan_model_sr_x4_fidelity
-#pragma weak gan_model_sr_x4_fidelity_size
-#pragma weak gan_model_sr_x2_gan
-#pragma weak gan_model_sr_x2_gan_size
-#pragma weak gan_model_sr_x3_gan
-#pragma weak gan_model_sr_x3_gan_size
-#pragma weak gan_model_sr_x4_gan
-#pragma weak gan_model_sr_x4_gan_size
 
 enum
 {
@@ -304,34 +294,26 @@ rgb_merge_rows (void *ctx, int begin, int end, int worker)
 
 /* ---- model ----------------------------------------------------------------- */
 
-static gboolean
-embedded_model (int scale, GstGanSuperresModelType type,
-    const unsigned char **data, gsize * size)
+typedef struct
 {
-  const unsigned char *d = NULL;
-  const size_t *s = NULL;
-  gboolean gan = type == GST_GAN_SUPERRES_MODEL_GAN;
-  switch (scale) {
-    case 2:
-      d = gan ? gan_model_sr_x2_gan : gan_model_sr_x2_fidelity;
-      s = gan ? &gan_model_sr_x2_gan_size : &gan_model_sr_x2_fidelity_size;
-      break;
-    case 3:
-      d = gan ? gan_model_sr_x3_gan : gan_model_sr_x3_fidelity;
-      s = gan ? &gan_model_sr_x3_gan_size : &gan_model_sr_x3_fidelity_size;
-      break;
-    case 4:
-      d = gan ? gan_model_sr_x4_gan : gan_model_sr_x4_fidelity;
-      s = gan ? &gan_model_sr_x4_gan_size : &gan_model_sr_x4_fidelity_size;
-      break;
-    default:
-      break;
+  GstGanSuperres *self;
+  int scale;
+} SuperresBind;
+
+/* A model of another scale is refused by name, before the network is
+ * made from it. */
+static int
+bind_superres (const gc_model_file * mf, gpointer user)
+{
+  SuperresBind *b = user;
+  int model_scale = gc_model_meta_get_int (mf, "scale", 0);
+  if (model_scale != b->scale) {
+    gc_set_error ("it is for scale %d, but the element's scale is %d (set "
+        "scale=%d or choose a x%d model)", model_scale, b->scale,
+        model_scale, b->scale);
+    return -1;
   }
-  if (!d || !s)
-    return FALSE;
-  *data = d;
-  *size = *s;
-  return TRUE;
+  return gcn_superres_from_model (&b->self->net, mf, b->scale);
 }
 
 /* Load the configured or embedded model; posts an element error naming the
@@ -339,10 +321,10 @@ embedded_model (int scale, GstGanSuperresModelType type,
 static gboolean
 gst_gan_superres_load (GstGanSuperres * self)
 {
-  gc_model_file mf = { 0 };
-  gchar *path, *name;
-  int scale, rc;
+  gchar *path, *embedded;
+  int scale;
   GstGanSuperresModelType type;
+  gboolean ok;
 
   GST_OBJECT_LOCK (self);
   path = g_strdup (self->model_path);
@@ -354,71 +336,21 @@ gst_gan_superres_load (GstGanSuperres * self)
     gcn_superres_free (&self->net);
   self->loaded = FALSE;
 
-  if (path && *path) {
-    name = g_strdup (path);
-    if (!g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("Super-resolution model file \"%s\" not found", path),
-          ("the model property names a file that does not exist"));
-      goto fail;
-    }
-    rc = gc_model_load (&mf, path);
-    if (rc < 0) {
-      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
-          ("Super-resolution model file \"%s\" is not a valid model", path),
-          ("%s", gc_last_error ()));
-      goto fail;
-    }
-  } else {
-    const unsigned char *data;
-    gsize size;
-    name = g_strdup_printf ("embedded sr-x%d-%s model", scale,
-        type == GST_GAN_SUPERRES_MODEL_GAN ? "gan" : "fidelity");
-    if (!embedded_model (scale, type, &data, &size)) {
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("No %s: none was embedded at build time and the model property "
-              "is not set", name), (NULL));
-      goto fail;
-    }
-    if (gc_model_parse (&mf, data, size, name) < 0) {
-      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
-          ("The %s is corrupt", name), ("%s", gc_last_error ()));
-      goto fail;
-    }
-  }
-
-  {
-    int model_scale = gc_model_meta_get_int (&mf, "scale", 0);
-    if (gc_model_check_arch (&mf, GCN_SUPERRES_ARCH) == 0
-        && model_scale != scale) {
-      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-          ("Super-resolution model \"%s\" is for scale %d, but the element's "
-              "scale is %d", name, model_scale, scale),
-          ("set scale=%d or choose a x%d model", model_scale, scale));
-      goto fail;
-    }
-  }
-  if (gcn_superres_from_model (&self->net, &mf, scale) < 0) {
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
-        ("Super-resolution model \"%s\" cannot be used", name),
-        ("%s", gc_last_error ()));
-    goto fail;
-  }
-  gc_model_free (&mf);
+  embedded = g_strdup_printf ("sr-x%d-%s", scale,
+      type == GST_GAN_SUPERRES_MODEL_GAN ? "gan" : "fidelity");
+  SuperresBind b = { self, scale };
+  ok = gst_gan_model_load (GST_ELEMENT (self), "Super-resolution", path,
+      embedded, GCN_SUPERRES_ARCH, bind_superres, &b);
+  g_free (embedded);
+  g_free (path);
+  if (!ok)
+    return FALSE;
   self->loaded = TRUE;
   self->net_scale = scale;
-  GST_INFO_OBJECT (self, "loaded %s: x%d, %d channels, %d mid layers, %ld "
-      "MAC per input pixel", name, scale, self->net.channels,
-      self->net.n_mid, gcn_superres_macs_per_pixel (&self->net));
-  g_free (name);
-  g_free (path);
+  GST_INFO_OBJECT (self, "x%d, %d channels, %d mid layers, %ld MAC per "
+      "input pixel", scale, self->net.channels, self->net.n_mid,
+      gcn_superres_macs_per_pixel (&self->net));
   return TRUE;
-
-fail:
-  gc_model_free (&mf);
-  g_free (name);
-  g_free (path);
-  return FALSE;
 }
 
 static gboolean

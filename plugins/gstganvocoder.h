@@ -4,13 +4,13 @@
 #define GST_GAN_VOCODER_H
 
 #include <gst/gst.h>
-#include <gst/base/gstbasetransform.h>
+#include "gstganaudiohop.h"
 
 G_BEGIN_DECLS
 
 #define GST_TYPE_GAN_VOCODER (gst_gan_vocoder_get_type ())
 G_DECLARE_FINAL_TYPE (GstGanVocoder, gst_gan_vocoder, GST, GAN_VOCODER,
-    GstBaseTransform)
+    GstGanAudioHop)
 
 G_END_DECLS
 
