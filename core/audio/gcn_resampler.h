@@ -13,6 +13,14 @@ extern "C" {
 long gcn_resample_len (long n_in, int rate_in, int rate_out);
 int gcn_resample (const float *in, long n_in, int rate_in, float *out,
     long n_out, int rate_out);
+/* The same with another design: cutoff in cycles per sample of the lower
+ * rate (gcn_resample: 0.47), zero crossings of the sinc on each side of
+ * the window (32), the Kaiser window's beta (8.0), and with unit_dc each
+ * output phase's taps normalised to sum to one (0). Rates 1 .. 1000000.
+ * Returns 0 or -1 (gc_last_error ()). */
+int gcn_resample_kaiser (const float *in, long n_in, int rate_in, float *out,
+    long n_out, int rate_out, double cutoff, int zeros, double beta,
+    int unit_dc);
 
 typedef struct gcn_resampler gcn_resampler;
 gcn_resampler *gcn_resampler_new (int rate_in, int rate_out);
