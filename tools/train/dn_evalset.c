@@ -1,49 +1,13 @@
 /* gan-train denoise: evaluation sets written as WAV: the shared-data held-out
  * set and the leave-source-out sets. */
 #include "dn_internal.h"
+#include "gt_wav.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static int
-write_wav16 (const char *path, const float *x, long n, int rate)
-{
-  FILE *f = fopen (path, "wb");
-  if (!f) {
-    gc_set_error ("denoise: cannot write %s", path);
-    return -1;
-  }
-  uint32_t data_bytes = (uint32_t) n * 2, u32;
-  uint16_t u16;
-  fwrite ("RIFF", 1, 4, f);
-  u32 = 36 + data_bytes;
-  fwrite (&u32, 4, 1, f);
-  fwrite ("WAVEfmt ", 1, 8, f);
-  u32 = 16;
-  fwrite (&u32, 4, 1, f);
-  u16 = 1;
-  fwrite (&u16, 2, 1, f);       /* PCM */
-  fwrite (&u16, 2, 1, f);       /* mono */
-  u32 = rate;
-  fwrite (&u32, 4, 1, f);
-  u32 = rate * 2;
-  fwrite (&u32, 4, 1, f);
-  u16 = 2;
-  fwrite (&u16, 2, 1, f);
-  u16 = 16;
-  fwrite (&u16, 2, 1, f);
-  fwrite ("data", 1, 4, f);
-  fwrite (&data_bytes, 4, 1, f);
-  for (long i = 0; i < n; i++) {
-    float v = fminf (1.f, fmaxf (-1.f, x[i])) * 32767.f;
-    int16_t s = (int16_t) lrintf (v);
-    fwrite (&s, 2, 1, f);
-  }
-  return fclose (f) ? -1 : 0;
-}
 
 /* x = s + noise n scaled to snr_db against the speech power ps; if the
  * mixture peaks above `peak`, both x and s are scaled down to it (the
@@ -122,7 +86,8 @@ make_eval (gt_ctx *c, const char *dir)
       char f1[4200], f2[4200];
       snprintf (f1, sizeof f1, "%s/clean.wav", path);
       snprintf (f2, sizeof f2, "%s/noisy.wav", path);
-      if (write_wav16 (f1, s, len, rate) < 0 || write_wav16 (f2, x, len, rate) < 0)
+      if (gt_wav_write_float (f1, s, len, rate) < 0
+          || gt_wav_write_float (f2, x, len, rate) < 0)
         return -1;
       fprintf (stderr, "denoise: wrote %s (%.1f s)\n", path, (double) len / rate);
     }
@@ -331,8 +296,8 @@ make_eval_lso (gt_ctx *c, const char *dir, const char *speech_dir,
               cat, it);
           snprintf (f2, sizeof f2, "%s/snr%d_%s_%d.noisy.wav", path, snrs[si],
               cat, it);
-          if (write_wav16 (f1, s, len, rate) < 0
-              || write_wav16 (f2, x, len, rate) < 0) {
+          if (gt_wav_write_float (f1, s, len, rate) < 0
+              || gt_wav_write_float (f2, x, len, rate) < 0) {
             gc_set_error ("%s: cannot write", f1);
             goto fail;
           }
