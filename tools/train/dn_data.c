@@ -102,11 +102,6 @@ static const char *const eval_noise_names[] = { "coffee-shop", "summer-night",
  * so these are drawn more often, or the model learns that energy above
  * 8 kHz is noise. */
 static const char *const wide_names[] = { "klettres_", "ljspeech", NULL };
-/* Low-voiced speech (scripts/denoise-data.sh: lowvoice_*.flac, a few minutes
- * from codec2-examples and pocketsphinx-testdata) is drawn this many times
- * more often per second (--set lowvoice=W): the rest of the training speech
- * has little power under 150 Hz, where held-out male voices have much. */
-double opt_lowvoice = 10.0;
 
 int
 load_dir (gt_ctx *c, const char *dir, const char *exts, int rate,
@@ -236,8 +231,9 @@ load_sets (gt_ctx *c, dn_data *d, int rate, int eval_only)
   /* more training speech and noise: folders separated by ':'
    * (scripts/denoise-data.sh, denoise-noise-data.sh, denoise-corpus.sh's
    * train/speech and train/noise); extra noise is never held out */
-  const char *extra[2] = { gt_opt_str (c, "speech_extra", NULL),
-    eval_only ? NULL : gt_opt_str (c, "noise_extra", NULL) };
+  const char *extra[2] = { gt_setting_str (c, gt_denoise_settings, "speech_extra"),
+    eval_only ? NULL :
+        gt_setting_str (c, gt_denoise_settings, "noise_extra") };
   for (int k = 0; k < 2; k++) {
     const char *p = extra[k];
     while (p && *p) {
@@ -275,10 +271,12 @@ data_load (gt_ctx *c, dn_data *d)
   /* speech: a long corpus still counts for more than a few words; noise:
    * every source folder alike (hours of game music would drown a minute
    * of keyboard) */
-  double expo = gt_opt_float (c, "balance", 0.5);
+  double expo = gt_setting_float (c, gt_denoise_settings,
+      "balance");
   set_balance (&d->speech, expo);
   set_balance (&d->wide, expo);
-  set_balance (&d->noise, gt_opt_float (c, "noise_balance", 0.0));
+  set_balance (&d->noise, gt_setting_float (c, gt_denoise_settings,
+          "noise_balance"));
   fprintf (stderr, "denoise: speech %.1f min train / %.1f min held out, "
       "noise %.1f / %.1f min, %d rooms\n", set_minutes (&d->speech),
       set_minutes (&d->eval_speech), set_minutes (&d->noise),

@@ -39,11 +39,13 @@ make_eval (gt_ctx *c, const char *dir)
 {
   static const int rates[] = { 48000, 16000 };
   static const int snrs[] = { -5, 0, 5, 10, 15 };
-  int items = (int) gt_opt_int (c, "eval_items", 16);
-  double secs = gt_opt_float (c, "eval_seconds", 4.0);
+  int items = (int) gt_setting_int_or (c, gt_denoise_settings, "eval_items",
+      16);
+  double secs = gt_setting_float_or (c, gt_denoise_settings,
+      "eval_seconds", 4.0);
   /* 1000: the test set; another base draws a development set from the
    * same held-out speakers and noises */
-  long seed_base = gt_opt_int (c, "eval_seed", 1000);
+  long seed_base = gt_setting_int (c, gt_denoise_settings, "eval_seed");
 
   for (int ri = 0; ri < 2; ri++) {
     int rate = rates[ri];
@@ -231,9 +233,11 @@ make_eval_lso (gt_ctx *c, const char *dir, const char *speech_dir,
 {
   static const int rates[] = { 48000, 16000 };
   static const int snrs[] = { -5, 0, 5, 10, 15 };
-  int items = (int) gt_opt_int (c, "eval_items", 4);
-  double secs = gt_opt_float (c, "eval_seconds", 6.0);
-  long seed_base = gt_opt_int (c, "eval_seed", 1000);
+  int items = (int) gt_setting_int_or (c, gt_denoise_settings, "eval_items",
+      4);
+  double secs = gt_setting_float_or (c, gt_denoise_settings,
+      "eval_seconds", 6.0);
+  long seed_base = gt_setting_int (c, gt_denoise_settings, "eval_seed");
   for (int ri = 0; ri < 2; ri++) {
     int rate = rates[ri];
     lso_sets e;

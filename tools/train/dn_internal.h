@@ -4,6 +4,7 @@
 #define DN_INTERNAL_H
 
 #include "gt_dist.h"
+#include "recipes.h"
 #include "gcn_denoiser.h"
 
 #include <fftw3.h>
@@ -77,7 +78,15 @@ typedef struct dn_loss {
 #define W_VAD 0.1f
 #define LN10 2.302585093f
 
-/* Settings read by more than one file (--set; recipe_denoise.c parses them). */
+/* Settings read by more than one file: recipe_denoise.c sets them from its
+ * table, gt_denoise_settings (recipes.h), before anything reads them.
+ * lowvoice: low-voiced speech (scripts/denoise-data.sh: lowvoice_*.flac,
+ * from codec2-examples and pocketsphinx-testdata) is drawn this many times
+ * more often per second; the rest of the training speech has little power
+ * under 150 Hz, where held-out male voices have much. asym: weight of a gain
+ * or magnitude error that removes speech (output below the target) relative
+ * to one that leaves noise; held-out speakers get lower gains than they
+ * should, which costs SI-SDR and STOI more than a little residual noise. */
 extern double opt_lowvoice;
 extern float opt_speech_only, opt_snr_max, opt_wide;
 extern float opt_reverb_keep;

@@ -7,12 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Weight of a gain or magnitude error that removes speech (output below the
- * target) relative to one that leaves noise (--set asym). Held-out speakers
- * get lower gains than they should, which costs SI-SDR and STOI more than a
- * little residual noise, so over-suppression may be charged more. */
-float opt_asym = 1.f;
-
 /* Gain loss (square-rooted gains, RNNoise), compressed magnitude loss,
  * signal loss (|g X - S|^2 over the item's clean energy: the output SNR with
  * the noisy phase, what SI-SDR measures) and voice-activity BCE, all on the

@@ -232,13 +232,6 @@ make_noise (dn_data *d, const clip_set *noise, gc_rng *r, float *n, float *tmp,
 }
 
 /* One training mixture: x noisy, s target; returns the band limit in bins. */
-/* Mixture settings (--set speech_only=F, snr_max=DB). */
-float opt_speech_only = 0.05f, opt_snr_max = 20.f, opt_wide = 0.4f;
-float opt_reverb_keep = 0.f;
-float opt_gate = 0.f;    /* share of items with intermittent noise */
-float opt_deepen = 0.f;  /* share of items with slowed, lower speech */
-int opt_band = 0;        /* fixed band limit in bins (0: random) */
-
 /* Noise that starts or stops inside the item: on over one random span
  * (20-80 % of the item) with 10 ms ramps. Real noise comes and goes (a
  * door, a passing car, a fan switched on), and a stream meets it after

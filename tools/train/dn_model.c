@@ -174,10 +174,8 @@ init_from_model (gcn_denoiser *net, const char *path)
   return 0;
 }
 
-/* --set export_df=0: export the network without its deep-filter head (the
+/* With export_df 0 the network goes out without its deep-filter head (the
  * gains it learnt alongside the filter, run on their own). */
-int opt_export_df = 1;
-
 int
 export_model (gt_ctx *c, gcn_denoiser *net, const char *path)
 {

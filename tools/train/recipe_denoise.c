@@ -34,39 +34,8 @@
  * With the deep filter (df > 0) all but the gain loss act on its output
  * Y = g X + (1 - g) sum c_i X[t-i] instead of g X.
  *
- * Settings (--set): speech_extra, noise_extra (folders of more training
- * speech or noise, separated by ':'; scripts/denoise-noise-data.sh,
- * scripts/denoise-corpus.sh), balance (0.5: a speech source of T seconds is
- * drawn in proportion to T^balance), noise_balance (0: every noise source
- * folder alike), batch (16), frames (100), lr (1e-3),
- * lr_min (lr / 20), warmup (200), adv (0.05), adv_start (800), d_lr (2e-4),
- * speech_only (0.2: share of items without noise), snr_max (30 dB),
- * wide (0.6: share of items from wideband speech), reverb_keep (0: share
- * of reverberant items whose target keeps the whole reverberation instead
- * of the first 50 ms), gate (0: share of items whose noise starts or
- * stops inside the item), deepen (0: share of items whose speech plays
- * 0.7-0.9 times as fast, a lower voice), lowvoice (10: how many times
- * more often per second the lowvoice_* files of speech_extra are drawn),
- * band (0: a random band limit per item; N: every item limited to N 50 Hz
- * bins, 160 for a 16 kHz specialist), asym (6: weight of
- * errors that remove speech relative to ones that leave noise), conv_ch,
- * gru1, gru2, df (3: deep-filter taps on the low bins, 0 for gains only),
- * phase (1: phase-advance input features, 0: magnitudes only), lookahead
- * (0: frames the gains wait for; each adds 10 ms of latency), export_df
- * (0: export the network without its deep-filter head, as shipped: it was
- * trained with the filter and runs better without it, see docs/denoise.md;
- * 1 keeps the head),
- * init=MODEL (start from a trained model's weights; tensors it lacks, such
- * as a new deep filter, keep their fresh values; with gru1/gru2 above the
- * model's the GRUs are widened and the network still computes what the
- * model did), export_every (0), sched_from (0: the step where the warm-up + cosine
- * schedule starts, to continue a finished run with a warm restart),
- * make_eval=DIR (write an evaluation set as WAV and exit): with
- * eval_speech=DIR and eval_noise=DIR, the leave-source-out set of
- * scripts/denoise-eval.sh (per-item files by noise category, eval_items 4
- * per category and SNR, eval_seconds 6); without them, the shared-data
- * held-out set of the split above (eval_items 16, eval_seconds 4);
- * eval_seed (1000: the test set's draws). Default steps: 38000.
+ * Settings (--set key=value): the table gt_denoise_settings below, which
+ * "gan-train denoise --help" prints. Default steps: 38000.
  *
  * This file reads the settings and runs the training loop; the parts live
  * in dn_data.c, dn_mix.c, dn_disc.c, dn_batch.c, dn_loss.c, dn_evalset.c
@@ -75,51 +44,156 @@
 #include "dn_internal.h"
 #include "recipes.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Every setting of the recipe, read through this table (gt_setting_*). */
+const gt_setting gt_denoise_settings[] = {
+  /* data */
+  { "speech_extra", GT_SETTING_STR, 0, NULL, "more training speech: folders "
+        "separated by ':' (scripts/denoise-data.sh, denoise-corpus.sh)" },
+  { "noise_extra", GT_SETTING_STR, 0, NULL, "more training noise, folders "
+        "separated by ':' (scripts/denoise-noise-data.sh); never held out" },
+  { "balance", GT_SETTING_FLOAT, 0.5, NULL, "a speech source of T seconds "
+        "is drawn in proportion to T^balance" },
+  { "noise_balance", GT_SETTING_FLOAT, 0, NULL, "the same for noise source "
+        "folders (0: every folder alike)" },
+  { "lowvoice", GT_SETTING_FLOAT, 10, NULL, "how many times more often per "
+        "second the lowvoice_* files of speech_extra are drawn (> 0)" },
+  /* mixtures */
+  { "speech_only", GT_SETTING_FLOAT, 0.2, NULL, "share of items without "
+        "noise" },
+  { "snr_max", GT_SETTING_FLOAT, 30, NULL, "mixtures are drawn at "
+        "-5 .. snr_max dB SNR" },
+  { "wide", GT_SETTING_FLOAT, 0.6, NULL, "share of items from wideband "
+        "speech" },
+  { "reverb_keep", GT_SETTING_FLOAT, 0, NULL, "share of reverberant items "
+        "whose target keeps the whole reverberation instead of the first "
+        "50 ms" },
+  { "gate", GT_SETTING_FLOAT, 0, NULL, "share of items whose noise starts "
+        "or stops inside the item" },
+  { "deepen", GT_SETTING_FLOAT, 0, NULL, "share of items whose speech "
+        "plays 0.7-0.9 times as fast (a lower voice)" },
+  { "band", GT_SETTING_INT, 0, NULL, "0: a random band limit per item; N: "
+        "every item limited to N 50 Hz bins (160 for a 16 kHz specialist)" },
+  /* training */
+  { "batch", GT_SETTING_INT, 16, NULL, "items per step (global, split over "
+        "the ranks)" },
+  { "frames", GT_SETTING_INT, 100, NULL, "scored 10 ms frames per item "
+        "(>= 8)" },
+  { "lr", GT_SETTING_FLOAT, 1e-3, NULL, "generator learning rate "
+        "(warm-up, then cosine)" },
+  { "lr_min", GT_SETTING_FLOAT, NAN, NULL, "final learning rate (lr / 20)" },
+  { "warmup", GT_SETTING_INT, 200, NULL, "warm-up steps" },
+  { "sched_from", GT_SETTING_INT, 0, NULL, "the step where the warm-up + "
+        "cosine schedule starts, to continue a finished run with a warm "
+        "restart" },
+  { "adv", GT_SETTING_FLOAT, 0.05, NULL, "weight of the adversarial term "
+        "(0: reconstruction only)" },
+  { "adv_start", GT_SETTING_INT, 800, NULL, "step from which the "
+        "discriminator trains" },
+  { "d_lr", GT_SETTING_FLOAT, 2e-4, NULL, "discriminator learning rate" },
+  { "asym", GT_SETTING_FLOAT, 6, NULL, "weight of errors that remove speech "
+        "relative to ones that leave noise" },
+  /* network */
+  { "conv_ch", GT_SETTING_INT, NAN, NULL, "convolution channels (the "
+        "network's default, gcn_denoiser_config_default)" },
+  { "gru1", GT_SETTING_INT, NAN, NULL, "first GRU's width (the network's "
+        "default); above an init model's, its GRU is widened" },
+  { "gru2", GT_SETTING_INT, NAN, NULL, "second GRU's width, the same way" },
+  { "df", GT_SETTING_INT, 3, NULL, "deep-filter taps on the low bins (0: "
+        "gains only)" },
+  { "phase", GT_SETTING_INT, 1, NULL, "phase-advance input features (0: "
+        "magnitudes only)" },
+  { "lookahead", GT_SETTING_INT, 0, NULL, "frames the gains wait for; each "
+        "adds 10 ms of latency" },
+  { "init", GT_SETTING_STR, 0, NULL, "start from a trained model's weights "
+        "(tensors it lacks, such as a new deep filter, keep their fresh "
+        "values; the widened GRUs compute what the model did)" },
+  /* export */
+  { "export_df", GT_SETTING_INT, 0, NULL, "1: export with the deep-filter "
+        "head; 0: without it, as shipped (trained with the filter, it runs "
+        "better without; docs/denoise.md)" },
+  { "export_every", GT_SETTING_INT, 0, NULL, "also export a model every N "
+        "steps (0: never)" },
+  /* evaluation sets */
+  { "make_eval", GT_SETTING_STR, 0, NULL, "write an evaluation set as WAV "
+        "into this folder and exit: with eval_speech and eval_noise the "
+        "leave-source-out set of scripts/denoise-eval.sh, else the "
+        "shared-data held-out set (see the top of recipe_denoise.c)" },
+  { "eval_speech", GT_SETTING_STR, 0, NULL, "speech folder of the "
+        "leave-source-out set" },
+  { "eval_noise", GT_SETTING_STR, 0, NULL, "noise folder of the "
+        "leave-source-out set (a category per first-level folder)" },
+  { "eval_items", GT_SETTING_INT, NAN, NULL, "items per category and SNR "
+        "(leave-source-out: 4), or per SNR (held-out set: 16)" },
+  { "eval_seconds", GT_SETTING_FLOAT, NAN, NULL, "seconds per item "
+        "(leave-source-out: 6, held-out set: 4)" },
+  { "eval_seed", GT_SETTING_INT, 1000, NULL, "the evaluation set's draws" },
+  { NULL }
+};
+
+/* The settings more than one file reads (dn_internal.h); set from the
+ * table by read_shared_settings before anything reads them. */
+double opt_lowvoice;
+float opt_speech_only, opt_snr_max, opt_wide, opt_reverb_keep, opt_gate,
+    opt_deepen, opt_asym;
+int opt_band, opt_export_df;
+
+static int
+read_shared_settings (gt_ctx *c)
+{
+  const gt_setting *t = gt_denoise_settings;
+  opt_speech_only = (float) gt_setting_float (c, t, "speech_only");
+  opt_snr_max = (float) gt_setting_float (c, t, "snr_max");
+  opt_wide = (float) gt_setting_float (c, t, "wide");
+  opt_reverb_keep = (float) gt_setting_float (c, t, "reverb_keep");
+  opt_gate = (float) gt_setting_float (c, t, "gate");
+  opt_deepen = (float) gt_setting_float (c, t, "deepen");
+  opt_lowvoice = gt_setting_float (c, t, "lowvoice");
+  if (!(opt_lowvoice > 0)) {
+    gc_set_error ("denoise: lowvoice must be > 0");
+    return -1;
+  }
+  opt_band = (int) gt_setting_int (c, t, "band");
+  if (opt_band < 0 || opt_band > BINS - 1) {
+    gc_set_error ("denoise: band must be 0 (random) or 1..%d bins", BINS - 1);
+    return -1;
+  }
+  opt_asym = (float) gt_setting_float (c, t, "asym");
+  opt_export_df = (int) gt_setting_int (c, t, "export_df");
+  return 0;
+}
+
 int
 gt_recipe_denoise (gt_ctx *c)
 {
-  const char *eval_dir = gt_opt_str (c, "make_eval", NULL);
-  const char *eval_speech = gt_opt_str (c, "eval_speech", NULL);
-  const char *eval_noise = gt_opt_str (c, "eval_noise", NULL);
+  const gt_setting *t = gt_denoise_settings;
+  if (read_shared_settings (c) < 0)
+    return -1;
+  const char *eval_dir = gt_setting_str (c, t, "make_eval");
+  const char *eval_speech = gt_setting_str (c, t, "eval_speech");
+  const char *eval_noise = gt_setting_str (c, t, "eval_noise");
   if (eval_dir && *eval_dir && eval_speech && *eval_speech && eval_noise
       && *eval_noise)
     return make_eval_lso (c, eval_dir, eval_speech, eval_noise) < 0 ? -1 : 0;
   if (eval_dir && *eval_dir)
     return make_eval (c, eval_dir) < 0 ? -1 : 0;
 
-  int batch = (int) gt_opt_int (c, "batch", 16);
-  int frames = (int) gt_opt_int (c, "frames", 100);
-  float lr = (float) gt_opt_float (c, "lr", 1e-3);
-  float adv = (float) gt_opt_float (c, "adv", 0.05);
-  long adv_start = gt_opt_int (c, "adv_start", 800);
-  float d_lr = (float) gt_opt_float (c, "d_lr", 2e-4);
-  long export_every = gt_opt_int (c, "export_every", 0);
-  opt_speech_only = (float) gt_opt_float (c, "speech_only", 0.2);
-  opt_snr_max = (float) gt_opt_float (c, "snr_max", 30);
-  opt_wide = (float) gt_opt_float (c, "wide", 0.6);
-  opt_reverb_keep = (float) gt_opt_float (c, "reverb_keep", 0);
-  opt_gate = (float) gt_opt_float (c, "gate", 0);
-  opt_deepen = (float) gt_opt_float (c, "deepen", 0);
-  opt_lowvoice = gt_opt_float (c, "lowvoice", 10);
-  if (!(opt_lowvoice > 0)) {
-    gc_set_error ("denoise: lowvoice must be > 0");
-    return -1;
-  }
-  opt_band = (int) gt_opt_int (c, "band", 0);
-  if (opt_band < 0 || opt_band > BINS - 1) {
-    gc_set_error ("denoise: band must be 0 (random) or 1..%d bins", BINS - 1);
-    return -1;
-  }
-  opt_asym = (float) gt_opt_float (c, "asym", 6.0);
-  float lr_min = (float) gt_opt_float (c, "lr_min", lr * 0.05);
-  long warmup = gt_opt_int (c, "warmup", 200);
+  int batch = (int) gt_setting_int (c, t, "batch");
+  int frames = (int) gt_setting_int (c, t, "frames");
+  float lr = (float) gt_setting_float (c, t, "lr");
+  float adv = (float) gt_setting_float (c, t, "adv");
+  long adv_start = gt_setting_int (c, t, "adv_start");
+  float d_lr = (float) gt_setting_float (c, t, "d_lr");
+  long export_every = gt_setting_int (c, t, "export_every");
+  float lr_min = (float) gt_setting_float_or (c, t, "lr_min", lr * 0.05);
+  long warmup = gt_setting_int (c, t, "warmup");
   /* a warm restart: continue a finished run with a fresh warm-up + cosine
    * that starts at this step (the checkpoint's) instead of step 0 */
-  long sched_from = gt_opt_int (c, "sched_from", 0);
+  long sched_from = gt_setting_int (c, t, "sched_from");
   long steps = c->steps > 0 ? c->steps : 38000;
   c->steps = steps;
   if (batch < 1 || frames < 8) {
@@ -142,14 +216,13 @@ gt_recipe_denoise (gt_ctx *c)
   gcn_denoiser net;
   gcn_denoiser_config cfg;
   gcn_denoiser_config_default (&cfg);
-  cfg.conv_ch = (int) gt_opt_int (c, "conv_ch", cfg.conv_ch);
-  cfg.gru1 = (int) gt_opt_int (c, "gru1", cfg.gru1);
-  cfg.gru2 = (int) gt_opt_int (c, "gru2", cfg.gru2);
-  cfg.df_order = (int) gt_opt_int (c, "df", 3);
-  cfg.phase = (int) gt_opt_int (c, "phase", 1);
-  cfg.lookahead = (int) gt_opt_int (c, "lookahead", 0);
-  const char *init = gt_opt_str (c, "init", NULL);
-  opt_export_df = (int) gt_opt_int (c, "export_df", 0);
+  cfg.conv_ch = (int) gt_setting_int_or (c, t, "conv_ch", cfg.conv_ch);
+  cfg.gru1 = (int) gt_setting_int_or (c, t, "gru1", cfg.gru1);
+  cfg.gru2 = (int) gt_setting_int_or (c, t, "gru2", cfg.gru2);
+  cfg.df_order = (int) gt_setting_int (c, t, "df");
+  cfg.phase = (int) gt_setting_int (c, t, "phase");
+  cfg.lookahead = (int) gt_setting_int (c, t, "lookahead");
+  const char *init = gt_setting_str (c, t, "init");
   dn_disc D;
   if (gcn_denoiser_init (&net, &cfg, &rng) < 0 || disc_init (&D, &rng) < 0) {
     data_free (&d);

@@ -7,8 +7,9 @@
 
 /* 8-Gaussian ring toy GAN: the CI smoke run and the resume test. */
 int gt_recipe_ring (gt_ctx *c);
-/* Speech denoising (gandenoise). */
+/* Speech denoising (gandenoise) and its settings. */
 int gt_recipe_denoise (gt_ctx *c);
+extern const gt_setting gt_denoise_settings[];
 /* Video super-resolution (gansuperres). */
 int gt_recipe_superres (gt_ctx *c);
 /* Video style transfer (ganstyle). */
