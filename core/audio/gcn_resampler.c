@@ -101,8 +101,8 @@ resampler_setup (gcn_resampler *r, int ri, int ro, const design *d,
   r->ri = ri;
   r->ro = ro;
   r->phases = (int) (ro / g);
-  double fc = d->cutoff * (ri < ro ? ri : ro) / ri;   /* cycles per input sample */
-  double tw = d->zeros / (2.0 * fc);             /* half width, in samples */
+  double fc = d->cutoff * (ri < ro ? ri : ro) / ri;   /* per input sample */
+  double tw = d->zeros / (2.0 * fc);  /* half width, in input samples */
   r->half = (int) ceil (tw);
   r->taps = 2 * r->half;
   r->fc = fc;

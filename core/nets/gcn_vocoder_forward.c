@@ -149,8 +149,8 @@ gcn_vocoder_forward (gcn_vocoder *v, const float *x, int batch, int len,
     }
     for (int t = 0; t < T; t++) {
       size_t ft = (size_t) b * T + t;
-      gcn_voc_synth_frame (v, v->fft, a->out.data + (size_t) b * 3 * B * T + t, T,
-          a->logmag + ft * B, t + 1 < T ? a->logmag + (ft + 1) * B : NULL,
+      gcn_voc_synth_frame (v, v->fft,
+          a->out.data + (size_t) b * 3 * B * T + t, T, a->logmag + ft * B, t + 1 < T ? a->logmag + (ft + 1) * B : NULL,
           a->spec_in + ft * 2 * B, pghi, a->phase + ft * B,
           a->spec_out + ft * 2 * B, a->frame);
       if (rf)

@@ -144,8 +144,8 @@ refiner_update (gcn_voc_refiner *r, int slot)
  * log-mel; the look-ahead is refined; the oldest frame's first hop of
  * output is final and goes to out_hop. */
 void
-gcn_voc_refiner_push (gcn_voc_refiner *r, const float *spec, const float *logmel,
-    float *out_hop)
+gcn_voc_refiner_push (gcn_voc_refiner *r, const float *spec,
+    const float *logmel, float *out_hop)
 {
   const gcn_vocoder *v = r->v;
   int N = v->cfg.n_fft, hop = v->cfg.hop, B = v->bins, M = v->cfg.n_mels;

@@ -138,8 +138,8 @@ stream_frame (gcn_vocoder_stream *s, const float *spec_in, float *out_hop)
   if (s->pghi) {
     /* synthesise the held frame now that its successor is known */
     if (s->held)
-      gcn_voc_synth_frame (v, s->fft, s->held_out, 1, s->held_logmag, s->logmag, NULL,
-          s->pghi, s->phase, s->spec, s->frame);
+      gcn_voc_synth_frame (v, s->fft, s->held_out, 1, s->held_logmag,
+          s->logmag, NULL, s->pghi, s->phase, s->spec, s->frame);
     else
       memset (s->frame, 0, N * sizeof (float));
     int had = s->held;
@@ -156,8 +156,8 @@ stream_frame (gcn_vocoder_stream *s, const float *spec_in, float *out_hop)
     }
     memcpy (s->held_logmel, s->logmel, nm * sizeof (float));
   } else {
-    gcn_voc_synth_frame (v, s->fft, s->out.data, 1, s->logmag, NULL, spec_in, NULL,
-        s->phase, s->spec, s->frame);
+    gcn_voc_synth_frame (v, s->fft, s->out.data, 1, s->logmag, NULL, spec_in,
+        NULL, s->phase, s->spec, s->frame);
   }
   for (int n = 0; n < N; n++)
     s->ola[n] += s->frame[n];

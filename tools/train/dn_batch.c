@@ -1,5 +1,5 @@
-/* gan-train denoise: one batch: spectra, network inputs, head rows and the enhanced
- * spectrum (gains and deep filter). */
+/* gan-train denoise: one batch: spectra, network inputs, head rows and the
+ * enhanced spectrum (gains and deep filter). */
 #include "dn_internal.h"
 
 #include <math.h>

@@ -1,5 +1,5 @@
-/* gan-train denoise: training and held-out speech, noise and rooms: loading, sources and
- * their balance, reverberation set-up. */
+/* gan-train denoise: training and held-out speech, noise and rooms:
+ * loading, sources and their balance, reverberation set-up. */
 #include "dn_internal.h"
 
 #include <fftw3.h>
@@ -231,9 +231,9 @@ load_sets (gt_ctx *c, dn_data *d, int rate, int eval_only)
   /* more training speech and noise: folders separated by ':'
    * (scripts/denoise-data.sh, denoise-noise-data.sh, denoise-corpus.sh's
    * train/speech and train/noise); extra noise is never held out */
-  const char *extra[2] = { gt_setting_str (c, gt_denoise_settings, "speech_extra"),
-    eval_only ? NULL :
-        gt_setting_str (c, gt_denoise_settings, "noise_extra") };
+  const gt_setting *t = gt_denoise_settings;
+  const char *extra[2] = { gt_setting_str (c, t, "speech_extra"),
+    eval_only ? NULL : gt_setting_str (c, t, "noise_extra") };
   for (int k = 0; k < 2; k++) {
     const char *p = extra[k];
     while (p && *p) {

@@ -1,4 +1,5 @@
-/* gan-train denoise: the discriminator, 1-D convolutions over the feature spectrogram. */
+/* gan-train denoise: the discriminator, 1-D convolutions over the feature
+ * spectrogram. */
 #include "dn_internal.h"
 
 #include <math.h>

@@ -1,4 +1,5 @@
-/* gan-train denoise: checkpoints, starting from (and widening) a trained model, export. */
+/* gan-train denoise: checkpoints, starting from (and widening) a trained
+ * model, export. */
 #include "dn_internal.h"
 
 #include <math.h>

@@ -73,7 +73,7 @@ typedef enum {
 typedef struct gt_setting {
   const char *key;
   gt_setting_type type;
-  double def;               /* INT and FLOAT; NAN: computed (the help says how) */
+  double def;               /* INT, FLOAT; NAN: computed (the help says how) */
   const char *def_str;      /* STR: the default, NULL for none */
   const char *help;
 } gt_setting;
