@@ -22,13 +22,13 @@ typedef struct recipe_entry {
 
 static const recipe_entry recipes[] = {
   { "ring", gt_recipe_ring, "8-Gaussian ring toy GAN (smoke test, seconds)",
-      NULL },
+      gt_ring_settings },
   { "denoise", gt_recipe_denoise, "speech denoiser for gandenoise",
       gt_denoise_settings },
   { "superres", gt_recipe_superres, "super-resolution for gansuperres", NULL },
   { "style", gt_recipe_style, "style transfer for ganstyle", NULL },
   { "vocoder", gt_recipe_vocoder, "vocoder / bandwidth extension for ganvocoder",
-      NULL },
+      gt_vocoder_settings },
   { NULL, NULL, NULL, NULL }
 };
 

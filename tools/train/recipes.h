@@ -7,6 +7,7 @@
 
 /* 8-Gaussian ring toy GAN: the CI smoke run and the resume test. */
 int gt_recipe_ring (gt_ctx *c);
+extern const gt_setting gt_ring_settings[];
 /* Speech denoising (gandenoise) and its settings. */
 int gt_recipe_denoise (gt_ctx *c);
 extern const gt_setting gt_denoise_settings[];
@@ -16,5 +17,6 @@ int gt_recipe_superres (gt_ctx *c);
 int gt_recipe_style (gt_ctx *c);
 /* Neural vocoder / bandwidth extension (ganvocoder). */
 int gt_recipe_vocoder (gt_ctx *c);
+extern const gt_setting gt_vocoder_settings[];
 
 #endif
