@@ -231,9 +231,9 @@ load_sets (gt_ctx *c, dn_data *d, int rate, int eval_only)
   /* more training speech and noise: folders separated by ':'
    * (scripts/denoise-data.sh, denoise-noise-data.sh, denoise-corpus.sh's
    * train/speech and train/noise); extra noise is never held out */
-  const gt_setting *t = gt_denoise_settings;
-  const char *extra[2] = { gt_setting_str (c, t, "speech_extra"),
-    eval_only ? NULL : gt_setting_str (c, t, "noise_extra") };
+  const gt_setting *tab = gt_denoise_settings;
+  const char *extra[2] = { gt_setting_str (c, tab, "speech_extra"),
+    eval_only ? NULL : gt_setting_str (c, tab, "noise_extra") };
   for (int k = 0; k < 2; k++) {
     const char *p = extra[k];
     while (p && *p) {

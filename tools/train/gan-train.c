@@ -25,8 +25,10 @@ static const recipe_entry recipes[] = {
       gt_ring_settings },
   { "denoise", gt_recipe_denoise, "speech denoiser for gandenoise",
       gt_denoise_settings },
-  { "superres", gt_recipe_superres, "super-resolution for gansuperres", NULL },
-  { "style", gt_recipe_style, "style transfer for ganstyle", NULL },
+  { "superres", gt_recipe_superres, "super-resolution for gansuperres",
+      gt_superres_settings },
+  { "style", gt_recipe_style, "style transfer for ganstyle",
+      gt_style_settings },
   { "vocoder", gt_recipe_vocoder, "vocoder / bandwidth extension for ganvocoder",
       gt_vocoder_settings },
   { NULL, NULL, NULL, NULL }

@@ -145,55 +145,55 @@ int opt_band, opt_export_df;
 static int
 read_shared_settings (gt_ctx *c)
 {
-  const gt_setting *t = gt_denoise_settings;
-  opt_speech_only = (float) gt_setting_float (c, t, "speech_only");
-  opt_snr_max = (float) gt_setting_float (c, t, "snr_max");
-  opt_wide = (float) gt_setting_float (c, t, "wide");
-  opt_reverb_keep = (float) gt_setting_float (c, t, "reverb_keep");
-  opt_gate = (float) gt_setting_float (c, t, "gate");
-  opt_deepen = (float) gt_setting_float (c, t, "deepen");
-  opt_lowvoice = gt_setting_float (c, t, "lowvoice");
+  const gt_setting *tab = gt_denoise_settings;
+  opt_speech_only = (float) gt_setting_float (c, tab, "speech_only");
+  opt_snr_max = (float) gt_setting_float (c, tab, "snr_max");
+  opt_wide = (float) gt_setting_float (c, tab, "wide");
+  opt_reverb_keep = (float) gt_setting_float (c, tab, "reverb_keep");
+  opt_gate = (float) gt_setting_float (c, tab, "gate");
+  opt_deepen = (float) gt_setting_float (c, tab, "deepen");
+  opt_lowvoice = gt_setting_float (c, tab, "lowvoice");
   if (!(opt_lowvoice > 0)) {
     gc_set_error ("denoise: lowvoice must be > 0");
     return -1;
   }
-  opt_band = (int) gt_setting_int (c, t, "band");
+  opt_band = (int) gt_setting_int (c, tab, "band");
   if (opt_band < 0 || opt_band > BINS - 1) {
     gc_set_error ("denoise: band must be 0 (random) or 1..%d bins", BINS - 1);
     return -1;
   }
-  opt_asym = (float) gt_setting_float (c, t, "asym");
-  opt_export_df = (int) gt_setting_int (c, t, "export_df");
+  opt_asym = (float) gt_setting_float (c, tab, "asym");
+  opt_export_df = (int) gt_setting_int (c, tab, "export_df");
   return 0;
 }
 
 int
 gt_recipe_denoise (gt_ctx *c)
 {
-  const gt_setting *t = gt_denoise_settings;
+  const gt_setting *tab = gt_denoise_settings;
   if (read_shared_settings (c) < 0)
     return -1;
-  const char *eval_dir = gt_setting_str (c, t, "make_eval");
-  const char *eval_speech = gt_setting_str (c, t, "eval_speech");
-  const char *eval_noise = gt_setting_str (c, t, "eval_noise");
+  const char *eval_dir = gt_setting_str (c, tab, "make_eval");
+  const char *eval_speech = gt_setting_str (c, tab, "eval_speech");
+  const char *eval_noise = gt_setting_str (c, tab, "eval_noise");
   if (eval_dir && *eval_dir && eval_speech && *eval_speech && eval_noise
       && *eval_noise)
     return make_eval_lso (c, eval_dir, eval_speech, eval_noise) < 0 ? -1 : 0;
   if (eval_dir && *eval_dir)
     return make_eval (c, eval_dir) < 0 ? -1 : 0;
 
-  int batch = (int) gt_setting_int (c, t, "batch");
-  int frames = (int) gt_setting_int (c, t, "frames");
-  float lr = (float) gt_setting_float (c, t, "lr");
-  float adv = (float) gt_setting_float (c, t, "adv");
-  long adv_start = gt_setting_int (c, t, "adv_start");
-  float d_lr = (float) gt_setting_float (c, t, "d_lr");
-  long export_every = gt_setting_int (c, t, "export_every");
-  float lr_min = (float) gt_setting_float_or (c, t, "lr_min", lr * 0.05);
-  long warmup = gt_setting_int (c, t, "warmup");
+  int batch = (int) gt_setting_int (c, tab, "batch");
+  int frames = (int) gt_setting_int (c, tab, "frames");
+  float lr = (float) gt_setting_float (c, tab, "lr");
+  float adv = (float) gt_setting_float (c, tab, "adv");
+  long adv_start = gt_setting_int (c, tab, "adv_start");
+  float d_lr = (float) gt_setting_float (c, tab, "d_lr");
+  long export_every = gt_setting_int (c, tab, "export_every");
+  float lr_min = (float) gt_setting_float_or (c, tab, "lr_min", lr * 0.05);
+  long warmup = gt_setting_int (c, tab, "warmup");
   /* a warm restart: continue a finished run with a fresh warm-up + cosine
    * that starts at this step (the checkpoint's) instead of step 0 */
-  long sched_from = gt_setting_int (c, t, "sched_from");
+  long sched_from = gt_setting_int (c, tab, "sched_from");
   long steps = c->steps > 0 ? c->steps : 38000;
   c->steps = steps;
   if (batch < 1 || frames < 8) {
@@ -216,13 +216,13 @@ gt_recipe_denoise (gt_ctx *c)
   gcn_denoiser net;
   gcn_denoiser_config cfg;
   gcn_denoiser_config_default (&cfg);
-  cfg.conv_ch = (int) gt_setting_int_or (c, t, "conv_ch", cfg.conv_ch);
-  cfg.gru1 = (int) gt_setting_int_or (c, t, "gru1", cfg.gru1);
-  cfg.gru2 = (int) gt_setting_int_or (c, t, "gru2", cfg.gru2);
-  cfg.df_order = (int) gt_setting_int (c, t, "df");
-  cfg.phase = (int) gt_setting_int (c, t, "phase");
-  cfg.lookahead = (int) gt_setting_int (c, t, "lookahead");
-  const char *init = gt_setting_str (c, t, "init");
+  cfg.conv_ch = (int) gt_setting_int_or (c, tab, "conv_ch", cfg.conv_ch);
+  cfg.gru1 = (int) gt_setting_int_or (c, tab, "gru1", cfg.gru1);
+  cfg.gru2 = (int) gt_setting_int_or (c, tab, "gru2", cfg.gru2);
+  cfg.df_order = (int) gt_setting_int (c, tab, "df");
+  cfg.phase = (int) gt_setting_int (c, tab, "phase");
+  cfg.lookahead = (int) gt_setting_int (c, tab, "lookahead");
+  const char *init = gt_setting_str (c, tab, "init");
   dn_disc D;
   if (gcn_denoiser_init (&net, &cfg, &rng) < 0 || disc_init (&D, &rng) < 0) {
     data_free (&d);

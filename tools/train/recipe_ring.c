@@ -175,12 +175,12 @@ const gt_setting gt_ring_settings[] = {
 int
 gt_recipe_ring (gt_ctx *c)
 {
-  const gt_setting *t = gt_ring_settings;
-  int batch = (int) gt_setting_int (c, t, "batch");
-  int hidden = (int) gt_setting_int (c, t, "hidden");
-  int zdim = (int) gt_setting_int (c, t, "zdim");
-  float lr = (float) gt_setting_float (c, t, "lr");
-  const char *loss_name = gt_setting_str (c, t, "loss");
+  const gt_setting *tab = gt_ring_settings;
+  int batch = (int) gt_setting_int (c, tab, "batch");
+  int hidden = (int) gt_setting_int (c, tab, "hidden");
+  int zdim = (int) gt_setting_int (c, tab, "zdim");
+  float lr = (float) gt_setting_float (c, tab, "lr");
+  const char *loss_name = gt_setting_str (c, tab, "loss");
   int loss = gc_gan_loss_from_name (loss_name);
   if (loss < 0) {
     gc_set_error ("ring: unknown loss '%s' (ns, lsgan, hinge, wgan)",

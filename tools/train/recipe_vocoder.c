@@ -302,8 +302,8 @@ const gt_setting gt_vocoder_settings[] = {
 int
 gt_recipe_vocoder (gt_ctx *c)
 {
-  const gt_setting *t = gt_vocoder_settings;
-  const char *task_name = gt_setting_str (c, t, "task");
+  const gt_setting *tab = gt_vocoder_settings;
+  const char *task_name = gt_setting_str (c, tab, "task");
   int task = !strcmp (task_name, "nb2wb") ? GCN_VOCODER_NB2WB
       : GCN_VOCODER_COPY;
   if (strcmp (task_name, "nb2wb") && strcmp (task_name, "copy")) {
@@ -311,28 +311,28 @@ gt_recipe_vocoder (gt_ctx *c)
         task_name);
     return -1;
   }
-  int frames = (int) gt_setting_int (c, t, "frames");
-  int batch = (int) gt_setting_int (c, t, "batch");
-  float lr_g = (float) gt_setting_float (c, t, "lr_g");
-  float lr_d = (float) gt_setting_float (c, t, "lr_d");
-  float w_mel = (float) gt_setting_float (c, t, "w_mel");
-  float w_stft = (float) gt_setting_float (c, t, "w_stft");
-  float w_mag = (float) gt_setting_float (c, t, "w_mag");
-  float w_adv = (float) gt_setting_float (c, t, "w_adv");
-  float w_fm = (float) gt_setting_float (c, t, "w_fm");
-  float adv_start = (float) gt_setting_float (c, t, "adv_start");
-  int disc_ch = (int) gt_setting_int (c, t, "disc_ch");
-  int channels = (int) gt_setting_int (c, t, "channels");
-  float gain_db = (float) gt_setting_float (c, t, "gain_db");
-  float noise_db = (float) gt_setting_float (c, t, "noise_db");
-  int export_only = (int) gt_setting_int (c, t, "export_only");
-  int refine_la = (int) gt_setting_int_or (c, t, "refine_lookahead",
+  int frames = (int) gt_setting_int (c, tab, "frames");
+  int batch = (int) gt_setting_int (c, tab, "batch");
+  float lr_g = (float) gt_setting_float (c, tab, "lr_g");
+  float lr_d = (float) gt_setting_float (c, tab, "lr_d");
+  float w_mel = (float) gt_setting_float (c, tab, "w_mel");
+  float w_stft = (float) gt_setting_float (c, tab, "w_stft");
+  float w_mag = (float) gt_setting_float (c, tab, "w_mag");
+  float w_adv = (float) gt_setting_float (c, tab, "w_adv");
+  float w_fm = (float) gt_setting_float (c, tab, "w_fm");
+  float adv_start = (float) gt_setting_float (c, tab, "adv_start");
+  int disc_ch = (int) gt_setting_int (c, tab, "disc_ch");
+  int channels = (int) gt_setting_int (c, tab, "channels");
+  float gain_db = (float) gt_setting_float (c, tab, "gain_db");
+  float noise_db = (float) gt_setting_float (c, tab, "noise_db");
+  int export_only = (int) gt_setting_int (c, tab, "export_only");
+  int refine_la = (int) gt_setting_int_or (c, tab, "refine_lookahead",
       task == GCN_VOCODER_COPY ? 6 : 0);
-  int refine_it = (int) gt_setting_int_or (c, t, "refine_iters",
+  int refine_it = (int) gt_setting_int_or (c, tab, "refine_iters",
       task == GCN_VOCODER_COPY ? 4 : 0);
-  float refine_mo = (float) gt_setting_float_or (c, t, "refine_momentum",
+  float refine_mo = (float) gt_setting_float_or (c, tab, "refine_momentum",
       task == GCN_VOCODER_COPY ? 0.6 : 0);
-  int gan = gc_gan_loss_from_name (gt_setting_str (c, t, "gan"));
+  int gan = gc_gan_loss_from_name (gt_setting_str (c, tab, "gan"));
   long steps = gt_steps (c, 6000);
   if (gan < 0 || frames < 16 || batch < 1 || channels < 4) {
     fprintf (stderr, "vocoder: bad settings\n");

@@ -13,8 +13,10 @@ int gt_recipe_denoise (gt_ctx *c);
 extern const gt_setting gt_denoise_settings[];
 /* Video super-resolution (gansuperres). */
 int gt_recipe_superres (gt_ctx *c);
+extern const gt_setting gt_superres_settings[];
 /* Video style transfer (ganstyle). */
 int gt_recipe_style (gt_ctx *c);
+extern const gt_setting gt_style_settings[];
 /* Neural vocoder / bandwidth extension (ganvocoder). */
 int gt_recipe_vocoder (gt_ctx *c);
 extern const gt_setting gt_vocoder_settings[];
