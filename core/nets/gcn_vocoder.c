@@ -2,8 +2,8 @@
  * See gcn_vocoder.h for the design. */
 #include "gcn_vocoder_internal.h"
 
-#include <stdio.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

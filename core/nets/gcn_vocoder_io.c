@@ -1,8 +1,8 @@
 /* gcn_vocoder — model files: metadata out, config and weights in. */
 #include "gcn_vocoder_internal.h"
 
-#include <stdio.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
