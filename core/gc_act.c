@@ -1,19 +1,10 @@
 /* libgancore — elementwise activations and PReLU. */
 #include "gc_layers.h"
+#include "gc_sigmoid.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-static inline float
-sigmoidf_stable (float a)
-{
-  /* exp of a non-positive number only, so it never overflows */
-  if (a >= 0.0f)
-    return 1.0f / (1.0f + expf (-a));
-  float e = expf (a);
-  return e / (1.0f + e);
-}
 
 void
 gc_act_forward (gc_act_type t, float slope, const gc_tensor *x, gc_tensor *y)
@@ -44,7 +35,7 @@ gc_act_forward (gc_act_type t, float slope, const gc_tensor *x, gc_tensor *y)
       break;
     case GC_ACT_SIGMOID:
       for (size_t i = 0; i < n; i++)
-        b[i] = sigmoidf_stable (a[i]);
+        b[i] = gc_sigmoidf (a[i]);
       break;
     case GC_ACT_NONE:
     default:
@@ -104,7 +95,7 @@ act_derivative_mul (gc_act_type t, float slope, const gc_tensor *x,
           o[i] = g[i] * y->data[i] * (1.0f - y->data[i]);
       } else {
         for (size_t i = 0; i < n; i++) {
-          float v = sigmoidf_stable (x->data[i]);
+          float v = gc_sigmoidf (x->data[i]);
           o[i] = g[i] * v * (1.0f - v);
         }
       }

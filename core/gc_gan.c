@@ -1,6 +1,7 @@
 /* libgancore — GAN objectives on critic scores, and the coefficients of
  * gradient penalties (WGAN-GP, R1). */
 #include "gc_train.h"
+#include "gc_sigmoid.h"
 
 #include <math.h>
 #include <string.h>
@@ -10,15 +11,6 @@ static inline double
 softplus (double a)
 {
   return a > 0.0 ? a + log1p (exp (-a)) : log1p (exp (a));
-}
-
-static inline float
-sigm (float a)
-{
-  if (a >= 0.0f)
-    return 1.0f / (1.0f + expf (-a));
-  float e = expf (a);
-  return e / (1.0f + e);
 }
 
 /* Mean of one term over n scores. sign +1: the score should be high
@@ -37,10 +29,10 @@ gan_term (gc_gan_loss t, const float *d, int n, int want_high, float *g)
         /* -log σ(s) = softplus(-s) ; -log(1 - σ(s)) = softplus(s) */
         if (want_high) {
           sum += softplus (-s);
-          gi = -sigm (-s);
+          gi = -gc_sigmoidf (-s);
         } else {
           sum += softplus (s);
-          gi = sigm (s);
+          gi = gc_sigmoidf (s);
         }
         break;
       case GC_GAN_LSGAN:{

@@ -6,19 +6,11 @@
  * The input projections of all frames are one GEMM; only the recurrent
  * product runs frame by frame. */
 #include "gc_layers.h"
+#include "gc_sigmoid.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-static inline float
-sigm (float a)
-{
-  if (a >= 0.0f)
-    return 1.0f / (1.0f + expf (-a));
-  float e = expf (a);
-  return e / (1.0f + e);
-}
 
 int
 gc_gru_init (gc_gru *l, const char *name, int in, int hidden, gc_rng *r)
@@ -123,8 +115,8 @@ gru_cell (int hd, const float *gi, const float *gh, const float *h_prev,
     float *gates, float *hh_n, float *h_next)
 {
   for (int j = 0; j < hd; j++) {
-    float r = sigm (gi[j] + gh[j]);
-    float z = sigm (gi[hd + j] + gh[hd + j]);
+    float r = gc_sigmoidf (gi[j] + gh[j]);
+    float z = gc_sigmoidf (gi[hd + j] + gh[hd + j]);
     float nn = tanhf (gi[2 * hd + j] + r * gh[2 * hd + j]);
     gates[j] = r;
     gates[hd + j] = z;
@@ -290,8 +282,8 @@ gc_gru_step (const gc_gru *l, const float *x, float *h, float *scratch)
   gc_sgemm (0, 1, 1, h3, hd, 1.0f, h, hd, l->w_hh.w, hd, 1.0f, gh, h3);
   /* gates land in gi (consumed element by element before being overwritten) */
   for (int j = 0; j < hd; j++) {
-    float r = sigm (gi[j] + gh[j]);
-    float z = sigm (gi[hd + j] + gh[hd + j]);
+    float r = gc_sigmoidf (gi[j] + gh[j]);
+    float z = gc_sigmoidf (gi[hd + j] + gh[hd + j]);
     float nn = tanhf (gi[2 * hd + j] + r * gh[2 * hd + j]);
     h[j] = (1.0f - z) * nn + z * h[j];
   }

@@ -12,7 +12,7 @@
 #   DIR/dev/speech/<source>/...        DIR/dev/noise/<category>/<source>/...
 #   DIR/test/speech/<source>/...       DIR/test/noise/<category>/<source>/...
 # ../shared/data is read in place by the recipe (its held-out files, listed
-# in tools/train/recipe_denoise.c, are the development set's shared part).
+# in tools/train/dn_data.c, are the development set's shared part).
 # Files are copied as the packages ship them (Ogg Vorbis or WAV); gan-train
 # decodes and caches them. Each source's copyright file is copied beside it.
 # Needs apt-get (download only, nothing is installed) and dpkg-deb.
@@ -102,7 +102,7 @@ wsrc=usr/share/games/wesnoth/1.16/data/core/sounds
 put train noise nature wesnoth-1.16-data "$wsrc" \( -name '*birds*' -o -name '*morning*' \)
 
 # ---- development set: the files of ../shared/data that the recipe holds out
-# (tools/train/recipe_denoise.c), linked by category, and music on hold
+# (tools/train/dn_data.c), linked by category, and music on hold
 data=${DATA:-$top/../shared/data}
 data=$(cd "$data" && pwd)
 link () {   # SPLIT KIND GROUP FILE...: symbolic links, nothing is copied

@@ -23,6 +23,7 @@
 
 #include "gancore.h"
 #include "gc_denoise.h"
+#include "gt_wav.h"
 
 static double
 cpu_now (void)
@@ -133,40 +134,6 @@ bench_plugin_api (const float *x, long n, int rate, const char *model)
   return cpu;
 }
 
-static int
-write_wav16 (const char *path, const float *x, long n, int rate)
-{
-  FILE *f = fopen (path, "wb");
-  if (!f)
-    return -1;
-  guint32 u32, bytes = n * 2;
-  guint16 u16;
-  fwrite ("RIFF", 1, 4, f);
-  u32 = 36 + bytes;
-  fwrite (&u32, 4, 1, f);
-  fwrite ("WAVEfmt ", 1, 8, f);
-  u32 = 16;
-  fwrite (&u32, 4, 1, f);
-  u16 = 1;
-  fwrite (&u16, 2, 1, f);
-  fwrite (&u16, 2, 1, f);
-  u32 = rate;
-  fwrite (&u32, 4, 1, f);
-  u32 = rate * 2;
-  fwrite (&u32, 4, 1, f);
-  u16 = 2;
-  fwrite (&u16, 2, 1, f);
-  u16 = 16;
-  fwrite (&u16, 2, 1, f);
-  fwrite ("data", 1, 4, f);
-  fwrite (&bytes, 4, 1, f);
-  for (long i = 0; i < n; i++) {
-    gint16 s = (gint16) lrintf (fmaxf (-1.f, fminf (1.f, x[i])) * 32767.f);
-    fwrite (&s, 2, 1, f);
-  }
-  return fclose (f);
-}
-
 /* RNNoise's CPU seconds for the audio, or -1 when it cannot run. */
 static double
 bench_rnnoise (const float *x, long n, int rate)
@@ -188,7 +155,7 @@ bench_rnnoise (const float *x, long n, int rate)
   gchar *script = g_build_filename (root ? root : ".", "scripts",
       "denoise-rnnoise.mjs", NULL);
   double cpu = -1;
-  if (write_wav16 (in, x, n, rate) == 0) {
+  if (gt_wav_write_float (in, x, n, rate) == 0) {
     gchar *cmd = g_strdup_printf ("node '%s' '%s' '%s' 2>&1", script, in, out);
     FILE *p = popen (cmd, "r");
     char line[512];

@@ -1,6 +1,7 @@
 /* gcn_denoiser — features, network, streaming processor and training
  * passes of the speech denoiser (see gcn_denoiser.h). */
 #include "gcn_denoiser.h"
+#include "gc_sigmoid.h"
 #include "gcn_dn_guard.h"
 
 #include <math.h>
@@ -396,12 +397,6 @@ gcn_denoiser_meta (const gcn_denoiser *net, char **storage)
 
 /* ---- streaming ------------------------------------------------------- */
 
-static inline float
-sigmoidf (float v)
-{
-  return 1.f / (1.f + expf (-v));
-}
-
 int
 gcn_denoiser_state_init (gcn_denoiser_state *s, const gcn_denoiser *net)
 {
@@ -496,12 +491,12 @@ gcn_denoiser_step (gcn_denoiser_state *s, const float *feat,
 
   gc_dense_forward (&net->band_head, &s->cat, &s->o);
   for (int i = 0; i < GCN_DN_BANDS; i++)
-    band_gain[i] = sigmoidf (s->o.data[i]);
+    band_gain[i] = gc_sigmoidf_direct (s->o.data[i]);
   gc_dense_forward (&net->fine_head, &s->cat, &s->o);
   for (int i = 0; i < GCN_DN_FINE; i++)
-    fine_gain[i] = sigmoidf (s->o.data[i]);
+    fine_gain[i] = gc_sigmoidf_direct (s->o.data[i]);
   gc_dense_forward (&net->vad_head, &s->cat, &s->o);
-  *vad = sigmoidf (s->o.data[0]);
+  *vad = gc_sigmoidf_direct (s->o.data[0]);
   if (net->cfg.df_order > 0) {
     gc_dense_forward (&net->df_head, &s->cat, &s->o);
     for (int i = 0; i < gcn_dn_df_size (net); i++)

@@ -1,6 +1,7 @@
 /* gcn_style — conditional style generator: construction, model files,
  * training passes and the inference path (see gcn_style.h). */
 #include "gcn_style.h"
+#include "gc_sigmoid.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -398,12 +399,6 @@ relu_mask (const gc_tensor *y, gc_tensor *g)
       gd[i] = 0.f;
 }
 
-static inline float
-sigmoidf (float x)
-{
-  return 1.f / (1.f + expf (-x));
-}
-
 /* ---- training passes ---------------------------------------------------- */
 
 void
@@ -534,7 +529,7 @@ gcn_style_forward (gcn_style *net, const gc_tensor *x, const int *cls,
     return -1;
   size_t n = gc_tensor_size (&a->y);
   for (size_t i = 0; i < n; i++)
-    a->y.data[i] = sigmoidf (a->os.data[i]);
+    a->y.data[i] = gc_sigmoidf_direct (a->os.data[i]);
   if (y)
     *y = &a->y;
   return 0;

@@ -26,6 +26,8 @@
 #define GCN_VOCODER_H
 
 #include "gancore.h"
+#include "gcn_pghi.h"
+#include "gcn_resampler.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -183,36 +185,6 @@ void gcn_vocoder_stream_push_features (gcn_vocoder_stream *s,
  * analyze + mel_from_mag + push_features is gcn_vocoder_stream_process. */
 void gcn_vocoder_stream_analyze (gcn_vocoder_stream *s, const float *in_hop,
     float *mag);
-
-/* ---- phase from magnitude (RTPGHI, Prusa & Holighaus 2017) -------------- */
-typedef struct gcn_pghi gcn_pghi;
-gcn_pghi *gcn_pghi_new (int n_fft, int hop, float lambda);
-void gcn_pghi_free (gcn_pghi *p);
-void gcn_pghi_reset (gcn_pghi *p);
-/* One frame: log-magnitudes (bins) -> phases (bins), causal. */
-void gcn_pghi_frame (gcn_pghi *p, const float *logmag, float *phase);
-/* Same with the next frame's log-magnitudes known (one frame of look-ahead):
- * the time derivative becomes a central difference. */
-void gcn_pghi_frame_ahead (gcn_pghi *p, const float *logmag,
-    const float *next_logmag, float *phase);
-
-/* ---- resampling (windowed sinc, any rational ratio) --------------------- */
-/* Whole signal, zero delay: n_out = round (n_in * rate_out / rate_in). */
-long gcn_resample_len (long n_in, int rate_in, int rate_out);
-int gcn_resample (const float *in, long n_in, int rate_in, float *out,
-    long n_out, int rate_out);
-
-typedef struct gcn_resampler gcn_resampler;
-gcn_resampler *gcn_resampler_new (int rate_in, int rate_out);
-void gcn_resampler_free (gcn_resampler *r);
-void gcn_resampler_reset (gcn_resampler *r);
-/* Delay in input samples (output sample j lines up with input j*ri/ro). */
-int gcn_resampler_latency (const gcn_resampler *r);
-/* Push n_in samples; writes the outputs that became available (at most
- * gcn_resampler_max_out (r, n_in)) and returns their count. */
-long gcn_resampler_max_out (const gcn_resampler *r, long n_in);
-long gcn_resampler_push (gcn_resampler *r, const float *in, long n_in,
-    float *out);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,7 @@
 /* gan-eval end to end (argv[1]): on files written here, each command prints
  * the numbers the metrics define, and bad input gives an error exit. */
 #include "tcheck.h"
-#include "wav_write.h"
+#include "gt_wav.h"
 
 #include "gt_png.h"
 
@@ -108,8 +108,8 @@ main (int argc, char **argv)
   }
   snprintf (a, sizeof a, "%s/clean.wav", dir);
   snprintf (b, sizeof b, "%s/test.wav", dir);
-  REQUIRE (wav_write (a, clean, N, 1, RATE) == 0
-      && wav_write (b, test, N, 1, RATE) == 0, "cannot write WAVs");
+  REQUIRE (gt_wav_write_s16 (a, clean, N, 1, RATE) == 0
+      && gt_wav_write_s16 (b, test, N, 1, RATE) == 0, "cannot write WAVs");
   snprintf (args, sizeof args, "audio '%s' '%s'", a, a);
   CHECK (run (args, out, sizeof out) == 0 && isinf (value (out, "si_sdr_db"))
       && fabs (value (out, "stoi") - 1) < 1e-6, "clean vs clean: %s", out);

@@ -4,7 +4,7 @@
  * files fail cleanly. */
 #include "tcheck.h"
 #include "png_check.h"
-#include "wav_write.h"
+#include "gt_wav.h"
 
 #include "gt.h"
 #include "gt_png.h"
@@ -18,7 +18,8 @@
 static void
 write_wav (const char *path, const int16_t *lr, int frames, int rate)
 {
-  REQUIRE (wav_write (path, lr, frames, 2, rate) == 0, "cannot write %s", path);
+  REQUIRE (gt_wav_write_s16 (path, lr, frames, 2, rate) == 0, "cannot write %s",
+      path);
 }
 
 static long

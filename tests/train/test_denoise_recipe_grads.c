@@ -3,7 +3,14 @@
  * feature path, through the gains *and* the deep filter (whose gradient
  * reaches the taps through the current and the past frames).
  *
- * The recipe's helpers are static, so this file includes its source. */
+ * The recipe's helpers are its own, so this file includes its sources. */
+#include "../../tools/train/dn_data.c"
+#include "../../tools/train/dn_mix.c"
+#include "../../tools/train/dn_disc.c"
+#include "../../tools/train/dn_batch.c"
+#include "../../tools/train/dn_loss.c"
+#include "../../tools/train/dn_evalset.c"
+#include "../../tools/train/dn_model.c"
 #include "../../tools/train/recipe_denoise.c"
 #include "gradcheck.h"
 

@@ -17,15 +17,21 @@ typedef struct recipe_entry {
   const char *name;
   gt_recipe_fn fn;
   const char *what;
+  const gt_setting *settings;   /* NULL: see the recipe's source */
 } recipe_entry;
 
 static const recipe_entry recipes[] = {
-  { "ring", gt_recipe_ring, "8-Gaussian ring toy GAN (smoke test, seconds)" },
-  { "denoise", gt_recipe_denoise, "speech denoiser for gandenoise" },
-  { "superres", gt_recipe_superres, "super-resolution for gansuperres" },
-  { "style", gt_recipe_style, "style transfer for ganstyle" },
-  { "vocoder", gt_recipe_vocoder, "vocoder / bandwidth extension for ganvocoder" },
-  { NULL, NULL, NULL }
+  { "ring", gt_recipe_ring, "8-Gaussian ring toy GAN (smoke test, seconds)",
+      gt_ring_settings },
+  { "denoise", gt_recipe_denoise, "speech denoiser for gandenoise",
+      gt_denoise_settings },
+  { "superres", gt_recipe_superres, "super-resolution for gansuperres",
+      gt_superres_settings },
+  { "style", gt_recipe_style, "style transfer for ganstyle",
+      gt_style_settings },
+  { "vocoder", gt_recipe_vocoder, "vocoder / bandwidth extension for ganvocoder",
+      gt_vocoder_settings },
+  { NULL, NULL, NULL, NULL }
 };
 
 static void
@@ -105,14 +111,20 @@ main (int argc, char **argv)
     list_recipes ();
     return 0;
   }
-  for (int i = 2; i < argc; i++)
-    if (!strcmp (argv[i], "--help") || !strcmp (argv[i], "-h")) {
-      usage (stdout);
-      return 0;
-    }
   const recipe_entry *r = recipes;
   while (r->name && strcmp (r->name, argv[1]) != 0)
     r++;
+  for (int i = 2; i < argc; i++)
+    if (!strcmp (argv[i], "--help") || !strcmp (argv[i], "-h")) {
+      usage (stdout);
+      /* RECIPE --help: also its settings (key=default, * when computed) */
+      if (r->settings) {
+        printf ("\n%s settings (--set key=value; *: computed, see the "
+            "text):\n", r->name);
+        gt_settings_print (stdout, r->settings);
+      }
+      return 0;
+    }
   if (!r->name) {
     fprintf (stderr, "gan-train: unknown recipe '%s'; available:\n", argv[1]);
     list_recipes ();

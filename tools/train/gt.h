@@ -10,6 +10,7 @@
 #define GT_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include "gancore.h"
 
 /* Common options, filled from the command line before the recipe runs:
@@ -59,6 +60,36 @@ int gt_opts_warn_unused (gt_ctx *c);
 const char *gt_opt_str (gt_ctx *c, const char *key, const char *def);
 long gt_opt_int (gt_ctx *c, const char *key, long def);
 double gt_opt_float (gt_ctx *c, const char *key, double def);
+
+/* A recipe's settings declared once, as a table ending in { NULL }: the
+ * recipe reads them with gt_setting_* (the default comes from the table)
+ * and "gan-train RECIPE --help" prints the table. */
+typedef enum {
+  GT_SETTING_INT,
+  GT_SETTING_FLOAT,
+  GT_SETTING_STR
+} gt_setting_type;
+
+typedef struct gt_setting {
+  const char *key;
+  gt_setting_type type;
+  double def;               /* INT, FLOAT; NAN: computed (the help says how) */
+  const char *def_str;      /* STR: the default, NULL for none */
+  const char *help;
+} gt_setting;
+
+/* A key missing from the table, of another type, or read with a NAN
+ * default is a programming error: these abort with the key's name. */
+long gt_setting_int (gt_ctx *c, const gt_setting *t, const char *key);
+double gt_setting_float (gt_ctx *c, const gt_setting *t, const char *key);
+const char *gt_setting_str (gt_ctx *c, const gt_setting *t, const char *key);
+/* For the settings whose default is computed (NAN in the table). */
+long gt_setting_int_or (gt_ctx *c, const gt_setting *t, const char *key,
+    long def);
+double gt_setting_float_or (gt_ctx *c, const gt_setting *t, const char *key,
+    double def);
+/* One line or more per setting: key, default, help. */
+void gt_settings_print (FILE *f, const gt_setting *t);
 
 /* ---- data ----------------------------------------------------------------
  * Paths are relative to ctx->data_dir unless absolute. Decoding goes

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,4 +319,93 @@ gt_opts_warn_unused (gt_ctx *c)
       n++;
     }
   return n;
+}
+
+/* ---- settings tables ------------------------------------------------------ */
+
+static const gt_setting *
+setting (const gt_setting *t, const char *key, gt_setting_type type,
+    int computed)
+{
+  for (; t && t->key; t++)
+    if (!strcmp (t->key, key)) {
+      int nan_def = type != GT_SETTING_STR && isnan (t->def);
+      if (t->type != type || nan_def != computed)
+        break;
+      return t;
+    }
+  fprintf (stderr, "gan-train: setting '%s' is not in the recipe's table "
+      "as read here (type or default)\n", key);
+  abort ();
+}
+
+long
+gt_setting_int (gt_ctx *c, const gt_setting *t, const char *key)
+{
+  return gt_opt_int (c, key, (long) setting (t, key, GT_SETTING_INT, 0)->def);
+}
+
+double
+gt_setting_float (gt_ctx *c, const gt_setting *t, const char *key)
+{
+  return gt_opt_float (c, key, setting (t, key, GT_SETTING_FLOAT, 0)->def);
+}
+
+const char *
+gt_setting_str (gt_ctx *c, const gt_setting *t, const char *key)
+{
+  return gt_opt_str (c, key, setting (t, key, GT_SETTING_STR, 0)->def_str);
+}
+
+long
+gt_setting_int_or (gt_ctx *c, const gt_setting *t, const char *key, long def)
+{
+  setting (t, key, GT_SETTING_INT, 1);
+  return gt_opt_int (c, key, def);
+}
+
+double
+gt_setting_float_or (gt_ctx *c, const gt_setting *t, const char *key,
+    double def)
+{
+  setting (t, key, GT_SETTING_FLOAT, 1);
+  return gt_opt_float (c, key, def);
+}
+
+/* The help wrapped at 78 columns under a 20-column key and default. */
+void
+gt_settings_print (FILE *f, const gt_setting *t)
+{
+  for (; t && t->key; t++) {
+    char def[64];
+    if (t->type == GT_SETTING_STR)
+      snprintf (def, sizeof def, "%s", t->def_str ? t->def_str : "-");
+    else if (isnan (t->def))
+      snprintf (def, sizeof def, "*");
+    else
+      snprintf (def, sizeof def, "%g", t->def);
+    int col = fprintf (f, "  %s=%s", t->key, def);
+    const char *h = t->help;
+    int first = 1;
+    while (*h) {
+      int width = 78 - 24, n = (int) strlen (h);
+      if (n > width) {
+        n = width;
+        while (n > 0 && h[n] != ' ')
+          n--;
+        if (n == 0)
+          n = width;
+      }
+      if (first && col < 24)
+        fprintf (f, "%*s", 24 - col, "");
+      else
+        fprintf (f, "\n%24s", "");
+      fprintf (f, "%.*s", n, h);
+      h += n;
+      while (*h == ' ')
+        h++;
+      first = 0;
+    }
+    fputc ('\n', f);
+  }
 }

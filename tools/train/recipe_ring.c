@@ -7,8 +7,8 @@
  * logs `dist`, the mean distance of a fake batch to its nearest mode: the
  * one number that shows the generator really learned the ring.
  *
- * Settings (--set): batch (128), lr (5e-3), loss (ns, lsgan, hinge or wgan;
- * default ns), hidden (64), zdim (4). With the defaults the mean distance
+ * Settings: gt_ring_settings below ("gan-train ring --help"). With the
+ * defaults the mean distance
  * of fakes to the nearest mode falls from about 1.1 to 0.3 in 800 steps and
  * to 0.1 in 3000 (seeds 1-6). */
 #include "gt.h"
@@ -163,14 +163,24 @@ state_free (ring_state *s)
   memset (s, 0, sizeof *s);
 }
 
+const gt_setting gt_ring_settings[] = {
+  { "batch", GT_SETTING_INT, 128, NULL, "samples per step" },
+  { "lr", GT_SETTING_FLOAT, 5e-3, NULL, "Adam learning rate of G and D" },
+  { "loss", GT_SETTING_STR, 0, "ns", "GAN loss: ns, lsgan, hinge or wgan" },
+  { "hidden", GT_SETTING_INT, 64, NULL, "hidden units of G and D" },
+  { "zdim", GT_SETTING_INT, 4, NULL, "latent dimensions" },
+  { NULL }
+};
+
 int
 gt_recipe_ring (gt_ctx *c)
 {
-  int batch = (int) gt_opt_int (c, "batch", 128);
-  int hidden = (int) gt_opt_int (c, "hidden", 64);
-  int zdim = (int) gt_opt_int (c, "zdim", 4);
-  float lr = (float) gt_opt_float (c, "lr", 5e-3);
-  const char *loss_name = gt_opt_str (c, "loss", "ns");
+  const gt_setting *tab = gt_ring_settings;
+  int batch = (int) gt_setting_int (c, tab, "batch");
+  int hidden = (int) gt_setting_int (c, tab, "hidden");
+  int zdim = (int) gt_setting_int (c, tab, "zdim");
+  float lr = (float) gt_setting_float (c, tab, "lr");
+  const char *loss_name = gt_setting_str (c, tab, "loss");
   int loss = gc_gan_loss_from_name (loss_name);
   if (loss < 0) {
     gc_set_error ("ring: unknown loss '%s' (ns, lsgan, hinge, wgan)",

@@ -13,11 +13,10 @@
  *    noise must give the shifted output (both run in one batch).
  * The exported model is an exponential moving average of the generator.
  *
- * --set keys: crop, batch, style_size, content_max, lr_g, lr_rows, lr_d,
- *   w_adv, w_style, w_content, w_temporal, temporal_items, noise, ema,
- *   scales, d_ch, ch1, ch2, blocks, head, gan, export_every. */
+ * Settings: gt_style_settings below ("gan-train style --help"). */
 #include "gt.h"
 #include "gt_dist.h"
+#include "recipes.h"
 #include "gcn_style.h"
 #include "gcn_style_disc.h"
 
@@ -485,24 +484,63 @@ style_name_from_path (const char *path)
   return s;
 }
 
+const gt_setting gt_style_settings[] = {
+  { "crop", GT_SETTING_INT, 128, NULL, "training crop size (>= 32)" },
+  { "batch", GT_SETTING_INT, 4, NULL, "crops per step (1..64, global)" },
+  { "style_size", GT_SETTING_INT, 320, NULL, "paintings are scaled to this "
+        "short side" },
+  { "content_max", GT_SETTING_INT, 400, NULL, "photos larger than this "
+        "short side are scaled down" },
+  { "lr_g", GT_SETTING_FLOAT, 5e-4, NULL, "generator learning rate "
+        "(cosine to a tenth)" },
+  { "lr_rows", GT_SETTING_FLOAT, 5e-3, NULL, "learning rate of the "
+        "per-style rows (norms, skip gain)" },
+  { "lr_d", GT_SETTING_FLOAT, 2e-4, NULL, "discriminator learning rate" },
+  { "w_adv", GT_SETTING_FLOAT, 0.1, NULL, "weight of the adversarial loss" },
+  { "w_style", GT_SETTING_FLOAT, 1, NULL, "weight of the style statistics" },
+  { "w_content", GT_SETTING_FLOAT, 1, NULL, "weight of the content loss" },
+  { "w_temporal", GT_SETTING_FLOAT, 4, NULL, "weight of the temporal "
+        "stability loss (0: off)" },
+  { "temporal_items", GT_SETTING_INT, NAN, NULL, "items of a batch that get "
+        "a shifted copy (half the batch)" },
+  { "noise", GT_SETTING_FLOAT, 0.02, NULL, "noise added to the shifted "
+        "copy" },
+  { "ema", GT_SETTING_FLOAT, 0.998, NULL, "decay of the exported moving "
+        "average of the generator" },
+  { "scales", GT_SETTING_INT, 2, NULL, "discriminator scales (1..3)" },
+  { "gan", GT_SETTING_STR, 0, "hinge", "GAN loss: ns, lsgan, hinge or "
+        "wgan" },
+  { "d_ch", GT_SETTING_INT, 16, NULL, "discriminator's first layer width" },
+  { "ch1", GT_SETTING_INT, NAN, NULL, "generator channels at 1/2 "
+        "resolution (gcn_style_config default)" },
+  { "ch2", GT_SETTING_INT, NAN, NULL, "generator channels at 1/4 "
+        "resolution (default)" },
+  { "blocks", GT_SETTING_INT, NAN, NULL, "residual blocks (default)" },
+  { "head", GT_SETTING_INT, NAN, NULL, "generator head (default)" },
+  { "export_every", GT_SETTING_INT, 0, NULL, "also export a model every N "
+        "steps (0: never)" },
+  { NULL }
+};
+
 int
 gt_recipe_style (gt_ctx *c)
 {
-  int crop = (int) gt_opt_int (c, "crop", 128);
-  int batch = (int) gt_opt_int (c, "batch", 4);
-  int style_size = (int) gt_opt_int (c, "style_size", 320);
-  int content_max = (int) gt_opt_int (c, "content_max", 400);
-  float lr_g = (float) gt_opt_float (c, "lr_g", 5e-4);
-  float lr_d = (float) gt_opt_float (c, "lr_d", 2e-4);
-  float lr_rows = (float) gt_opt_float (c, "lr_rows", 5e-3);
-  float w_adv = (float) gt_opt_float (c, "w_adv", 0.1);
-  float w_style = (float) gt_opt_float (c, "w_style", 1.0);
-  float w_content = (float) gt_opt_float (c, "w_content", 1.0);
-  float w_temporal = (float) gt_opt_float (c, "w_temporal", 4.0);
-  float noise = (float) gt_opt_float (c, "noise", 0.02);
-  float ema_decay = (float) gt_opt_float (c, "ema", 0.998);
-  int scales = (int) gt_opt_int (c, "scales", 2);
-  const char *gan_name = gt_opt_str (c, "gan", "hinge");
+  const gt_setting *tab = gt_style_settings;
+  int crop = (int) gt_setting_int (c, tab, "crop");
+  int batch = (int) gt_setting_int (c, tab, "batch");
+  int style_size = (int) gt_setting_int (c, tab, "style_size");
+  int content_max = (int) gt_setting_int (c, tab, "content_max");
+  float lr_g = (float) gt_setting_float (c, tab, "lr_g");
+  float lr_d = (float) gt_setting_float (c, tab, "lr_d");
+  float lr_rows = (float) gt_setting_float (c, tab, "lr_rows");
+  float w_adv = (float) gt_setting_float (c, tab, "w_adv");
+  float w_style = (float) gt_setting_float (c, tab, "w_style");
+  float w_content = (float) gt_setting_float (c, tab, "w_content");
+  float w_temporal = (float) gt_setting_float (c, tab, "w_temporal");
+  float noise = (float) gt_setting_float (c, tab, "noise");
+  float ema_decay = (float) gt_setting_float (c, tab, "ema");
+  int scales = (int) gt_setting_int (c, tab, "scales");
+  const char *gan_name = gt_setting_str (c, tab, "gan");
   long steps = gt_steps (c, 12000);
   int rc = -1;
 
@@ -557,16 +595,16 @@ gt_recipe_style (gt_ctx *c)
   gcn_style_config gcfg;
   gcn_style_config_default (&gcfg);
   gcfg.styles = n_styles;
-  gcfg.ch1 = (int) gt_opt_int (c, "ch1", gcfg.ch1);
-  gcfg.ch2 = (int) gt_opt_int (c, "ch2", gcfg.ch2);
-  gcfg.blocks = (int) gt_opt_int (c, "blocks", gcfg.blocks);
-  gcfg.head = (int) gt_opt_int (c, "head", gcfg.head);
+  gcfg.ch1 = (int) gt_setting_int_or (c, tab, "ch1", gcfg.ch1);
+  gcfg.ch2 = (int) gt_setting_int_or (c, tab, "ch2", gcfg.ch2);
+  gcfg.blocks = (int) gt_setting_int_or (c, tab, "blocks", gcfg.blocks);
+  gcfg.head = (int) gt_setting_int_or (c, tab, "head", gcfg.head);
   gcfg.skip = gcfg.head == 1 ? 0 : 1;
   gcn_style_disc_config dcfg;
   gcn_style_disc_config_default (&dcfg);
   dcfg.styles = n_styles;
   dcfg.scales = scales;
-  dcfg.ch = (int) gt_opt_int (c, "d_ch", 16);
+  dcfg.ch = (int) gt_setting_int (c, tab, "d_ch");
   gcn_style g, ema;
   gcn_style_disc d;
   featnet feat;
@@ -641,7 +679,7 @@ gt_recipe_style (gt_ctx *c)
   meta[nkv++] = "w_adv";
   meta[nkv++] = buf_a;
   meta[nkv] = NULL;
-  long export_every = gt_opt_int (c, "export_every", 0);
+  long export_every = gt_setting_int (c, tab, "export_every");
 
   /* ---- style targets: mean Gram over many crops of each painting */
   style_targets st;
@@ -734,8 +772,8 @@ gt_recipe_style (gt_ctx *c)
     "temporal", "d_real", "d_fake" };
   /* the stability pair costs a generator pass per item: pair up only part
    * of the batch */
-  int tpairs = w_temporal > 0.f ? (int) gt_opt_int (c, "temporal_items",
-      (gbatch + 1) / 2) : 0;
+  int tpairs = w_temporal > 0.f ? (int) gt_setting_int_or (c, tab,
+      "temporal_items", (gbatch + 1) / 2) : 0;
   if (tpairs > gbatch)
     tpairs = gbatch;
   tpairs = tpairs > lo ? (tpairs < hi ? tpairs : hi) - lo : 0;  /* ours */

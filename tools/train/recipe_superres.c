@@ -15,13 +15,10 @@
  *   asks for as much detail as the original has without dictating it; L1
  *   keeps the PSNR near the fidelity model.
  *
- * --set keys: scale (2), channels (16), mid (2), patch (LR crop, 32),
- *   batch (16), lr (1e-3), lr_min (1e-5), warmup (300), mode (fidelity|gan),
- *   init (model for gan), w_l1 (1), w_hf (1), w_energy (1), w_adv (0.05),
- *   lr_d (4e-4),
- *   d_width (16), d_depth (3), eval_dir (images/eval/set5). */
+ * Settings: gt_superres_settings below ("gan-train superres --help"). */
 #include "gt.h"
 #include "gt_dist.h"
+#include "recipes.h"
 #include "gcn_patchgan.h"
 #include "gcn_resize.h"
 #include "gcn_superres.h"
@@ -321,28 +318,64 @@ init_from_file (gcn_superres *g, const gc_model_file *m, int scale,
   return 0;
 }
 
+const gt_setting gt_superres_settings[] = {
+  { "mode", GT_SETTING_STR, 0, "fidelity", "fidelity (L1) or gan (needs "
+        "init)" },
+  { "init", GT_SETTING_STR, 0, NULL, "mode=gan: the fidelity model or its "
+        "checkpoint to start from" },
+  { "scale", GT_SETTING_INT, 2, NULL, "upscaling factor" },
+  { "channels", GT_SETTING_INT, 16, NULL, "generator channels" },
+  { "mid", GT_SETTING_INT, 2, NULL, "generator middle layers" },
+  { "patch", GT_SETTING_INT, 32, NULL, "low-resolution crop size" },
+  { "batch", GT_SETTING_INT, 16, NULL, "crops per step (global, split over "
+        "the ranks)" },
+  { "lr", GT_SETTING_FLOAT, NAN, NULL, "generator learning rate (fidelity "
+        "1e-3, gan 1e-4)" },
+  { "lr_min", GT_SETTING_FLOAT, NAN, NULL, "final learning rate (fidelity "
+        "1e-5, gan 1e-4)" },
+  { "warmup", GT_SETTING_INT, NAN, NULL, "warm-up steps (fidelity 300, "
+        "gan 0)" },
+  { "w_l1", GT_SETTING_FLOAT, 1, NULL, "weight of the L1 loss" },
+  { "w_hf", GT_SETTING_FLOAT, NAN, NULL, "weight of the L1 loss on the "
+        "Laplacian (fidelity 0, gan 1)" },
+  { "w_energy", GT_SETTING_FLOAT, NAN, NULL, "weight of the detail-energy "
+        "loss (fidelity 0, gan 1)" },
+  { "w_adv", GT_SETTING_FLOAT, 0.05, NULL, "mode=gan: weight of the "
+        "adversarial loss" },
+  { "lr_d", GT_SETTING_FLOAT, 4e-4, NULL, "mode=gan: critic learning rate" },
+  { "d_width", GT_SETTING_INT, 16, NULL, "mode=gan: critic width" },
+  { "d_depth", GT_SETTING_INT, 3, NULL, "mode=gan: critic depth" },
+  { "eval_dir", GT_SETTING_STR, 0, "images/eval/set5", "images scored at "
+        "every checkpoint (monitoring only)" },
+  { NULL }
+};
+
 int
 gt_recipe_superres (gt_ctx *c)
 {
-  int scale = (int) gt_opt_int (c, "scale", 2);
-  int channels = (int) gt_opt_int (c, "channels", 16);
-  int n_mid = (int) gt_opt_int (c, "mid", 2);
-  int patch = (int) gt_opt_int (c, "patch", 32);
-  int batch = (int) gt_opt_int (c, "batch", 16);
-  const char *mode = gt_opt_str (c, "mode", "fidelity");
+  const gt_setting *tab = gt_superres_settings;
+  int scale = (int) gt_setting_int (c, tab, "scale");
+  int channels = (int) gt_setting_int (c, tab, "channels");
+  int n_mid = (int) gt_setting_int (c, tab, "mid");
+  int patch = (int) gt_setting_int (c, tab, "patch");
+  int batch = (int) gt_setting_int (c, tab, "batch");
+  const char *mode = gt_setting_str (c, tab, "mode");
   int gan = strcmp (mode, "gan") == 0;
-  float lr = (float) gt_opt_float (c, "lr", gan ? 1e-4 : 1e-3);
-  float lr_min = (float) gt_opt_float (c, "lr_min", gan ? 1e-4 : 1e-5);
-  long warmup = gt_opt_int (c, "warmup", gan ? 0 : 300);
-  const char *init = gt_opt_str (c, "init", NULL);
-  float w_l1 = (float) gt_opt_float (c, "w_l1", 1.0);
-  float w_hf = (float) gt_opt_float (c, "w_hf", gan ? 1.0 : 0.0);
-  float w_adv = (float) gt_opt_float (c, "w_adv", 0.05);
-  float w_energy = (float) gt_opt_float (c, "w_energy", gan ? 1.0 : 0.0);
-  float lr_d = (float) gt_opt_float (c, "lr_d", 4e-4);
-  int d_width = (int) gt_opt_int (c, "d_width", 16);
-  int d_depth = (int) gt_opt_int (c, "d_depth", 3);
-  const char *eval_dir = gt_opt_str (c, "eval_dir", "images/eval/set5");
+  float lr = (float) gt_setting_float_or (c, tab, "lr", gan ? 1e-4 : 1e-3);
+  float lr_min = (float) gt_setting_float_or (c, tab, "lr_min",
+      gan ? 1e-4 : 1e-5);
+  long warmup = gt_setting_int_or (c, tab, "warmup", gan ? 0 : 300);
+  const char *init = gt_setting_str (c, tab, "init");
+  float w_l1 = (float) gt_setting_float (c, tab, "w_l1");
+  float w_hf = (float) gt_setting_float_or (c, tab, "w_hf",
+      gan ? 1.0 : 0.0);
+  float w_adv = (float) gt_setting_float (c, tab, "w_adv");
+  float w_energy = (float) gt_setting_float_or (c, tab, "w_energy",
+      gan ? 1.0 : 0.0);
+  float lr_d = (float) gt_setting_float (c, tab, "lr_d");
+  int d_width = (int) gt_setting_int (c, tab, "d_width");
+  int d_depth = (int) gt_setting_int (c, tab, "d_depth");
+  const char *eval_dir = gt_setting_str (c, tab, "eval_dir");
   long steps = gt_steps (c, 40000);
   gt_opts_warn_unused (c);
 

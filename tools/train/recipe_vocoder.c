@@ -15,15 +15,10 @@
  * multi-resolution discriminators with feature matching. Segments of about
  * half a second keep a step cheap enough for a shared CPU.
  *
- * --set keys: task, frames, batch, lr_g, lr_d, w_mel, w_stft, w_mag,
- *   w_adv, w_fm, adv_start (fraction of the steps), disc_ch, channels, gan,
- *   gain_db, noise_db (noise floor 45..75 dB below the peak; 0: none),
- *   export_only (1: load the checkpoint and export it),
- *   refine_lookahead, refine_iters, refine_momentum (copy: the streaming
- *   phase refinement written into the exported model, 6, 4, 0.6 by
- *   default; training itself always runs without it). */
+ * Settings: gt_vocoder_settings below ("gan-train vocoder --help"). */
 #include "gt.h"
 #include "gt_dist.h"
+#include "recipes.h"
 #include "gcn_vocoder.h"
 #include "gcn_vocoder_disc.h"
 
@@ -267,10 +262,48 @@ free_state (gc_param_list *state, gc_param **owned, int *n_owned)
   }
 }
 
+const gt_setting gt_vocoder_settings[] = {
+  { "task", GT_SETTING_STR, 0, "copy", "copy: 16 kHz speech -> log-mel -> "
+        "16 kHz speech; nb2wb: 8 kHz band-limited speech -> 16 kHz" },
+  { "frames", GT_SETTING_INT, 67, NULL, "STFT frames per segment (>= 16)" },
+  { "batch", GT_SETTING_INT, 4, NULL, "segments per step (global, split "
+        "over the ranks)" },
+  { "lr_g", GT_SETTING_FLOAT, 5e-4, NULL, "generator learning rate" },
+  { "lr_d", GT_SETTING_FLOAT, 2e-4, NULL, "discriminators' learning rate" },
+  { "w_mel", GT_SETTING_FLOAT, 45, NULL, "weight of the log-mel L1 loss" },
+  { "w_stft", GT_SETTING_FLOAT, 1, NULL, "weight of the multi-resolution "
+        "STFT loss" },
+  { "w_mag", GT_SETTING_FLOAT, 1, NULL, "weight of the L1 loss on the "
+        "predicted log-magnitudes (0: off)" },
+  { "w_adv", GT_SETTING_FLOAT, 1, NULL, "weight of the adversarial loss" },
+  { "w_fm", GT_SETTING_FLOAT, 2, NULL, "weight of feature matching" },
+  { "adv_start", GT_SETTING_FLOAT, 0.3, NULL, "the adversarial terms start "
+        "after this fraction of the steps" },
+  { "gan", GT_SETTING_STR, 0, "lsgan", "GAN loss: ns, lsgan, hinge or "
+        "wgan" },
+  { "disc_ch", GT_SETTING_INT, 6, NULL, "discriminators' base channels" },
+  { "channels", GT_SETTING_INT, 96, NULL, "vocoder hidden width (>= 4)" },
+  { "gain_db", GT_SETTING_FLOAT, 10, NULL, "segments get a random gain of "
+        "+-gain_db" },
+  { "noise_db", GT_SETTING_FLOAT, 45, NULL, "noise floor noise_db .. "
+        "noise_db + 30 dB below the peak (0: none)" },
+  { "export_only", GT_SETTING_INT, 0, NULL, "1: load the checkpoint and "
+        "export it" },
+  { "refine_lookahead", GT_SETTING_INT, NAN, NULL, "streaming phase "
+        "refinement written into the exported model: look-ahead frames "
+        "(copy 6, nb2wb 0); training runs without it" },
+  { "refine_iters", GT_SETTING_INT, NAN, NULL, "its passes per hop (copy 4, "
+        "nb2wb 0)" },
+  { "refine_momentum", GT_SETTING_FLOAT, NAN, NULL, "its momentum (copy "
+        "0.6, nb2wb 0)" },
+  { NULL }
+};
+
 int
 gt_recipe_vocoder (gt_ctx *c)
 {
-  const char *task_name = gt_opt_str (c, "task", "copy");
+  const gt_setting *tab = gt_vocoder_settings;
+  const char *task_name = gt_setting_str (c, tab, "task");
   int task = !strcmp (task_name, "nb2wb") ? GCN_VOCODER_NB2WB
       : GCN_VOCODER_COPY;
   if (strcmp (task_name, "nb2wb") && strcmp (task_name, "copy")) {
@@ -278,28 +311,28 @@ gt_recipe_vocoder (gt_ctx *c)
         task_name);
     return -1;
   }
-  int frames = (int) gt_opt_int (c, "frames", 67);
-  int batch = (int) gt_opt_int (c, "batch", 4);
-  float lr_g = (float) gt_opt_float (c, "lr_g", 5e-4);
-  float lr_d = (float) gt_opt_float (c, "lr_d", 2e-4);
-  float w_mel = (float) gt_opt_float (c, "w_mel", 45);
-  float w_stft = (float) gt_opt_float (c, "w_stft", 1);
-  float w_mag = (float) gt_opt_float (c, "w_mag", 1);
-  float w_adv = (float) gt_opt_float (c, "w_adv", 1);
-  float w_fm = (float) gt_opt_float (c, "w_fm", 2);
-  float adv_start = (float) gt_opt_float (c, "adv_start", 0.3);
-  int disc_ch = (int) gt_opt_int (c, "disc_ch", 6);
-  int channels = (int) gt_opt_int (c, "channels", 96);
-  float gain_db = (float) gt_opt_float (c, "gain_db", 10);
-  float noise_db = (float) gt_opt_float (c, "noise_db", 45);
-  int export_only = (int) gt_opt_int (c, "export_only", 0);
-  int refine_la = (int) gt_opt_int (c, "refine_lookahead",
+  int frames = (int) gt_setting_int (c, tab, "frames");
+  int batch = (int) gt_setting_int (c, tab, "batch");
+  float lr_g = (float) gt_setting_float (c, tab, "lr_g");
+  float lr_d = (float) gt_setting_float (c, tab, "lr_d");
+  float w_mel = (float) gt_setting_float (c, tab, "w_mel");
+  float w_stft = (float) gt_setting_float (c, tab, "w_stft");
+  float w_mag = (float) gt_setting_float (c, tab, "w_mag");
+  float w_adv = (float) gt_setting_float (c, tab, "w_adv");
+  float w_fm = (float) gt_setting_float (c, tab, "w_fm");
+  float adv_start = (float) gt_setting_float (c, tab, "adv_start");
+  int disc_ch = (int) gt_setting_int (c, tab, "disc_ch");
+  int channels = (int) gt_setting_int (c, tab, "channels");
+  float gain_db = (float) gt_setting_float (c, tab, "gain_db");
+  float noise_db = (float) gt_setting_float (c, tab, "noise_db");
+  int export_only = (int) gt_setting_int (c, tab, "export_only");
+  int refine_la = (int) gt_setting_int_or (c, tab, "refine_lookahead",
       task == GCN_VOCODER_COPY ? 6 : 0);
-  int refine_it = (int) gt_opt_int (c, "refine_iters",
+  int refine_it = (int) gt_setting_int_or (c, tab, "refine_iters",
       task == GCN_VOCODER_COPY ? 4 : 0);
-  float refine_mo = (float) gt_opt_float (c, "refine_momentum",
+  float refine_mo = (float) gt_setting_float_or (c, tab, "refine_momentum",
       task == GCN_VOCODER_COPY ? 0.6 : 0);
-  int gan = gc_gan_loss_from_name (gt_opt_str (c, "gan", "lsgan"));
+  int gan = gc_gan_loss_from_name (gt_setting_str (c, tab, "gan"));
   long steps = gt_steps (c, 6000);
   if (gan < 0 || frames < 16 || batch < 1 || channels < 4) {
     fprintf (stderr, "vocoder: bad settings\n");
