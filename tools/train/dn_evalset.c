@@ -178,13 +178,7 @@ fill_from (const clip_set *s, gc_rng *r, float *out, long len, int rate,
   long pos = 0, fade = rate / 100;
   memset (out, 0, len * sizeof (float));
   while (pos < len) {
-    double pick = gc_rng_uniform (r) * s->total;
-    int i = 0;
-    while (i + 1 < s->n && pick >= s->c[i].n * s->c[i].w) {
-      pick -= s->c[i].n * s->c[i].w;
-      i++;
-    }
-    const clip *c = &s->c[i];
+    const clip *c = pick_clip (s, r);
     long want = len - pos;
     long take = c->n < want ? c->n : want;
     long off = (long) (gc_rng_uniform (r) * (c->n - take + 1));

@@ -110,6 +110,7 @@ int data_load (gt_ctx *c, dn_data *d);
 void data_free (dn_data *d);
 /* dn_mix.c */
 double power (const float *x, long n);
+const clip *pick_clip (const clip_set *s, gc_rng *r);
 void excerpt (const clip_set *s, gc_rng *r, float *out, long len);
 void speech_excerpt (const clip_set *s, gc_rng *r, float *out, long len);
 void highpass_at (float *x, long n, double f0, int rate);

@@ -17,11 +17,10 @@ power (const float *x, long n)
   return n > 0 ? e / n : 0;
 }
 
-/* A random excerpt of len samples from a set (clips weighted by length
- * times their weight);
- * short clips are placed at a random offset in silence. */
-void
-excerpt (const clip_set *s, gc_rng *r, float *out, long len)
+/* A random clip of a set, drawn in proportion to its length times its
+ * weight (the source balance). */
+const clip *
+pick_clip (const clip_set *s, gc_rng *r)
 {
   double pick = gc_rng_uniform (r) * s->total;
   int i = 0;
@@ -29,7 +28,15 @@ excerpt (const clip_set *s, gc_rng *r, float *out, long len)
     pick -= s->c[i].n * s->c[i].w;
     i++;
   }
-  const clip *c = &s->c[i];
+  return &s->c[i];
+}
+
+/* A random excerpt of len samples from a set (a clip from pick_clip);
+ * short clips are placed at a random offset in silence. */
+void
+excerpt (const clip_set *s, gc_rng *r, float *out, long len)
+{
+  const clip *c = pick_clip (s, r);
   memset (out, 0, len * sizeof (float));
   if (c->n >= len) {
     long off = (long) (gc_rng_uniform (r) * (c->n - len + 1));
