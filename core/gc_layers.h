@@ -228,17 +228,22 @@ void gc_concat_forward (const gc_tensor *a, const gc_tensor *b, gc_tensor *y);
 void gc_concat_backward (const gc_tensor *dy, gc_tensor *da, gc_tensor *db);
 
 /* ---- spectral normalisation (Miyato et al.) -----------------------------
- * Keeps u (and v) for power iteration. Usage per training step:
- *   gc_specnorm_apply (sn, weight)   -> writes W/sigma into sn->w_sn,
- *   the layer runs with sn->w_sn (swap pointers via gc_specnorm_swap),
- *   gc_specnorm_backward (sn, weight) converts dL/dW_sn into dL/dW.
- */
+ * Keeps u and v for power iteration. The layer's own weight param is
+ * normalised in place around each forward/backward:
+ *   gc_specnorm_apply (sn, weight, 1)  saves W in sn->w_orig and replaces
+ *                                      weight->w by W/sigma,
+ *   the layer's forward and backward run as usual,
+ *   gc_specnorm_restore (sn, weight)   turns the gradient they added into
+ *                                      dL/dW and puts W back.
+ * Several apply/restore rounds may share one step (update_u = 0 after the
+ * first keeps sigma the same for all of them). */
 typedef struct gc_specnorm {
   int rows, cols;           /* weight viewed as rows = shape[0], cols = rest */
   float sigma;
   float *u, *v;             /* [rows], [cols] */
   float *w_orig;            /* the raw weight values (owned) */
-  float *g_sn;              /* scratch for gradient conversion */
+  float *g_sn;              /* the gradient accumulated before apply, added
+                             * back by restore */
   int power_iters;
 } gc_specnorm;
 int gc_specnorm_init (gc_specnorm *sn, const gc_param *weight, gc_rng *r);
