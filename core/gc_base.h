@@ -35,7 +35,8 @@ extern "C" {
 /* ---- errors ------------------------------------------------------------ */
 
 /* Functions that can fail return 0 on success and -1 on failure, having
- * written a human readable message into the thread-local error buffer. */
+ * written a human readable message into the thread-local error buffer.
+ * gc_set_error may take gc_last_error () as an argument, to add context. */
 const char *gc_last_error (void);
 void gc_set_error (const char *fmt, ...)
 #ifdef __GNUC__
