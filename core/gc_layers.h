@@ -1,6 +1,10 @@
 /* libgancore — layers with forward, backward (and JVP where linear).
  * See gc_base.h for the calling conventions. Every kernel uses
- * gc_current_threads () workers. */
+ * gc_current_threads () workers.
+ * The passes that return int give 0, or -1 with gc_last_error () naming
+ * the file and line of the failed check ("gc_conv1d.c:70: conv1d: input
+ * 1x2x1x9, expected 3 channels and h 1") when the tensors do not fit the
+ * layer or memory runs out; the outputs are then left as they were. */
 #ifndef GC_LAYERS_H
 #define GC_LAYERS_H
 
@@ -29,11 +33,11 @@ typedef struct gc_dense {
 int gc_dense_init (gc_dense *l, const char *name, int in, int out, gc_rng *r);
 void gc_dense_free (gc_dense *l);
 void gc_dense_params (gc_dense *l, gc_param_list *pl);
-void gc_dense_forward (gc_dense *l, const gc_tensor *x, gc_tensor *y);
-void gc_dense_backward (gc_dense *l, const gc_tensor *x, const gc_tensor *dy,
+int gc_dense_forward (gc_dense *l, const gc_tensor *x, gc_tensor *y);
+int gc_dense_backward (gc_dense *l, const gc_tensor *x, const gc_tensor *dy,
     gc_tensor *dx);
 /* Tangent: dy = W dx (no bias). */
-void gc_dense_jvp (gc_dense *l, const gc_tensor *dx, gc_tensor *dy);
+int gc_dense_jvp (gc_dense *l, const gc_tensor *dx, gc_tensor *dy);
 
 /* ---- conv1d: x (N, Cin, 1, T) -> y (N, Cout, 1, T') ---------------------
  * weight [Cout][Cin/groups][K], bias [Cout].
@@ -48,11 +52,11 @@ int gc_conv1d_init (gc_conv1d *l, const char *name, int cin, int cout, int k,
     int stride, int dilation, int pad, int groups, int causal, gc_rng *r);
 void gc_conv1d_free (gc_conv1d *l);
 void gc_conv1d_params (gc_conv1d *l, gc_param_list *pl);
-void gc_conv1d_forward (gc_conv1d *l, const gc_tensor *x, gc_tensor *y);
-void gc_conv1d_backward (gc_conv1d *l, const gc_tensor *x, const gc_tensor *dy,
+int gc_conv1d_forward (gc_conv1d *l, const gc_tensor *x, gc_tensor *y);
+int gc_conv1d_backward (gc_conv1d *l, const gc_tensor *x, const gc_tensor *dy,
     gc_tensor *dx);
 /* Tangent: dy = conv(dx) without bias (exact WGAN-GP/R1 for 1-D critics). */
-void gc_conv1d_jvp (gc_conv1d *l, const gc_tensor *dx, gc_tensor *dy);
+int gc_conv1d_jvp (gc_conv1d *l, const gc_tensor *dx, gc_tensor *dy);
 
 /* Streaming (causal layers only): feed frames one (or a few) at a time with
  * the same result as the whole signal. State keeps (K-1)*dilation columns
@@ -68,7 +72,7 @@ int gc_conv1d_state_init (gc_conv1d_state *s, const gc_conv1d *l, int n);
 void gc_conv1d_state_reset (gc_conv1d_state *s);
 void gc_conv1d_state_free (gc_conv1d_state *s);
 /* x (N, Cin, 1, t) with any t >= 1 -> y (N, Cout, 1, t). */
-void gc_conv1d_stream (gc_conv1d *l, gc_conv1d_state *s, const gc_tensor *x,
+int gc_conv1d_stream (gc_conv1d *l, gc_conv1d_state *s, const gc_tensor *x,
     gc_tensor *y);
 
 /* ---- conv2d: x (N, Cin, H, W) -> y (N, Cout, H', W') --------------------
@@ -209,10 +213,10 @@ int gc_gru_init (gc_gru *l, const char *name, int in, int hidden, gc_rng *r);
 void gc_gru_free (gc_gru *l);
 void gc_gru_params (gc_gru *l, gc_param_list *pl);
 /* h0: (N, H) initial state or NULL for zeros. */
-void gc_gru_forward (gc_gru *l, const gc_tensor *x, const float *h0,
+int gc_gru_forward (gc_gru *l, const gc_tensor *x, const float *h0,
     gc_tensor *y, gc_gru_cache *cache);
 /* Backpropagation through time; dx may be NULL. */
-void gc_gru_backward (gc_gru *l, const gc_tensor *x, const gc_gru_cache *cache,
+int gc_gru_backward (gc_gru *l, const gc_tensor *x, const gc_gru_cache *cache,
     const gc_tensor *dy, gc_tensor *dx);
 void gc_gru_cache_free (gc_gru_cache *c);
 /* One streaming step for one item: x[in], h[hidden] updated in place.
