@@ -36,7 +36,8 @@ void gc_check_failed_ (const char *file, int line, const char *fmt, ...)
     } \
   } while (0)
 
-/* GC_CHECK_ALLOC (p, "conv1d: out of memory") */
-#define GC_CHECK_ALLOC(p, ...) GC_CHECK_SHAPE ((p) != NULL, __VA_ARGS__)
+/* GC_CHECK_ALLOC (col, "conv1d: out of memory"): ok is a pointer that must
+ * not be NULL, or a condition. */
+#define GC_CHECK_ALLOC(ok, ...) GC_CHECK_SHAPE (ok, __VA_ARGS__)
 
 #endif

@@ -88,15 +88,15 @@ int gc_conv2d_init (gc_conv2d *l, const char *name, int cin, int cout, int k,
 void gc_conv2d_free (gc_conv2d *l);
 void gc_conv2d_params (gc_conv2d *l, gc_param_list *pl);
 void gc_conv2d_out_size (const gc_conv2d *l, int h, int w, int *oh, int *ow);
-void gc_conv2d_forward (gc_conv2d *l, const gc_tensor *x, gc_tensor *y);
-void gc_conv2d_backward (gc_conv2d *l, const gc_tensor *x, const gc_tensor *dy,
+int gc_conv2d_forward (gc_conv2d *l, const gc_tensor *x, gc_tensor *y);
+int gc_conv2d_backward (gc_conv2d *l, const gc_tensor *x, const gc_tensor *dy,
     gc_tensor *dx);
-void gc_conv2d_jvp (gc_conv2d *l, const gc_tensor *dx, gc_tensor *dy);
+int gc_conv2d_jvp (gc_conv2d *l, const gc_tensor *dx, gc_tensor *dy);
 /* Naive reference (tests). */
-void gc_conv2d_forward_ref (gc_conv2d *l, const gc_tensor *x, gc_tensor *y);
+int gc_conv2d_forward_ref (gc_conv2d *l, const gc_tensor *x, gc_tensor *y);
 /* Fold an inference batch norm (gamma, beta, mean, var, eps) into the conv. */
 struct gc_batchnorm;
-void gc_conv2d_fold_bn (gc_conv2d *l, const struct gc_batchnorm *bn);
+int gc_conv2d_fold_bn (gc_conv2d *l, const struct gc_batchnorm *bn);
 
 /* ---- transposed conv2d: weight [Cin][Cout/groups][KH][KW] ---------------
  * H' = (H - 1) stride - 2 pad + dil (K - 1) + output_pad + 1 */
@@ -110,10 +110,10 @@ int gc_deconv2d_init (gc_deconv2d *l, const char *name, int cin, int cout,
     gc_rng *r);
 void gc_deconv2d_free (gc_deconv2d *l);
 void gc_deconv2d_params (gc_deconv2d *l, gc_param_list *pl);
-void gc_deconv2d_forward (gc_deconv2d *l, const gc_tensor *x, gc_tensor *y);
-void gc_deconv2d_backward (gc_deconv2d *l, const gc_tensor *x,
+int gc_deconv2d_forward (gc_deconv2d *l, const gc_tensor *x, gc_tensor *y);
+int gc_deconv2d_backward (gc_deconv2d *l, const gc_tensor *x,
     const gc_tensor *dy, gc_tensor *dx);
-void gc_deconv2d_forward_ref (gc_deconv2d *l, const gc_tensor *x, gc_tensor *y);
+int gc_deconv2d_forward_ref (gc_deconv2d *l, const gc_tensor *x, gc_tensor *y);
 
 /* ---- resampling (no parameters) ---------------------------------------- */
 /* (N, C r^2, H, W) -> (N, C, H r, W r), PyTorch channel order. */
@@ -136,13 +136,13 @@ typedef enum {
   GC_ACT_NONE, GC_ACT_RELU, GC_ACT_LEAKY_RELU, GC_ACT_TANH, GC_ACT_SIGMOID
 } gc_act_type;
 
-void gc_act_forward (gc_act_type t, float slope, const gc_tensor *x,
+int gc_act_forward (gc_act_type t, float slope, const gc_tensor *x,
     gc_tensor *y);
 /* dx = dy * f'(.) computed from x or y as the function needs. dx may alias dy. */
-void gc_act_backward (gc_act_type t, float slope, const gc_tensor *x,
+int gc_act_backward (gc_act_type t, float slope, const gc_tensor *x,
     const gc_tensor *y, const gc_tensor *dy, gc_tensor *dx);
 /* Tangent for piecewise linear ones (RELU, LEAKY_RELU, NONE): same as backward. */
-void gc_act_jvp (gc_act_type t, float slope, const gc_tensor *x,
+int gc_act_jvp (gc_act_type t, float slope, const gc_tensor *x,
     const gc_tensor *dx, gc_tensor *dy);
 
 /* PReLU: one learnable slope per channel. */
@@ -153,8 +153,8 @@ typedef struct gc_prelu {
 int gc_prelu_init (gc_prelu *l, const char *name, int channels, float init);
 void gc_prelu_free (gc_prelu *l);
 void gc_prelu_params (gc_prelu *l, gc_param_list *pl);
-void gc_prelu_forward (gc_prelu *l, const gc_tensor *x, gc_tensor *y);
-void gc_prelu_backward (gc_prelu *l, const gc_tensor *x, const gc_tensor *dy,
+int gc_prelu_forward (gc_prelu *l, const gc_tensor *x, gc_tensor *y);
+int gc_prelu_backward (gc_prelu *l, const gc_tensor *x, const gc_tensor *dy,
     gc_tensor *dx);
 
 /* ---- normalisation ------------------------------------------------------ */
