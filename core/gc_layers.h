@@ -115,7 +115,9 @@ int gc_deconv2d_backward (gc_deconv2d *l, const gc_tensor *x,
     const gc_tensor *dy, gc_tensor *dx);
 int gc_deconv2d_forward_ref (gc_deconv2d *l, const gc_tensor *x, gc_tensor *y);
 
-/* ---- resampling (no parameters) ---------------------------------------- */
+/* ---- resampling (no parameters) ----------------------------------------
+ * These return nothing (they are used as plain function pointers); a bad
+ * shape leaves the output alone and is reported in gc_last_error (). */
 /* (N, C r^2, H, W) -> (N, C, H r, W r), PyTorch channel order. */
 void gc_pixel_shuffle_forward (int r, const gc_tensor *x, gc_tensor *y);
 void gc_pixel_shuffle_backward (int r, const gc_tensor *dy, gc_tensor *dx);
@@ -169,8 +171,8 @@ typedef struct gc_batchnorm {
 int gc_batchnorm_init (gc_batchnorm *l, const char *name, int channels);
 void gc_batchnorm_free (gc_batchnorm *l);
 void gc_batchnorm_params (gc_batchnorm *l, gc_param_list *pl);
-void gc_batchnorm_forward (gc_batchnorm *l, const gc_tensor *x, gc_tensor *y);
-void gc_batchnorm_backward (gc_batchnorm *l, const gc_tensor *x,
+int gc_batchnorm_forward (gc_batchnorm *l, const gc_tensor *x, gc_tensor *y);
+int gc_batchnorm_backward (gc_batchnorm *l, const gc_tensor *x,
     const gc_tensor *dy, gc_tensor *dx);
 
 /* Instance norm over H*W per (n, c). Conditional instance norm: gamma and
@@ -187,10 +189,11 @@ int gc_instnorm_init (gc_instnorm *l, const char *name, int channels,
     int classes);
 void gc_instnorm_free (gc_instnorm *l);
 void gc_instnorm_params (gc_instnorm *l, gc_param_list *pl);
-/* cls: N class indices (NULL: class 0 for all). */
-void gc_instnorm_forward (gc_instnorm *l, const gc_tensor *x, const int *cls,
+/* cls: N class indices (NULL: class 0 for all). An index out of range is
+ * reported in gc_last_error () and class 0 used instead. */
+int gc_instnorm_forward (gc_instnorm *l, const gc_tensor *x, const int *cls,
     gc_tensor *y);
-void gc_instnorm_backward (gc_instnorm *l, const gc_tensor *x, const int *cls,
+int gc_instnorm_backward (gc_instnorm *l, const gc_tensor *x, const int *cls,
     const gc_tensor *dy, gc_tensor *dx);
 
 /* ---- GRU (PyTorch gate layout r, z, n) -----------------------------------
@@ -224,12 +227,12 @@ void gc_gru_cache_free (gc_gru_cache *c);
 void gc_gru_step (const gc_gru *l, const float *x, float *h, float *scratch);
 
 /* ---- elementwise helpers ------------------------------------------------ */
-void gc_add (const gc_tensor *a, const gc_tensor *b, gc_tensor *y);  /* y=a+b */
-void gc_axpy (float alpha, const gc_tensor *x, gc_tensor *y);        /* y+=ax */
-void gc_scale (gc_tensor *x, float s);
+int gc_add (const gc_tensor *a, const gc_tensor *b, gc_tensor *y);  /* y=a+b */
+int gc_axpy (float alpha, const gc_tensor *x, gc_tensor *y);        /* y+=ax */
+int gc_scale (gc_tensor *x, float s);
 /* Concatenate along channels: y = [a; b] (same n, h, w). */
-void gc_concat_forward (const gc_tensor *a, const gc_tensor *b, gc_tensor *y);
-void gc_concat_backward (const gc_tensor *dy, gc_tensor *da, gc_tensor *db);
+int gc_concat_forward (const gc_tensor *a, const gc_tensor *b, gc_tensor *y);
+int gc_concat_backward (const gc_tensor *dy, gc_tensor *da, gc_tensor *db);
 
 /* ---- spectral normalisation (Miyato et al.) -----------------------------
  * Keeps u and v for power iteration. The layer's own weight param is
