@@ -23,12 +23,11 @@
 #ifndef GC_BASE_H
 #define GC_BASE_H
 
+#include "gc_export.h"
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+GC_BEGIN_DECLS
 
 #define GC_MAX_NAME 96
 
@@ -117,7 +116,5 @@ void gc_init_kaiming (gc_param *p, int fan_in, float leaky_slope, gc_rng *r);
 void gc_init_xavier (gc_param *p, int fan_in, int fan_out, gc_rng *r);
 void gc_init_const (gc_param *p, float v);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

@@ -8,11 +8,10 @@
 #ifndef GC_LAYERS_H
 #define GC_LAYERS_H
 
+#include "gc_export.h"
 #include "gc_base.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+GC_BEGIN_DECLS
 
 /* ---- GEMM (row-major): C = alpha * op(A) op(B) + beta * C ---------------
  * Split across the pool; OpenBLAS itself runs single-threaded. */
@@ -262,7 +261,5 @@ void gc_specnorm_apply (gc_specnorm *sn, gc_param *weight, int update_u);
  * the raw W, and restore weight->w to the raw values. */
 void gc_specnorm_restore (gc_specnorm *sn, gc_param *weight);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

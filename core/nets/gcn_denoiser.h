@@ -46,11 +46,10 @@
 #ifndef GCN_DENOISER_H
 #define GCN_DENOISER_H
 
+#include "gc_export.h"
 #include "gancore.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+GC_BEGIN_DECLS
 
 #define GCN_DENOISER_ARCH "denoise-gru"
 #define GCN_DN_BANDS 32
@@ -255,7 +254,5 @@ void gcn_denoiser_backward_train (gcn_denoiser *net, gcn_denoiser_train *tr,
     const float *d_band, const float *d_fine, const float *d_vad,
     const float *d_df);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

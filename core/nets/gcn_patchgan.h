@@ -18,12 +18,11 @@
 #ifndef GCN_PATCHGAN_H
 #define GCN_PATCHGAN_H
 
+#include "gc_export.h"
 #include "gc_base.h"
 #include "gc_layers.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+GC_BEGIN_DECLS
 
 #define GCN_PATCHGAN_MAX_DEPTH 6
 
@@ -59,7 +58,5 @@ void gcn_patchgan_backward (gcn_patchgan *d, const gc_tensor *x,
     gcn_patchgan_cache *c, const gc_tensor *logits, const gc_tensor *dlogits,
     gc_tensor *dx);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

@@ -18,15 +18,14 @@
 #ifndef GCN_SUPERRES_H
 #define GCN_SUPERRES_H
 
+#include "gc_export.h"
 #include <stdint.h>
 
 #include "gc_base.h"
 #include "gc_layers.h"
 #include "gc_modelfile.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+GC_BEGIN_DECLS
 
 #define GCN_SUPERRES_ARCH "superres-luma-v1"
 #define GCN_SUPERRES_MAX_MID 16
@@ -97,7 +96,5 @@ int gcn_superres_run_u8 (gcn_superres *n, const uint8_t *src, int w, int h,
  * smaller than p the mirror repeats). */
 void gcn_superres_pad_mirror (const gc_tensor *x, int p, gc_tensor *y);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif
