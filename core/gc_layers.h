@@ -2,7 +2,7 @@
  * See gc_base.h for the calling conventions. Every kernel uses
  * gc_current_threads () workers.
  * The passes that return int give 0, or -1 with gc_last_error () naming
- * the file and line of the failed check ("gc_conv1d.c:70: conv1d: input
+ * the file and line of the failed check ("gc_conv1d.c:LINE: conv1d: input
  * 1x2x1x9, expected 3 channels and h 1") when the tensors do not fit the
  * layer or memory runs out; the outputs are then left as they were. */
 #ifndef GC_LAYERS_H
