@@ -70,12 +70,13 @@ typedef struct gcn_superres_cache {
 } gcn_superres_cache;
 
 void gcn_superres_cache_free (gcn_superres_cache *c);
-/* lr (N, 1, h, w) -> hr (N, 1, h r, w r). */
-void gcn_superres_forward (gcn_superres *n, const gc_tensor *lr, gc_tensor *hr,
+/* lr (N, 1, h, w) -> hr (N, 1, h r, w r). Both passes return 0, or -1
+ * with the layer's error (gc_last_error ()). */
+int gcn_superres_forward (gcn_superres *n, const gc_tensor *lr, gc_tensor *hr,
     gcn_superres_cache *c);
 /* Accumulates parameter gradients from dL/dhr (uses the cache of the
  * matching forward). */
-void gcn_superres_backward (gcn_superres *n, gcn_superres_cache *c,
+int gcn_superres_backward (gcn_superres *n, gcn_superres_cache *c,
     const gc_tensor *dhr);
 
 /* ---- inference ---------------------------------------------------------- */

@@ -517,7 +517,10 @@ gt_recipe_superres (gt_ctx *c)
     }
 
     /* ---- generator forward and reconstruction losses */
-    gcn_superres_forward (&g, &xb, &out, &cache);
+    if (gcn_superres_forward (&g, &xb, &out, &cache) < 0) {
+      gc_set_error ("superres: generator: %s", gc_last_error ());
+      goto out;
+    }
     float l1 = gc_loss_l1 (out.data, yb.data, hr_n, dout.data);
     gc_scale (&dout, w_l1);
     float l_hf = 0.f, l_energy = 0.f;
@@ -542,8 +545,11 @@ gt_recipe_superres (gt_ctx *c)
     if (gan) {
       /* ---- discriminator step: real HR crops against detached fakes */
       gcn_patchgan_sn_begin (&d, 1);
-      gcn_patchgan_forward (&d, &yb, &logit_real, &dc_real);
-      gcn_patchgan_forward (&d, &out, &logit_fake, &dc_fake);
+      if (gcn_patchgan_forward (&d, &yb, &logit_real, &dc_real) < 0
+          || gcn_patchgan_forward (&d, &out, &logit_fake, &dc_fake) < 0) {
+        gc_set_error ("superres: discriminator: %s", gc_last_error ());
+        goto out;
+      }
       int nl = (int) gc_tensor_size (&logit_real);
       gc_tensor_resize (&dl_real, logit_real.n, logit_real.c, logit_real.h, logit_real.w);
       gc_tensor_resize (&dl_fake, logit_fake.n, logit_fake.c, logit_fake.h, logit_fake.w);
@@ -553,8 +559,12 @@ gt_recipe_superres (gt_ctx *c)
         d_real += logit_real.data[k] / nl;
         d_fake += logit_fake.data[k] / nl;
       }
-      gcn_patchgan_backward (&d, &yb, &dc_real, &logit_real, &dl_real, NULL);
-      gcn_patchgan_backward (&d, &out, &dc_fake, &logit_fake, &dl_fake, NULL);
+      if (gcn_patchgan_backward (&d, &yb, &dc_real, &logit_real, &dl_real,
+              NULL) < 0 || gcn_patchgan_backward (&d, &out, &dc_fake,
+              &logit_fake, &dl_fake, NULL) < 0) {
+        gc_set_error ("superres: discriminator: %s", gc_last_error ());
+        goto out;
+      }
       gcn_patchgan_sn_end (&d);
       gt_dist_grads (c, step, &d.params);
       gc_clip_grad_norm (&d.params, 10.f);
@@ -562,15 +572,25 @@ gt_recipe_superres (gt_ctx *c)
 
       /* ---- generator's adversarial gradient through the updated critic */
       gcn_patchgan_sn_begin (&d, 0);
-      gcn_patchgan_forward (&d, &out, &logit_fake, &dc_fake);
+      if (gcn_patchgan_forward (&d, &out, &logit_fake, &dc_fake) < 0) {
+        gc_set_error ("superres: discriminator: %s", gc_last_error ());
+        goto out;
+      }
       l_adv = gc_gan_g_loss (GC_GAN_HINGE, logit_fake.data, nl, dl_fake.data);
-      gcn_patchgan_backward (&d, &out, &dc_fake, &logit_fake, &dl_fake, &dfake);
+      if (gcn_patchgan_backward (&d, &out, &dc_fake, &logit_fake, &dl_fake,
+              &dfake) < 0) {
+        gc_set_error ("superres: discriminator: %s", gc_last_error ());
+        goto out;
+      }
       gcn_patchgan_sn_end (&d);
       gc_param_list_zero_grad (&d.params);
       gc_axpy (w_adv, &dfake, &dout);
     }
 
-    gcn_superres_backward (&g, &cache, &dout);
+    if (gcn_superres_backward (&g, &cache, &dout) < 0) {
+      gc_set_error ("superres: generator: %s", gc_last_error ());
+      goto out;
+    }
     gt_dist_grads (c, step, &g.params);
     gc_clip_grad_norm (&g.params, 1.f);
     og.lr = gc_lr_at (&sched, step);
