@@ -1,18 +1,18 @@
 /* libgancore — elementwise activations and PReLU. */
 #include "gc_layers.h"
+#include "gc_check.h"
 #include "gc_sigmoid.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-void
+int
 gc_act_forward (gc_act_type t, float slope, const gc_tensor *x, gc_tensor *y)
 {
-  if (!x || !y || !x->data)
-    return;
+  GC_CHECK_SHAPE (x && y && x->data, "activation: no input or no output");
   if (y != x && gc_tensor_resize (y, x->n, x->c, x->h, x->w) < 0)
-    return;
+    return -1;
   size_t n = gc_tensor_size (x);
   const float *a = x->data;
   float *b = y->data;
@@ -43,22 +43,24 @@ gc_act_forward (gc_act_type t, float slope, const gc_tensor *x, gc_tensor *y)
         memmove (b, a, n * sizeof (float));
       break;
   }
+  return 0;
 }
 
 /* out = d * f'(.) where the derivative comes from x (piecewise linear) or
  * y (tanh, sigmoid); whichever is missing is recomputed from the other. */
-static void
+static int
 act_derivative_mul (gc_act_type t, float slope, const gc_tensor *x,
     const gc_tensor *y, const gc_tensor *d, gc_tensor *out)
 {
   const gc_tensor *ref = x && x->data ? x : y;
-  if (!d || !d->data || !out || !ref || !ref->data)
-    return;
+  GC_CHECK_SHAPE (d && d->data && out && ref && ref->data,
+      "activation gradient: missing gradient, output, or both x and y");
   size_t n = gc_tensor_size (d);
-  if (gc_tensor_size (ref) != n)
-    return;
+  GC_CHECK_SHAPE (gc_tensor_size (ref) == n,
+      "activation gradient: %zu gradient values for %zu activations", n,
+      gc_tensor_size (ref));
   if (out != d && gc_tensor_resize (out, d->n, d->c, d->h, d->w) < 0)
-    return;
+    return -1;
   const float *g = d->data;
   float *o = out->data;
   switch (t) {
@@ -106,22 +108,23 @@ act_derivative_mul (gc_act_type t, float slope, const gc_tensor *x,
         memmove (o, g, n * sizeof (float));
       break;
   }
+  return 0;
 }
 
-void
+int
 gc_act_backward (gc_act_type t, float slope, const gc_tensor *x,
     const gc_tensor *y, const gc_tensor *dy, gc_tensor *dx)
 {
-  act_derivative_mul (t, slope, x, y, dy, dx);
+  return act_derivative_mul (t, slope, x, y, dy, dx);
 }
 
-void
+int
 gc_act_jvp (gc_act_type t, float slope, const gc_tensor *x,
     const gc_tensor *dx, gc_tensor *dy)
 {
   /* The tangent of an elementwise map is f'(x) dx: the same product as the
    * backward pass (for tanh/sigmoid it is the exact linearisation too). */
-  act_derivative_mul (t, slope, x, NULL, dx, dy);
+  return act_derivative_mul (t, slope, x, NULL, dx, dy);
 }
 
 /* ---- PReLU ---------------------------------------------------------------- */
@@ -162,25 +165,25 @@ prelu_index (const gc_prelu *l, const gc_tensor *x, int c)
   return l->channels == 1 ? 0 : c;
 }
 
+/* 0 or -1 (reported) */
 static int
-prelu_shape_ok (const gc_prelu *l, const gc_tensor *x)
+prelu_check_input (const gc_prelu *l, const gc_tensor *x)
 {
-  if (!x || !x->data || !l->slope.w)
-    return 0;
-  if (l->channels != 1 && x->c != l->channels) {
-    gc_set_error ("prelu: %d channels in, %d slopes", x->c, l->channels);
-    return 0;
-  }
-  return 1;
+  GC_CHECK_SHAPE (x && x->data && l->slope.w,
+      "prelu: no input, or a layer with no slopes");
+  GC_CHECK_SHAPE (l->channels == 1 || x->c == l->channels,
+      "prelu: %d channels in, %d slopes", x->c, l->channels);
+  return 0;
 }
 
-void
+int
 gc_prelu_forward (gc_prelu *l, const gc_tensor *x, gc_tensor *y)
 {
-  if (!prelu_shape_ok (l, x))
-    return;
+  if (prelu_check_input (l, x) < 0)
+    return -1;
+  GC_CHECK_SHAPE (y != NULL, "prelu: no output");
   if (y != x && gc_tensor_resize (y, x->n, x->c, x->h, x->w) < 0)
-    return;
+    return -1;
   size_t plane = (size_t) x->h * x->w;
   for (int n = 0; n < x->n; n++)
     for (int c = 0; c < x->c; c++) {
@@ -190,17 +193,19 @@ gc_prelu_forward (gc_prelu *l, const gc_tensor *x, gc_tensor *y)
       for (size_t i = 0; i < plane; i++)
         dst[i] = src[i] > 0.0f ? src[i] : a * src[i];
     }
+  return 0;
 }
 
-void
+int
 gc_prelu_backward (gc_prelu *l, const gc_tensor *x, const gc_tensor *dy,
     gc_tensor *dx)
 {
-  if (!prelu_shape_ok (l, x) || !dy || !dy->data
-      || gc_tensor_size (dy) != gc_tensor_size (x))
-    return;
+  if (prelu_check_input (l, x) < 0)
+    return -1;
+  GC_CHECK_SHAPE (dy && dy->data && gc_tensor_size (dy) == gc_tensor_size (x),
+      "prelu backward: dy does not match the input");
   if (dx && dx != dy && gc_tensor_resize (dx, x->n, x->c, x->h, x->w) < 0)
-    return;
+    return -1;
   size_t plane = (size_t) x->h * x->w;
   for (int n = 0; n < x->n; n++)
     for (int c = 0; c < x->c; c++) {
@@ -220,4 +225,5 @@ gc_prelu_backward (gc_prelu *l, const gc_tensor *x, const gc_tensor *dy,
           o[i] = xs[i] > 0.0f ? g[i] : a * g[i];
       }
     }
+  return 0;
 }

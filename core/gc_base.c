@@ -1,5 +1,6 @@
 /* libgancore — errors, tensors, random numbers, parameters. */
 #include "gc_base.h"
+#include "gc_check.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -18,10 +19,25 @@ gc_last_error (void)
 void
 gc_set_error (const char *fmt, ...)
 {
+  /* Formatted aside first: the arguments may be gc_last_error () itself
+   * (a caller adding context to the message below it). */
+  char msg[sizeof gc_error_buf];
   va_list ap;
   va_start (ap, fmt);
-  vsnprintf (gc_error_buf, sizeof gc_error_buf, fmt, ap);
+  vsnprintf (msg, sizeof msg, fmt, ap);
   va_end (ap);
+  memcpy (gc_error_buf, msg, sizeof msg);
+}
+
+void
+gc_check_failed_ (const char *file, int line, const char *fmt, ...)
+{
+  char msg[sizeof gc_error_buf];
+  va_list ap;
+  va_start (ap, fmt);
+  vsnprintf (msg, sizeof msg, fmt, ap);
+  va_end (ap);
+  gc_set_error ("%s:%d: %s", file, line, msg);
 }
 
 void *

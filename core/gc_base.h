@@ -5,31 +5,37 @@
  *  - Tensors are dense float32, row-major, at most 4-D. Images are NCHW,
  *    sequences are N,C,T stored as n=N, c=C, h=1, w=T, vectors are n=N, c=C.
  *  - Layer forward:  gc_X_forward (layer, x, y)  — y is (re)shaped by the layer.
- *  - Layer backward: gc_X_backward (layer, x, y, dy, dx) — x and y are the
- *    tensors of the matching forward; *accumulates* (+=) parameter gradients
- *    into param->g; writes dx (overwrites) unless dx is NULL.
- *    Layers keep no hidden activation cache, so one layer can be applied to
- *    several inputs (a discriminator on real and on fake) as long as the
- *    caller keeps each call's tensors.
- *  - Forward-mode (JVP) variants exist for the linear layers and piecewise
- *    linear activations, used for exact WGAN-GP/R1 parameter gradients.
+ *  - Layer backward: gc_X_backward (layer, x, dy, dx) — x is the input of the
+ *    matching forward; *accumulates* (+=) parameter gradients into
+ *    param->g; writes dx (overwrites), or skips it when dx is NULL.
+ *    Where the derivative needs more than x, the extra arguments sit before
+ *    dy: the activations take x and y (gc_act_backward), the GRU the cache
+ *    its forward filled, instance norm the class indices. Parameter-free
+ *    resampling that needs no input takes (r, dy, dx).
+ *    Layers keep no hidden activation cache (the norms recompute their
+ *    statistics from x), so one layer can be applied to several inputs (a
+ *    discriminator on real and on fake) as long as the caller keeps each
+ *    call's tensors.
+ *  - Forward-mode (JVP) variants exist for dense, conv1d, conv2d and the
+ *    piecewise linear activations, used for exact WGAN-GP/R1 parameter
+ *    gradients.
  */
 #ifndef GC_BASE_H
 #define GC_BASE_H
 
+#include "gc_export.h"
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+GC_BEGIN_DECLS
 
 #define GC_MAX_NAME 96
 
 /* ---- errors ------------------------------------------------------------ */
 
 /* Functions that can fail return 0 on success and -1 on failure, having
- * written a human readable message into the thread-local error buffer. */
+ * written a human readable message into the thread-local error buffer.
+ * gc_set_error may take gc_last_error () as an argument, to add context. */
 const char *gc_last_error (void);
 void gc_set_error (const char *fmt, ...)
 #ifdef __GNUC__
@@ -110,7 +116,5 @@ void gc_init_kaiming (gc_param *p, int fan_in, float leaky_slope, gc_rng *r);
 void gc_init_xavier (gc_param *p, int fan_in, int fan_out, gc_rng *r);
 void gc_init_const (gc_param *p, float v);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

@@ -1,6 +1,7 @@
 /* libgancore — 1-D convolution (causal or symmetric padding, stride,
  * dilation, groups) by im2col + GEMM, and its streaming form. */
 #include "gc_layers.h"
+#include "gc_check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,23 +65,18 @@ typedef struct {
 static int
 conv1d_geometry (const gc_conv1d *l, const gc_tensor *x, conv1d_geom *g)
 {
-  if (!x || !x->data || !l->weight.w)
-    return -1;
-  if (x->c != l->cin || x->h != 1) {
-    gc_set_error ("conv1d: input %dx%dx%dx%d, expected %d channels and h 1",
-        x->n, x->c, x->h, x->w, l->cin);
-    return -1;
-  }
+  GC_CHECK_SHAPE (x && x->data && l->weight.w,
+      "conv1d: no input, or a layer with no weights");
+  GC_CHECK_SHAPE (x->c == l->cin && x->h == 1,
+      "conv1d: input %dx%dx%dx%d, expected %d channels and h 1",
+      x->n, x->c, x->h, x->w, l->cin);
   int span = l->dilation * (l->k - 1);
   g->tin = x->w;
   g->pad_left = l->causal ? span : l->pad;
   int right = l->causal ? 0 : l->pad;
   long num = (long) x->w + g->pad_left + right - span - 1;
-  if (num < 0) {
-    gc_set_error ("conv1d: input of %d frames is shorter than the kernel",
-        x->w);
-    return -1;
-  }
+  GC_CHECK_SHAPE (num >= 0,
+      "conv1d: input of %d frames is shorter than the kernel", x->w);
   g->tout = (int) (num / l->stride + 1);
   return 0;
 }
@@ -180,61 +176,59 @@ conv1d_item_forward (const gc_conv1d *l, const conv1d_geom *g,
         y + (size_t) gr * cog * g->tout, g->tout);
 }
 
-static void
+static int
 conv1d_forward (gc_conv1d *l, const gc_tensor *x, gc_tensor *y,
     int with_bias)
 {
   conv1d_geom g;
-  if (y == x || conv1d_geometry (l, x, &g) < 0)
-    return;
-  if (gc_tensor_resize (y, x->n, l->cout, 1, g.tout) < 0)
-    return;
+  GC_CHECK_SHAPE (y && y != x, "conv1d: output missing or aliasing the input");
+  if (conv1d_geometry (l, x, &g) < 0
+      || gc_tensor_resize (y, x->n, l->cout, 1, g.tout) < 0)
+    return -1;
   float *col = scratch_floats ((size_t) l->cin * l->k * g.tout);
-  if (!col) {
-    gc_set_error ("conv1d: out of memory");
-    return;
-  }
+  GC_CHECK_ALLOC (col, "conv1d: out of memory");
   for (int n = 0; n < x->n; n++)
     conv1d_item_forward (l, &g, x->data + (size_t) n * l->cin * g.tin, col,
         y->data + (size_t) n * l->cout * g.tout, with_bias);
   gc_free (col);
+  return 0;
 }
 
-void
+int
 gc_conv1d_forward (gc_conv1d *l, const gc_tensor *x, gc_tensor *y)
 {
-  conv1d_forward (l, x, y, 1);
+  return conv1d_forward (l, x, y, 1);
 }
 
-void
+int
 gc_conv1d_jvp (gc_conv1d *l, const gc_tensor *dx, gc_tensor *dy)
 {
   /* the layer is affine: its tangent is the same convolution, no bias */
-  conv1d_forward (l, dx, dy, 0);
+  return conv1d_forward (l, dx, dy, 0);
 }
 
-void
+int
 gc_conv1d_backward (gc_conv1d *l, const gc_tensor *x, const gc_tensor *dy,
     gc_tensor *dx)
 {
   conv1d_geom g;
-  if (conv1d_geometry (l, x, &g) < 0 || !dy || !dy->data
-      || gc_tensor_size (dy) != (size_t) x->n * l->cout * g.tout
-      || dx == x || dx == dy)
-    return;
+  if (conv1d_geometry (l, x, &g) < 0)
+    return -1;
+  GC_CHECK_SHAPE (dy && dy->data
+      && gc_tensor_size (dy) == (size_t) x->n * l->cout * g.tout,
+      "conv1d backward: dy does not match the forward's output");
+  GC_CHECK_SHAPE (dx != x && dx != dy,
+      "conv1d backward: dx aliasing x or dy");
   if (dx) {
     if (gc_tensor_resize (dx, x->n, x->c, 1, x->w) < 0)
-      return;
+      return -1;
     gc_tensor_zero (dx);
   }
   int cig = l->cin / l->groups, cog = l->cout / l->groups;
   int kk = cig * l->k;
   size_t colsz = (size_t) l->cin * l->k * g.tout;
   float *col = scratch_floats (2 * colsz);
-  if (!col) {
-    gc_set_error ("conv1d: out of memory");
-    return;
-  }
+  GC_CHECK_ALLOC (col, "conv1d: out of memory");
   float *dcol = col + colsz;
   int pointwise = conv1d_is_pointwise (l, &g);
   for (int n = 0; n < x->n; n++) {
@@ -271,6 +265,7 @@ gc_conv1d_backward (gc_conv1d *l, const gc_tensor *x, const gc_tensor *dy,
       conv1d_col2im (l, &g, dcol, dx->data + (size_t) n * l->cin * g.tin);
   }
   gc_free (col);
+  return 0;
 }
 
 /* ---- streaming ------------------------------------------------------------ */
@@ -314,22 +309,21 @@ gc_conv1d_state_free (gc_conv1d_state *s)
 /* Each call convolves [history | new frames] without padding, so a causal
  * layer gives exactly the whole-signal output. A symmetric stride-1 layer
  * streamed this way yields the whole-signal output delayed by pad frames. */
-void
+int
 gc_conv1d_stream (gc_conv1d *l, gc_conv1d_state *s, const gc_tensor *x,
     gc_tensor *y)
 {
-  if (!x || !x->data || !s || !s->hist || !l->weight.w || y == x)
-    return;
-  if (l->stride != 1 || x->n != s->n || x->c != l->cin || x->h != 1
-      || s->cin != l->cin || s->len != (l->k - 1) * l->dilation) {
-    gc_set_error ("conv1d stream: needs stride 1 and a state for %d x %d "
-        "channels, got input %dx%dx%dx%d", s->n, s->cin, x->n, x->c, x->h,
-        x->w);
-    return;
-  }
+  GC_CHECK_SHAPE (x && x->data && s && s->hist && l->weight.w && y && y != x,
+      "conv1d stream: missing input, state or weights, or an output "
+      "aliasing the input");
+  GC_CHECK_SHAPE (l->stride == 1 && x->n == s->n && x->c == l->cin
+      && x->h == 1 && s->cin == l->cin
+      && s->len == (l->k - 1) * l->dilation,
+      "conv1d stream: needs stride 1 and a state for %d x %d channels, got "
+      "input %dx%dx%dx%d", s->n, s->cin, x->n, x->c, x->h, x->w);
   int t = x->w, len = s->len, tin = len + t;
   if (gc_tensor_resize (y, x->n, l->cout, 1, t) < 0)
-    return;
+    return -1;
   /* ext and col in the state's scratch, each 64-byte aligned; it only
    * grows, so a stream of same-sized calls (real-time audio) allocates
    * nothing after the first */
@@ -339,10 +333,7 @@ gc_conv1d_stream (gc_conv1d *l, gc_conv1d_state *s, const gc_tensor *x,
     gc_free (s->scratch);
     s->scratch = scratch_floats (need);
     s->scratch_cap = s->scratch ? need : 0;
-    if (!s->scratch) {
-      gc_set_error ("conv1d stream: out of memory");
-      return;
-    }
+    GC_CHECK_ALLOC (s->scratch, "conv1d stream: out of memory");
   }
   float *ext = s->scratch, *col = s->scratch + next;
   conv1d_geom g = { tin, 0, t };
@@ -361,4 +352,5 @@ gc_conv1d_stream (gc_conv1d *l, gc_conv1d_state *s, const gc_tensor *x,
       memcpy (hist + (size_t) c * len, ext + (size_t) c * tin + t,
           len * sizeof (float));
   }
+  return 0;
 }

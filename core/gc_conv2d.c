@@ -25,6 +25,7 @@
  *   gc_conv2d_grad_weight.c  weight gradient
  *   gc_conv2d_ref.c          naive reference forward */
 #include "gc_conv2d_internal.h"
+#include "gc_check.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -54,26 +55,26 @@ gc_conv2d_sum_ (const float *p, size_t n)
   return total;
 }
 
-void
+int
 gc_conv2d_forward (gc_conv2d *l, const gc_tensor *x, gc_tensor *y)
 {
-  gc_conv2d_conv_forward_ (l, x, y, 1);
+  return gc_conv2d_conv_forward_ (l, x, y, 1);
 }
 
-void
+int
 gc_conv2d_jvp (gc_conv2d *l, const gc_tensor *dx, gc_tensor *dy)
 {
   /* linear in x: the tangent is the convolution without bias */
-  gc_conv2d_conv_forward_ (l, dx, dy, 0);
+  return gc_conv2d_conv_forward_ (l, dx, dy, 0);
 }
 
-void
+int
 gc_conv2d_backward (gc_conv2d *l, const gc_tensor *x, const gc_tensor *dy,
     gc_tensor *dx)
 {
   if (gc_conv2d_check_input_ (l, x, "backward") < 0
       || gc_conv2d_check_grad_shapes_ (l, dy, x->n, x->h, x->w) < 0)
-    return;
+    return -1;
   if (l->has_bias && l->bias.g) {
     size_t P = (size_t) dy->h * dy->w;
     for (int n = 0; n < dy->n; n++)
@@ -81,9 +82,11 @@ gc_conv2d_backward (gc_conv2d *l, const gc_tensor *x, const gc_tensor *dy,
         l->bias.g[co] += (float) gc_conv2d_sum_ (dy->data
             + ((size_t) n * l->cout + co) * P, P);
   }
-  gc_conv2d_grad_weight_ (l, x, dy);
+  if (gc_conv2d_grad_weight_ (l, x, dy) < 0)
+    return -1;
   if (dx)
-    gc_conv2d_grad_input_ (l, dy, x->h, x->w, dx);
+    return gc_conv2d_grad_input_ (l, dy, x->h, x->w, dx);
+  return 0;
 }
 
 /* ---- life cycle --------------------------------------------------------- */
@@ -142,23 +145,22 @@ gc_conv2d_params (gc_conv2d *l, gc_param_list *pl)
     gc_param_list_add (pl, &l->bias);
 }
 
-void
+int
 gc_conv2d_fold_bn (gc_conv2d *l, const struct gc_batchnorm *bn)
 {
   if (gc_conv2d_check_layer_ (l) < 0)
-    return;
-  if (!bn || bn->channels != l->cout || !bn->gamma.w || !bn->running_var.w) {
-    gc_set_error ("conv2d %s: batch norm to fold has the wrong channel count",
-        l->weight.name);
-    return;
-  }
+    return -1;
+  GC_CHECK_SHAPE (bn && bn->channels == l->cout && bn->gamma.w
+      && bn->running_var.w,
+      "conv2d %s: batch norm to fold has the wrong channel count",
+      l->weight.name);
   if (!l->has_bias || !l->bias.w) {
     char pname[GC_MAX_NAME];
     snprintf (pname, sizeof pname, "%.*s.bias",
         (int) (strlen (l->weight.name) > 7 ? strlen (l->weight.name) - 7 : 0),
         l->weight.name);
     if (gc_param_init (&l->bias, pname, 1, &l->cout) < 0)
-      return;
+      return -1;
     l->has_bias = 1;
   }
   size_t per = l->weight.n / l->cout;
@@ -169,4 +171,5 @@ gc_conv2d_fold_bn (gc_conv2d *l, const struct gc_batchnorm *bn)
     l->bias.w[co] = (l->bias.w[co] - bn->running_mean.w[co]) * scale
         + bn->beta.w[co];
   }
+  return 0;
 }

@@ -2,6 +2,7 @@
  * for pointwise layers), direct row loops for few outputs per group at
  * stride > 1, and the dispatch between them and the plane kernels. */
 #include "gc_conv2d_internal.h"
+#include "gc_check.h"
 #include "gc_threads.h"
 
 #include <stdlib.h>
@@ -16,8 +17,10 @@ fwd_gemm_items (void *ctx, int begin, int end, int worker)
   float *col = NULL;
   if (!g->pointwise) {
     col = malloc ((size_t) g->kdim * g->band_rows * g->ow * sizeof (float));
-    if (!col)
-      return;                 /* y keeps stale values; nothing to report on */
+    if (!col) {
+      gc_conv2d_worker_failed_ (&((fwd_ctx *) ctx)->failed);
+      return;
+    }
   }
   for (int it = begin; it < end; it++) {
     int n = it / g->nbands;
@@ -101,17 +104,17 @@ fwd_direct_items (void *ctx, int begin, int end, int worker)
   }
 }
 
-void
+int
 gc_conv2d_conv_forward_ (gc_conv2d *l, const gc_tensor *x, gc_tensor *y,
     int use_bias)
 {
   if (gc_conv2d_check_input_ (l, x, "forward") < 0
       || gc_conv2d_separate_output_ (x, y, "conv2d forward") < 0)
-    return;
+    return -1;
   conv_geom g;
   gc_conv2d_geom_init_ (&g, l, x->n, x->h, x->w);
   if (gc_tensor_resize (y, x->n, l->cout, g.oh, g.ow) < 0)
-    return;
+    return -1;
   fwd_ctx c = { &g, x->data, l->weight.w,
     use_bias && l->has_bias && l->bias.w ? l->bias.w : NULL, y->data };
   int threads = gc_current_threads ();
@@ -127,4 +130,7 @@ gc_conv2d_conv_forward_ (gc_conv2d *l, const gc_tensor *x, gc_tensor *y,
     else                      /* few items: let the GEMM use the threads */
       fwd_gemm_items (&c, 0, items, 0);
   }
+  GC_CHECK_ALLOC (gc_conv2d_workers_ok_ (&c.failed),
+      "conv2d %s forward: out of memory", l->weight.name);
+  return 0;
 }

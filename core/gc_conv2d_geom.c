@@ -1,6 +1,7 @@
 /* libgancore — 2-D convolution: output size, the geometry that picks a
  * kernel and cuts work into bands, and the shape checks of every pass. */
 #include "gc_conv2d_internal.h"
+#include "gc_check.h"
 #include "gc_threads.h"
 
 /* Bytes of column matrix per band: half the 512 KiB L2 of a core here,
@@ -108,22 +109,19 @@ int
 gc_conv2d_separate_output_ (const gc_tensor *in, const gc_tensor *out,
     const char *op)
 {
-  if (!out || out == in || (out->data && in && out->data == in->data)) {
-    gc_set_error ("%s: output missing or aliasing the input", op);
-    return -1;
-  }
+  GC_CHECK_SHAPE (out && out != in && !(out->data && in
+          && out->data == in->data),
+      "%s: output missing or aliasing the input", op);
   return 0;
 }
 
 int
 gc_conv2d_check_layer_ (const gc_conv2d *l)
 {
-  if (!l || !l->weight.w || l->groups < 1 || l->cin < 1 || l->cout < 1
-      || l->cin % l->groups || l->cout % l->groups || l->stride < 1
-      || l->dilation < 1 || l->pad < 0 || l->kh < 1 || l->kw < 1) {
-    gc_set_error ("conv2d: layer is not initialised");
-    return -1;
-  }
+  GC_CHECK_SHAPE (l && l->weight.w && l->groups >= 1 && l->cin >= 1
+      && l->cout >= 1 && l->cin % l->groups == 0 && l->cout % l->groups == 0
+      && l->stride >= 1 && l->dilation >= 1 && l->pad >= 0 && l->kh >= 1
+      && l->kw >= 1, "conv2d: layer is not initialised");
   return 0;
 }
 
@@ -133,18 +131,14 @@ gc_conv2d_check_input_ (const gc_conv2d *l, const gc_tensor *x,
 {
   if (gc_conv2d_check_layer_ (l) < 0)
     return -1;
-  if (!x || !x->data || x->c != l->cin) {
-    gc_set_error ("conv2d %s: input has %d channels, layer expects %d",
-        l->weight.name, x ? x->c : 0, l->cin);
-    return -1;
-  }
+  GC_CHECK_SHAPE (x && x->data && x->c == l->cin,
+      "conv2d %s: input has %d channels, layer expects %d",
+      l->weight.name, x ? x->c : 0, l->cin);
   int oh, ow;
   gc_conv2d_out_size (l, x->h, x->w, &oh, &ow);
-  if (oh < 1 || ow < 1) {
-    gc_set_error ("conv2d %s (%s): input %dx%d is smaller than the kernel",
-        l->weight.name, what, x->h, x->w);
-    return -1;
-  }
+  GC_CHECK_SHAPE (oh >= 1 && ow >= 1,
+      "conv2d %s (%s): input %dx%d is smaller than the kernel",
+      l->weight.name, what, x->h, x->w);
   return 0;
 }
 
@@ -154,11 +148,8 @@ gc_conv2d_check_grad_shapes_ (const gc_conv2d *l, const gc_tensor *dy,
 {
   int oh, ow;
   gc_conv2d_out_size (l, h, w, &oh, &ow);
-  if (!dy || !dy->data || dy->n != n || dy->c != l->cout || dy->h != oh
-      || dy->w != ow || oh < 1 || ow < 1) {
-    gc_set_error ("conv2d %s backward: dy does not match the forward",
-        l->weight.name);
-    return -1;
-  }
+  GC_CHECK_SHAPE (dy && dy->data && dy->n == n && dy->c == l->cout
+      && dy->h == oh && dy->w == ow && oh >= 1 && ow >= 1,
+      "conv2d %s backward: dy does not match the forward", l->weight.name);
   return 0;
 }

@@ -2,6 +2,7 @@
  * the transposed convolution): GEMM + col2im, direct scatter, or at
  * stride 1 a forward convolution with the flipped kernel. */
 #include "gc_conv2d_internal.h"
+#include "gc_check.h"
 #include "gc_threads.h"
 
 #include <stdlib.h>
@@ -18,8 +19,10 @@ grad_input_gemm_items (void *ctx, int begin, int end, int worker)
   float *dcol = NULL;
   if (!g->pointwise) {
     dcol = malloc ((size_t) g->kdim * g->band_rows * g->ow * sizeof (float));
-    if (!dcol)
+    if (!dcol) {
+      gc_conv2d_worker_failed_ (&((bwd_ctx *) ctx)->failed);
       return;
+    }
   }
   for (int n = begin; n < end; n++) {
     float *dxn = c->dx + (size_t) n * g->cin * HW;
@@ -97,7 +100,8 @@ grad_input_direct_items (void *ctx, int begin, int end, int worker)
  * flipped, in and out channels swapped, padding dil (k - 1) - pad. Running
  * it through the forward path skips the kdim x P column gradient (and the
  * extra pass OpenBLAS spends zeroing it) and its col2im, and lets bands of
- * one image go to different threads. Returns 0 when it does not apply. */
+ * one image go to different threads. Returns 1 when done, 0 when it does
+ * not apply, -1 when the convolution failed (error set). */
 static int
 grad_input_as_conv (const gc_conv2d *l, const gc_tensor *dy, int h, int w,
     gc_tensor *dx)
@@ -135,27 +139,32 @@ grad_input_as_conv (const gc_conv2d *l, const gc_tensor *dy, int h, int w,
   t.weight.w = wf;
   t.weight.n = l->weight.n;
   memcpy (t.weight.name, l->weight.name, sizeof t.weight.name);
-  gc_conv2d_conv_forward_ (&t, dy, dx, 0);
+  int rc = gc_conv2d_conv_forward_ (&t, dy, dx, 0);
   free (wf);
-  return 1;
+  return rc < 0 ? -1 : 1;
 }
 
 /* dx = conv^T (dy) for an input of size h x w (n and channels from dy and
  * the layer). Also the forward pass of the transposed convolution. */
-void
+int
 gc_conv2d_grad_input_ (const gc_conv2d *l, const gc_tensor *dy, int h, int w,
     gc_tensor *dx)
 {
-  if (gc_conv2d_check_layer_ (l) < 0 || !dy
-      || gc_conv2d_check_grad_shapes_ (l, dy, dy->n, h, w) < 0
-      || gc_conv2d_separate_output_ (dy, dx, "conv2d input gradient") < 0)
-    return;
-  if (gc_tensor_resize (dx, dy->n, l->cin, h, w) < 0)
-    return;
+  if (gc_conv2d_check_layer_ (l) < 0)
+    return -1;
+  GC_CHECK_SHAPE (dy != NULL, "conv2d %s input gradient: no dy",
+      l->weight.name);
+  if (gc_conv2d_check_grad_shapes_ (l, dy, dy->n, h, w) < 0
+      || gc_conv2d_separate_output_ (dy, dx, "conv2d input gradient") < 0
+      || gc_tensor_resize (dx, dy->n, l->cin, h, w) < 0)
+    return -1;
   conv_geom g;
   gc_conv2d_geom_init_ (&g, l, dy->n, h, w);
-  if (!g.direct && !g.pointwise && grad_input_as_conv (l, dy, h, w, dx))
-    return;
+  if (!g.direct && !g.pointwise) {
+    int done = grad_input_as_conv (l, dy, h, w, dx);
+    if (done != 0)
+      return done < 0 ? -1 : 0;
+  }
   bwd_ctx c = { &g, dy->data, l->weight.w, NULL, dx->data, NULL, NULL, 0 };
   int threads = gc_current_threads ();
   if (g.plane)
@@ -168,5 +177,8 @@ gc_conv2d_grad_input_ (const gc_conv2d *l, const gc_tensor *dy, int h, int w,
     gc_parallel_for (threads, g.n, grad_input_gemm_items, &c);
   else
     grad_input_gemm_items (&c, 0, g.n, 0);
+  GC_CHECK_ALLOC (gc_conv2d_workers_ok_ (&c.failed),
+      "conv2d %s input gradient: out of memory", l->weight.name);
+  return 0;
 }
 

@@ -2,6 +2,7 @@
  * per-worker accumulators, or direct loops for one input channel per
  * group. */
 #include "gc_conv2d_internal.h"
+#include "gc_check.h"
 #include "gc_threads.h"
 
 #include <stdlib.h>
@@ -27,6 +28,7 @@ grad_weight_gemm_items (void *ctx, int begin, int end, int worker)
   if (!g->pointwise)
     col = malloc ((size_t) g->kdim * g->band_rows * g->ow * sizeof (float));
   if (!dw || (!g->pointwise && !col)) {
+    gc_conv2d_worker_failed_ (&((bwd_ctx *) ctx)->failed);
     free (col);
     return;
   }
@@ -102,12 +104,36 @@ grad_weight_direct_items (void *ctx, int begin, int end, int worker)
   }
 }
 
-void
+/* The GEMM items over several workers, each summing into its own slot,
+ * the slots added to dw at the end. */
+static void
+grad_weight_gemm_slots (const conv_geom *g, bwd_ctx *c, int threads,
+    float *dw)
+{
+  int items = g->n * g->nbands;
+  float *slots[64] = { 0 };
+  c->dw_slots = slots;
+  if (threads > 64)
+    threads = 64;
+  gc_parallel_for (threads, items, grad_weight_gemm_items, c);
+  for (int i = 1; i < 64; i++) {
+    if (!slots[i])
+      continue;
+    for (size_t k = 0; k < c->dw_size; k++)
+      dw[k] += slots[i][k];
+    free (slots[i]);
+  }
+  c->dw_slots = NULL;
+}
+
+int
 gc_conv2d_grad_weight_ (gc_conv2d *l, const gc_tensor *x, const gc_tensor *dy)
 {
-  if (gc_conv2d_check_input_ (l, x, "backward") < 0 || !l->weight.g
+  if (gc_conv2d_check_input_ (l, x, "backward") < 0
       || gc_conv2d_check_grad_shapes_ (l, dy, x->n, x->h, x->w) < 0)
-    return;
+    return -1;
+  if (!l->weight.g)             /* a layer without gradients: nothing to do */
+    return 0;
   conv_geom g;
   gc_conv2d_geom_init_ (&g, l, x->n, x->h, x->w);
   int threads = gc_current_threads ();
@@ -116,30 +142,15 @@ gc_conv2d_grad_weight_ (gc_conv2d *l, const gc_tensor *x, const gc_tensor *dy)
   /* the weight gradient of a few-output conv is a GEMM with M = og and a
    * long K, which OpenBLAS still runs well; only one input channel per
    * group leaves too little for a GEMM */
-  if (g.plane && g.cg > 1) {
+  if (g.plane && g.cg > 1)
     gc_parallel_for (threads, g.cin, gc_conv2d_plane_grad_weight_items_, &c);
-    return;
-  }
-  if (g.direct && (g.cg == 1 || g.plane)) {
+  else if (g.direct && (g.cg == 1 || g.plane))
     gc_parallel_for (threads, g.cout, grad_weight_direct_items, &c);
-    return;
-  }
-  int items = g.n * g.nbands;
-  if (items < threads) {
-    grad_weight_gemm_items (&c, 0, items, 0);
-    return;
-  }
-  float *slots[64] = { 0 };
-  c.dw_slots = slots;
-  if (threads > 64)
-    threads = 64;
-  gc_parallel_for (threads, items, grad_weight_gemm_items, &c);
-  for (int i = 1; i < 64; i++) {
-    if (!slots[i])
-      continue;
-    for (size_t k = 0; k < c.dw_size; k++)
-      l->weight.g[k] += slots[i][k];
-    free (slots[i]);
-  }
+  else if (g.n * g.nbands < threads)
+    grad_weight_gemm_items (&c, 0, g.n * g.nbands, 0);
+  else
+    grad_weight_gemm_slots (&g, &c, threads, l->weight.g);
+  GC_CHECK_ALLOC (gc_conv2d_workers_ok_ (&c.failed),
+      "conv2d %s weight gradient: out of memory", l->weight.name);
+  return 0;
 }
-

@@ -59,6 +59,7 @@ typedef struct {
   const conv_geom *g;
   const float *x, *wt, *bias;
   float *y;
+  int failed;               /* see gc_conv2d_worker_failed_ */
 } fwd_ctx;
 
 typedef struct {
@@ -68,12 +69,29 @@ typedef struct {
   float **dw_slots;         /* per worker weight-gradient accumulators */
   float *dw_main;           /* worker 0 accumulates here directly */
   size_t dw_size;
+  int failed;               /* see gc_conv2d_worker_failed_ */
 } bwd_ctx;
+
+/* A worker whose scratch allocation failed marks its context's failed
+ * flag (the error buffer is per thread, so it cannot report itself); the
+ * pass then reports out of memory and returns -1. */
+static inline void
+gc_conv2d_worker_failed_ (int *failed)
+{
+  __atomic_store_n (failed, 1, __ATOMIC_RELAXED);
+}
+
+static inline int
+gc_conv2d_workers_ok_ (int *failed)
+{
+  return !__atomic_load_n (failed, __ATOMIC_RELAXED);
+}
 
 /* ---- passes -------------------------------------------------------------- */
 
-/* gc_conv2d_forward.c: forward, with or without the bias (the JVP). */
-void gc_conv2d_conv_forward_ (gc_conv2d *l, const gc_tensor *x, gc_tensor *y,
+/* gc_conv2d_forward.c: forward, with or without the bias (the JVP).
+ * 0, or -1 with the error set. */
+int gc_conv2d_conv_forward_ (gc_conv2d *l, const gc_tensor *x, gc_tensor *y,
     int use_bias);
 
 /* gc_conv2d_plane.c: stride-1 kernels for few outputs per group. */
@@ -83,10 +101,10 @@ void gc_conv2d_plane_grad_input_items_ (void *ctx, int begin, int end,
 void gc_conv2d_plane_grad_weight_items_ (void *ctx, int begin, int end,
     int worker);
 
-/* Also used by gc_deconv2d.c, which declares them itself. */
-void gc_conv2d_grad_input_ (const gc_conv2d *l, const gc_tensor *dy, int h,
+/* Also used by gc_deconv2d.c. 0, or -1 with the error set. */
+int gc_conv2d_grad_input_ (const gc_conv2d *l, const gc_tensor *dy, int h,
     int w, gc_tensor *dx);
-void gc_conv2d_grad_weight_ (gc_conv2d *l, const gc_tensor *x,
+int gc_conv2d_grad_weight_ (gc_conv2d *l, const gc_tensor *x,
     const gc_tensor *dy);
 double gc_conv2d_sum_ (const float *p, size_t n);
 

@@ -146,8 +146,10 @@ gc_conv2d_plane_fwd_items_ (void *ctx, int begin, int end, int worker)
   float *bufx = malloc ((size_t) g->cg * pstride * sizeof (float));
   float *acc = malloc (PLANE_BLOCK_OUT * acc_len * sizeof (float));
   ptrdiff_t *offs = malloc (taps * sizeof (ptrdiff_t));
-  if (!bufx || !acc || !offs)
+  if (!bufx || !acc || !offs) {
+    gc_conv2d_worker_failed_ (&((fwd_ctx *) ctx)->failed);
     goto out;
+  }
   for (int ky = 0; ky < g->kh; ky++)
     for (int kx = 0; kx < g->kw; kx++)
       offs[ky * g->kw + kx] = (ptrdiff_t) ky * g->dil * g->wp + kx * g->dil;
@@ -210,8 +212,10 @@ gc_conv2d_plane_grad_input_items_ (void *ctx, int begin, int end,
   float *bufdy = malloc ((size_t) g->og * pstride * sizeof (float));
   float *acc = malloc (PLANE_BLOCK_OUT * acc_len * sizeof (float));
   ptrdiff_t *offs = malloc (taps * sizeof (ptrdiff_t));
-  if (!bufdy || !acc || !offs)
+  if (!bufdy || !acc || !offs) {
+    gc_conv2d_worker_failed_ (&((bwd_ctx *) ctx)->failed);
     goto out;
+  }
   for (int ky = 0; ky < g->kh; ky++)
     for (int kx = 0; kx < g->kw; kx++)
       offs[ky * g->kw + kx] = (ptrdiff_t) (g->halo - ky * g->dil) * g->wp
@@ -280,8 +284,10 @@ gc_conv2d_plane_grad_weight_items_ (void *ctx, int begin, int end,
   float *bufdy = malloc ((size_t) (g->og + 1) * dystride * sizeof (float));
   ptrdiff_t *offs = calloc (tblk, sizeof (ptrdiff_t));
   double *sum = malloc ((size_t) nblk * tblk * sizeof (double));
-  if (!bufx || !bufdy || !offs || !sum)
+  if (!bufx || !bufdy || !offs || !sum) {
+    gc_conv2d_worker_failed_ (&((bwd_ctx *) ctx)->failed);
     goto out;
+  }
   for (int ky = 0; ky < g->kh; ky++)
     for (int kx = 0; kx < g->kw; kx++)
       offs[ky * g->kw + kx] = (ptrdiff_t) ky * g->dil * g->wp + kx * g->dil;

@@ -2,16 +2,16 @@
  * check the fast paths against (double accumulation, no blocking). */
 #include "gc_conv2d_internal.h"
 
-void
+int
 gc_conv2d_forward_ref (gc_conv2d *l, const gc_tensor *x, gc_tensor *y)
 {
   if (gc_conv2d_check_input_ (l, x, "forward_ref") < 0
       || gc_conv2d_separate_output_ (x, y, "conv2d forward_ref") < 0)
-    return;
+    return -1;
   int oh, ow;
   gc_conv2d_out_size (l, x->h, x->w, &oh, &ow);
   if (gc_tensor_resize (y, x->n, l->cout, oh, ow) < 0)
-    return;
+    return -1;
   int cg = l->cin / l->groups, og = l->cout / l->groups;
   for (int n = 0; n < x->n; n++)
     for (int co = 0; co < l->cout; co++)
@@ -35,4 +35,5 @@ gc_conv2d_forward_ref (gc_conv2d *l, const gc_tensor *x, gc_tensor *y)
           y->data[(((size_t) n * l->cout + co) * oh + oy) * ow + ox] =
               (float) acc;
         }
+  return 0;
 }

@@ -11,6 +11,7 @@
  *                  input and output gradient exchanged. */
 #include "gc_layers.h"
 #include "gc_conv2d_internal.h"   /* the convolution's own kernels */
+#include "gc_check.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -18,13 +19,11 @@
 static int
 check_layer (const gc_deconv2d *l)
 {
-  if (!l || !l->weight.w || l->groups < 1 || l->cin < 1 || l->cout < 1
-      || l->cin % l->groups || l->cout % l->groups || l->stride < 1
-      || l->dilation < 1 || l->pad < 0 || l->kh < 1 || l->kw < 1
-      || l->output_pad < 0 || l->output_pad >= l->stride) {
-    gc_set_error ("deconv2d: layer is not initialised");
-    return -1;
-  }
+  GC_CHECK_SHAPE (l && l->weight.w && l->groups >= 1 && l->cin >= 1
+      && l->cout >= 1 && l->cin % l->groups == 0 && l->cout % l->groups == 0
+      && l->stride >= 1 && l->dilation >= 1 && l->pad >= 0 && l->kh >= 1
+      && l->kw >= 1 && l->output_pad >= 0 && l->output_pad < l->stride,
+      "deconv2d: layer is not initialised");
   return 0;
 }
 
@@ -42,17 +41,13 @@ check_input (const gc_deconv2d *l, const gc_tensor *x, int *oh, int *ow)
 {
   if (check_layer (l) < 0)
     return -1;
-  if (!x || !x->data || x->c != l->cin) {
-    gc_set_error ("deconv2d %s: input has %d channels, layer expects %d",
-        l->weight.name, x ? x->c : 0, l->cin);
-    return -1;
-  }
+  GC_CHECK_SHAPE (x && x->data && x->c == l->cin,
+      "deconv2d %s: input has %d channels, layer expects %d",
+      l->weight.name, x ? x->c : 0, l->cin);
   out_size (l, x->h, x->w, oh, ow);
-  if (*oh < 1 || *ow < 1) {
-    gc_set_error ("deconv2d %s: input %dx%d gives an empty output",
-        l->weight.name, x->h, x->w);
-    return -1;
-  }
+  GC_CHECK_SHAPE (*oh >= 1 && *ow >= 1,
+      "deconv2d %s: input %dx%d gives an empty output",
+      l->weight.name, x->h, x->w);
   return 0;
 }
 
@@ -88,31 +83,30 @@ add_bias (const gc_deconv2d *l, gc_tensor *y)
     }
 }
 
-void
+int
 gc_deconv2d_forward (gc_deconv2d *l, const gc_tensor *x, gc_tensor *y)
 {
   int oh, ow;
   if (check_input (l, x, &oh, &ow) < 0)
-    return;
+    return -1;
   gc_conv2d c;
   conv_view (l, &c);
-  gc_conv2d_grad_input_ (&c, x, oh, ow, y);
+  if (gc_conv2d_grad_input_ (&c, x, oh, ow, y) < 0)
+    return -1;
   add_bias (l, y);
+  return 0;
 }
 
-void
+int
 gc_deconv2d_backward (gc_deconv2d *l, const gc_tensor *x, const gc_tensor *dy,
     gc_tensor *dx)
 {
   int oh, ow;
   if (check_input (l, x, &oh, &ow) < 0)
-    return;
-  if (!dy || !dy->data || dy->n != x->n || dy->c != l->cout || dy->h != oh
-      || dy->w != ow) {
-    gc_set_error ("deconv2d %s backward: dy does not match the forward",
-        l->weight.name);
-    return;
-  }
+    return -1;
+  GC_CHECK_SHAPE (dy && dy->data && dy->n == x->n && dy->c == l->cout
+      && dy->h == oh && dy->w == ow,
+      "deconv2d %s backward: dy does not match the forward", l->weight.name);
   if (l->has_bias && l->bias.g) {
     size_t P = (size_t) oh * ow;
     for (int n = 0; n < dy->n; n++)
@@ -122,24 +116,23 @@ gc_deconv2d_backward (gc_deconv2d *l, const gc_tensor *x, const gc_tensor *dy,
   }
   gc_conv2d c;
   conv_view (l, &c);
-  if (l->weight.g)
-    gc_conv2d_grad_weight_ (&c, dy, x);
-  if (dx)
-    gc_conv2d_jvp (&c, dy, dx);   /* the convolution without bias */
+  if (l->weight.g && gc_conv2d_grad_weight_ (&c, dy, x) < 0)
+    return -1;
+  if (dx)                       /* the convolution without bias */
+    return gc_conv2d_jvp (&c, dy, dx);
+  return 0;
 }
 
-void
+int
 gc_deconv2d_forward_ref (gc_deconv2d *l, const gc_tensor *x, gc_tensor *y)
 {
   int oh, ow;
   if (check_input (l, x, &oh, &ow) < 0)
-    return;
-  if (!y || y == x || y->data == x->data) {
-    gc_set_error ("deconv2d forward_ref: output missing or aliasing the input");
-    return;
-  }
+    return -1;
+  GC_CHECK_SHAPE (y && y != x && y->data != x->data,
+      "deconv2d forward_ref: output missing or aliasing the input");
   if (gc_tensor_resize (y, x->n, l->cout, oh, ow) < 0)
-    return;
+    return -1;
   int cg = l->cin / l->groups, og = l->cout / l->groups;
   for (int n = 0; n < x->n; n++)
     for (int co = 0; co < l->cout; co++) {
@@ -169,6 +162,7 @@ gc_deconv2d_forward_ref (gc_deconv2d *l, const gc_tensor *x, gc_tensor *y)
               }
         }
     }
+  return 0;
 }
 
 int

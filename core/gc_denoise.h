@@ -40,14 +40,13 @@
 #ifndef GC_DENOISE_H
 #define GC_DENOISE_H
 
+#include "gc_export.h"
 #include <stdint.h>
 
 #include "gcn_denoiser.h"
 #include "gcn_vocoder.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+GC_BEGIN_DECLS
 
 #define GC_DENOISE_MAX_CHANNELS 8
 
@@ -140,7 +139,5 @@ int gc_denoise_drain (gc_denoise *d, const float *in, int n_frames,
  * and the mode. */
 void gc_denoise_reset (gc_denoise *d);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

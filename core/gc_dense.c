@@ -1,5 +1,6 @@
 /* libgancore — fully connected layer: y = x W^T + b. */
 #include "gc_layers.h"
+#include "gc_check.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -47,37 +48,42 @@ gc_dense_params (gc_dense *l, gc_param_list *pl)
 static int
 dense_rows (const gc_dense *l, const gc_tensor *x)
 {
-  if (!x || !x->data || !l->weight.w || x->n <= 0)
-    return -1;
-  if (gc_tensor_size (x) != (size_t) x->n * l->in) {
-    gc_set_error ("dense: input %dx%dx%dx%d does not have %d features",
-        x->n, x->c, x->h, x->w, l->in);
-    return -1;
-  }
+  GC_CHECK_SHAPE (x && x->data && l->weight.w && x->n > 0,
+      "dense: no input, or a layer with no weights");
+  GC_CHECK_SHAPE (gc_tensor_size (x) == (size_t) x->n * l->in,
+      "dense: input %dx%dx%dx%d does not have %d features",
+      x->n, x->c, x->h, x->w, l->in);
   return x->n;
 }
 
-void
+int
 gc_dense_forward (gc_dense *l, const gc_tensor *x, gc_tensor *y)
 {
   int n = dense_rows (l, x);
-  if (n < 0 || y == x || gc_tensor_resize (y, n, l->out, 1, 1) < 0)
-    return;
+  if (n < 0)
+    return -1;
+  GC_CHECK_SHAPE (y && y != x, "dense: output missing or aliasing the input");
+  if (gc_tensor_resize (y, n, l->out, 1, 1) < 0)
+    return -1;
   for (int i = 0; i < n; i++)
     memcpy (y->data + (size_t) i * l->out, l->bias.w,
         l->out * sizeof (float));
   gc_sgemm (0, 1, n, l->out, l->in, 1.0f, x->data, l->in, l->weight.w, l->in,
       1.0f, y->data, l->out);
+  return 0;
 }
 
-void
+/* dx aliasing dy or x is skipped like a NULL dx: the parameter gradients
+ * are still accumulated. */
+int
 gc_dense_backward (gc_dense *l, const gc_tensor *x, const gc_tensor *dy,
     gc_tensor *dx)
 {
   int n = dense_rows (l, x);
-  if (n < 0 || !dy || !dy->data
-      || gc_tensor_size (dy) != (size_t) n * l->out)
-    return;
+  if (n < 0)
+    return -1;
+  GC_CHECK_SHAPE (dy && dy->data && gc_tensor_size (dy) == (size_t) n * l->out,
+      "dense backward: dy does not match the forward's output");
   if (l->weight.g)
     gc_sgemm (1, 0, l->out, l->in, n, 1.0f, dy->data, l->out, x->data,
         l->in, 1.0f, l->weight.g, l->in);
@@ -89,18 +95,24 @@ gc_dense_backward (gc_dense *l, const gc_tensor *x, const gc_tensor *dy,
     }
   if (dx && dx != dy && dx != x) {
     if (gc_tensor_resize (dx, x->n, x->c, x->h, x->w) < 0)
-      return;
+      return -1;
     gc_sgemm (0, 0, n, l->in, l->out, 1.0f, dy->data, l->out, l->weight.w,
         l->in, 0.0f, dx->data, l->in);
   }
+  return 0;
 }
 
-void
+int
 gc_dense_jvp (gc_dense *l, const gc_tensor *dx, gc_tensor *dy)
 {
   int n = dense_rows (l, dx);
-  if (n < 0 || dy == dx || gc_tensor_resize (dy, n, l->out, 1, 1) < 0)
-    return;
+  if (n < 0)
+    return -1;
+  GC_CHECK_SHAPE (dy && dy != dx, "dense jvp: output missing or aliasing the "
+      "input");
+  if (gc_tensor_resize (dy, n, l->out, 1, 1) < 0)
+    return -1;
   gc_sgemm (0, 1, n, l->out, l->in, 1.0f, dx->data, l->in, l->weight.w,
       l->in, 0.0f, dy->data, l->out);
+  return 0;
 }

@@ -6,6 +6,7 @@
  * The input projections of all frames are one GEMM; only the recurrent
  * product runs frame by frame. */
 #include "gc_layers.h"
+#include "gc_check.h"
 #include "gc_sigmoid.h"
 
 #include <math.h>
@@ -95,17 +96,16 @@ gru_cache_reserve (gc_gru_cache *c, int n, int t, int hdim)
   return 0;
 }
 
+/* 0 or -1 (reported) */
 static int
-gru_input_ok (const gc_gru *l, const gc_tensor *x)
+gru_check_input (const gc_gru *l, const gc_tensor *x)
 {
-  if (!x || !x->data || !l->w_ih.w)
-    return 0;
-  if (x->c != l->in || x->h != 1) {
-    gc_set_error ("gru: input %dx%dx%dx%d, expected %d channels",
-        x->n, x->c, x->h, x->w, l->in);
-    return 0;
-  }
-  return 1;
+  GC_CHECK_SHAPE (x && x->data && l->w_ih.w,
+      "gru: no input, or a layer with no weights");
+  GC_CHECK_SHAPE (x->c == l->in && x->h == 1,
+      "gru: input %dx%dx%dx%d, expected %d channels",
+      x->n, x->c, x->h, x->w, l->in);
+  return 0;
 }
 
 /* gate pre-activations from the input gi[3H] and the state gh[3H] (both
@@ -127,16 +127,18 @@ gru_cell (int hd, const float *gi, const float *gh, const float *h_prev,
   }
 }
 
-void
+int
 gc_gru_forward (gc_gru *l, const gc_tensor *x, const float *h0, gc_tensor *y,
     gc_gru_cache *cache)
 {
-  if (!gru_input_ok (l, x) || !cache || y == x)
-    return;
-  int n = x->n, t = x->w, hd = l->hidden, h3 = 3 * hd;
+  if (gru_check_input (l, x) < 0)
+    return -1;
+  GC_CHECK_SHAPE (cache && y && y != x,
+      "gru: no cache, or an output missing or aliasing the input");
+  int n = x->n, t = x->w, hd = l->hidden, h3 = 3 * hd, rc = -1;
   if (gru_cache_reserve (cache, n, t, hd) < 0
       || gc_tensor_resize (y, n, hd, 1, t) < 0)
-    return;
+    return -1;
   /* xt [T][N][in] and the input projections gi [T][N][3H] */
   float *xt = gc_alloc ((size_t) t * n * l->in * sizeof (float));
   float *gi = gc_alloc ((size_t) t * n * h3 * sizeof (float));
@@ -173,25 +175,27 @@ gc_gru_forward (gc_gru *l, const gc_tensor *x, const float *h0, gc_tensor *y,
       for (int j = 0; j < hd; j++)
         y->data[((size_t) b * hd + j) * t + s] = hn[(size_t) b * hd + j];
   }
+  rc = 0;
 out:
   gc_free (xt);
   gc_free (gi);
   gc_free (gh);
+  return rc;
 }
 
-void
+int
 gc_gru_backward (gc_gru *l, const gc_tensor *x, const gc_gru_cache *cache,
     const gc_tensor *dy, gc_tensor *dx)
 {
-  if (!gru_input_ok (l, x) || !cache || !cache->gates || !dy || !dy->data
-      || dx == x || dx == dy)
-    return;
-  int n = x->n, t = x->w, hd = l->hidden, h3 = 3 * hd;
-  if (cache->n != n || cache->t != t
-      || gc_tensor_size (dy) != (size_t) n * hd * t) {
-    gc_set_error ("gru backward: cache or dy does not match the input");
-    return;
-  }
+  if (gru_check_input (l, x) < 0)
+    return -1;
+  GC_CHECK_SHAPE (cache && cache->gates && dy && dy->data,
+      "gru backward: no cache of a forward, or no dy");
+  GC_CHECK_SHAPE (dx != x && dx != dy, "gru backward: dx aliasing x or dy");
+  int n = x->n, t = x->w, hd = l->hidden, h3 = 3 * hd, rc = -1;
+  GC_CHECK_SHAPE (cache->n == n && cache->t == t
+      && gc_tensor_size (dy) == (size_t) n * hd * t,
+      "gru backward: cache or dy does not match the input");
   /* dgi/dgh [T][N][3H]: gradients of the input-side and state-side gate
    * pre-activations; dh [N][H] flows back through time. */
   float *dgi = gc_alloc ((size_t) t * n * h3 * sizeof (float));
@@ -260,11 +264,13 @@ gc_gru_backward (gc_gru *l, const gc_tensor *x, const gc_gru_cache *cache,
           dx->data[((size_t) b * l->in + c) * t + s] =
               xt[((size_t) s * n + b) * l->in + c];
   }
+  rc = 0;
 out:
   gc_free (dgi);
   gc_free (dgh);
   gc_free (dh);
   gc_free (xt);
+  return rc;
 }
 
 void

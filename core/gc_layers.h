@@ -1,14 +1,17 @@
 /* libgancore — layers with forward, backward (and JVP where linear).
  * See gc_base.h for the calling conventions. Every kernel uses
- * gc_current_threads () workers. */
+ * gc_current_threads () workers.
+ * The passes that return int give 0, or -1 with gc_last_error () naming
+ * the file and line of the failed check ("gc_conv1d.c:LINE: conv1d: input
+ * 1x2x1x9, expected 3 channels and h 1") when the tensors do not fit the
+ * layer or memory runs out; the outputs are then left as they were. */
 #ifndef GC_LAYERS_H
 #define GC_LAYERS_H
 
+#include "gc_export.h"
 #include "gc_base.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+GC_BEGIN_DECLS
 
 /* ---- GEMM (row-major): C = alpha * op(A) op(B) + beta * C ---------------
  * Split across the pool; OpenBLAS itself runs single-threaded. */
@@ -29,11 +32,11 @@ typedef struct gc_dense {
 int gc_dense_init (gc_dense *l, const char *name, int in, int out, gc_rng *r);
 void gc_dense_free (gc_dense *l);
 void gc_dense_params (gc_dense *l, gc_param_list *pl);
-void gc_dense_forward (gc_dense *l, const gc_tensor *x, gc_tensor *y);
-void gc_dense_backward (gc_dense *l, const gc_tensor *x, const gc_tensor *dy,
+int gc_dense_forward (gc_dense *l, const gc_tensor *x, gc_tensor *y);
+int gc_dense_backward (gc_dense *l, const gc_tensor *x, const gc_tensor *dy,
     gc_tensor *dx);
 /* Tangent: dy = W dx (no bias). */
-void gc_dense_jvp (gc_dense *l, const gc_tensor *dx, gc_tensor *dy);
+int gc_dense_jvp (gc_dense *l, const gc_tensor *dx, gc_tensor *dy);
 
 /* ---- conv1d: x (N, Cin, 1, T) -> y (N, Cout, 1, T') ---------------------
  * weight [Cout][Cin/groups][K], bias [Cout].
@@ -48,11 +51,11 @@ int gc_conv1d_init (gc_conv1d *l, const char *name, int cin, int cout, int k,
     int stride, int dilation, int pad, int groups, int causal, gc_rng *r);
 void gc_conv1d_free (gc_conv1d *l);
 void gc_conv1d_params (gc_conv1d *l, gc_param_list *pl);
-void gc_conv1d_forward (gc_conv1d *l, const gc_tensor *x, gc_tensor *y);
-void gc_conv1d_backward (gc_conv1d *l, const gc_tensor *x, const gc_tensor *dy,
+int gc_conv1d_forward (gc_conv1d *l, const gc_tensor *x, gc_tensor *y);
+int gc_conv1d_backward (gc_conv1d *l, const gc_tensor *x, const gc_tensor *dy,
     gc_tensor *dx);
 /* Tangent: dy = conv(dx) without bias (exact WGAN-GP/R1 for 1-D critics). */
-void gc_conv1d_jvp (gc_conv1d *l, const gc_tensor *dx, gc_tensor *dy);
+int gc_conv1d_jvp (gc_conv1d *l, const gc_tensor *dx, gc_tensor *dy);
 
 /* Streaming (causal layers only): feed frames one (or a few) at a time with
  * the same result as the whole signal. State keeps (K-1)*dilation columns
@@ -68,7 +71,7 @@ int gc_conv1d_state_init (gc_conv1d_state *s, const gc_conv1d *l, int n);
 void gc_conv1d_state_reset (gc_conv1d_state *s);
 void gc_conv1d_state_free (gc_conv1d_state *s);
 /* x (N, Cin, 1, t) with any t >= 1 -> y (N, Cout, 1, t). */
-void gc_conv1d_stream (gc_conv1d *l, gc_conv1d_state *s, const gc_tensor *x,
+int gc_conv1d_stream (gc_conv1d *l, gc_conv1d_state *s, const gc_tensor *x,
     gc_tensor *y);
 
 /* ---- conv2d: x (N, Cin, H, W) -> y (N, Cout, H', W') --------------------
@@ -84,15 +87,15 @@ int gc_conv2d_init (gc_conv2d *l, const char *name, int cin, int cout, int k,
 void gc_conv2d_free (gc_conv2d *l);
 void gc_conv2d_params (gc_conv2d *l, gc_param_list *pl);
 void gc_conv2d_out_size (const gc_conv2d *l, int h, int w, int *oh, int *ow);
-void gc_conv2d_forward (gc_conv2d *l, const gc_tensor *x, gc_tensor *y);
-void gc_conv2d_backward (gc_conv2d *l, const gc_tensor *x, const gc_tensor *dy,
+int gc_conv2d_forward (gc_conv2d *l, const gc_tensor *x, gc_tensor *y);
+int gc_conv2d_backward (gc_conv2d *l, const gc_tensor *x, const gc_tensor *dy,
     gc_tensor *dx);
-void gc_conv2d_jvp (gc_conv2d *l, const gc_tensor *dx, gc_tensor *dy);
+int gc_conv2d_jvp (gc_conv2d *l, const gc_tensor *dx, gc_tensor *dy);
 /* Naive reference (tests). */
-void gc_conv2d_forward_ref (gc_conv2d *l, const gc_tensor *x, gc_tensor *y);
+int gc_conv2d_forward_ref (gc_conv2d *l, const gc_tensor *x, gc_tensor *y);
 /* Fold an inference batch norm (gamma, beta, mean, var, eps) into the conv. */
 struct gc_batchnorm;
-void gc_conv2d_fold_bn (gc_conv2d *l, const struct gc_batchnorm *bn);
+int gc_conv2d_fold_bn (gc_conv2d *l, const struct gc_batchnorm *bn);
 
 /* ---- transposed conv2d: weight [Cin][Cout/groups][KH][KW] ---------------
  * H' = (H - 1) stride - 2 pad + dil (K - 1) + output_pad + 1 */
@@ -106,12 +109,14 @@ int gc_deconv2d_init (gc_deconv2d *l, const char *name, int cin, int cout,
     gc_rng *r);
 void gc_deconv2d_free (gc_deconv2d *l);
 void gc_deconv2d_params (gc_deconv2d *l, gc_param_list *pl);
-void gc_deconv2d_forward (gc_deconv2d *l, const gc_tensor *x, gc_tensor *y);
-void gc_deconv2d_backward (gc_deconv2d *l, const gc_tensor *x,
+int gc_deconv2d_forward (gc_deconv2d *l, const gc_tensor *x, gc_tensor *y);
+int gc_deconv2d_backward (gc_deconv2d *l, const gc_tensor *x,
     const gc_tensor *dy, gc_tensor *dx);
-void gc_deconv2d_forward_ref (gc_deconv2d *l, const gc_tensor *x, gc_tensor *y);
+int gc_deconv2d_forward_ref (gc_deconv2d *l, const gc_tensor *x, gc_tensor *y);
 
-/* ---- resampling (no parameters) ---------------------------------------- */
+/* ---- resampling (no parameters) ----------------------------------------
+ * These return nothing (they are used as plain function pointers); a bad
+ * shape leaves the output alone and is reported in gc_last_error (). */
 /* (N, C r^2, H, W) -> (N, C, H r, W r), PyTorch channel order. */
 void gc_pixel_shuffle_forward (int r, const gc_tensor *x, gc_tensor *y);
 void gc_pixel_shuffle_backward (int r, const gc_tensor *dy, gc_tensor *dx);
@@ -132,13 +137,13 @@ typedef enum {
   GC_ACT_NONE, GC_ACT_RELU, GC_ACT_LEAKY_RELU, GC_ACT_TANH, GC_ACT_SIGMOID
 } gc_act_type;
 
-void gc_act_forward (gc_act_type t, float slope, const gc_tensor *x,
+int gc_act_forward (gc_act_type t, float slope, const gc_tensor *x,
     gc_tensor *y);
 /* dx = dy * f'(.) computed from x or y as the function needs. dx may alias dy. */
-void gc_act_backward (gc_act_type t, float slope, const gc_tensor *x,
+int gc_act_backward (gc_act_type t, float slope, const gc_tensor *x,
     const gc_tensor *y, const gc_tensor *dy, gc_tensor *dx);
 /* Tangent for piecewise linear ones (RELU, LEAKY_RELU, NONE): same as backward. */
-void gc_act_jvp (gc_act_type t, float slope, const gc_tensor *x,
+int gc_act_jvp (gc_act_type t, float slope, const gc_tensor *x,
     const gc_tensor *dx, gc_tensor *dy);
 
 /* PReLU: one learnable slope per channel. */
@@ -149,8 +154,8 @@ typedef struct gc_prelu {
 int gc_prelu_init (gc_prelu *l, const char *name, int channels, float init);
 void gc_prelu_free (gc_prelu *l);
 void gc_prelu_params (gc_prelu *l, gc_param_list *pl);
-void gc_prelu_forward (gc_prelu *l, const gc_tensor *x, gc_tensor *y);
-void gc_prelu_backward (gc_prelu *l, const gc_tensor *x, const gc_tensor *dy,
+int gc_prelu_forward (gc_prelu *l, const gc_tensor *x, gc_tensor *y);
+int gc_prelu_backward (gc_prelu *l, const gc_tensor *x, const gc_tensor *dy,
     gc_tensor *dx);
 
 /* ---- normalisation ------------------------------------------------------ */
@@ -165,8 +170,8 @@ typedef struct gc_batchnorm {
 int gc_batchnorm_init (gc_batchnorm *l, const char *name, int channels);
 void gc_batchnorm_free (gc_batchnorm *l);
 void gc_batchnorm_params (gc_batchnorm *l, gc_param_list *pl);
-void gc_batchnorm_forward (gc_batchnorm *l, const gc_tensor *x, gc_tensor *y);
-void gc_batchnorm_backward (gc_batchnorm *l, const gc_tensor *x,
+int gc_batchnorm_forward (gc_batchnorm *l, const gc_tensor *x, gc_tensor *y);
+int gc_batchnorm_backward (gc_batchnorm *l, const gc_tensor *x,
     const gc_tensor *dy, gc_tensor *dx);
 
 /* Instance norm over H*W per (n, c). Conditional instance norm: gamma and
@@ -183,10 +188,11 @@ int gc_instnorm_init (gc_instnorm *l, const char *name, int channels,
     int classes);
 void gc_instnorm_free (gc_instnorm *l);
 void gc_instnorm_params (gc_instnorm *l, gc_param_list *pl);
-/* cls: N class indices (NULL: class 0 for all). */
-void gc_instnorm_forward (gc_instnorm *l, const gc_tensor *x, const int *cls,
+/* cls: N class indices (NULL: class 0 for all). An index out of range is
+ * reported in gc_last_error () and class 0 used instead. */
+int gc_instnorm_forward (gc_instnorm *l, const gc_tensor *x, const int *cls,
     gc_tensor *y);
-void gc_instnorm_backward (gc_instnorm *l, const gc_tensor *x, const int *cls,
+int gc_instnorm_backward (gc_instnorm *l, const gc_tensor *x, const int *cls,
     const gc_tensor *dy, gc_tensor *dx);
 
 /* ---- GRU (PyTorch gate layout r, z, n) -----------------------------------
@@ -209,10 +215,10 @@ int gc_gru_init (gc_gru *l, const char *name, int in, int hidden, gc_rng *r);
 void gc_gru_free (gc_gru *l);
 void gc_gru_params (gc_gru *l, gc_param_list *pl);
 /* h0: (N, H) initial state or NULL for zeros. */
-void gc_gru_forward (gc_gru *l, const gc_tensor *x, const float *h0,
+int gc_gru_forward (gc_gru *l, const gc_tensor *x, const float *h0,
     gc_tensor *y, gc_gru_cache *cache);
 /* Backpropagation through time; dx may be NULL. */
-void gc_gru_backward (gc_gru *l, const gc_tensor *x, const gc_gru_cache *cache,
+int gc_gru_backward (gc_gru *l, const gc_tensor *x, const gc_gru_cache *cache,
     const gc_tensor *dy, gc_tensor *dx);
 void gc_gru_cache_free (gc_gru_cache *c);
 /* One streaming step for one item: x[in], h[hidden] updated in place.
@@ -220,25 +226,30 @@ void gc_gru_cache_free (gc_gru_cache *c);
 void gc_gru_step (const gc_gru *l, const float *x, float *h, float *scratch);
 
 /* ---- elementwise helpers ------------------------------------------------ */
-void gc_add (const gc_tensor *a, const gc_tensor *b, gc_tensor *y);  /* y=a+b */
-void gc_axpy (float alpha, const gc_tensor *x, gc_tensor *y);        /* y+=ax */
-void gc_scale (gc_tensor *x, float s);
+int gc_add (const gc_tensor *a, const gc_tensor *b, gc_tensor *y);  /* y=a+b */
+int gc_axpy (float alpha, const gc_tensor *x, gc_tensor *y);        /* y+=ax */
+int gc_scale (gc_tensor *x, float s);
 /* Concatenate along channels: y = [a; b] (same n, h, w). */
-void gc_concat_forward (const gc_tensor *a, const gc_tensor *b, gc_tensor *y);
-void gc_concat_backward (const gc_tensor *dy, gc_tensor *da, gc_tensor *db);
+int gc_concat_forward (const gc_tensor *a, const gc_tensor *b, gc_tensor *y);
+int gc_concat_backward (const gc_tensor *dy, gc_tensor *da, gc_tensor *db);
 
 /* ---- spectral normalisation (Miyato et al.) -----------------------------
- * Keeps u (and v) for power iteration. Usage per training step:
- *   gc_specnorm_apply (sn, weight)   -> writes W/sigma into sn->w_sn,
- *   the layer runs with sn->w_sn (swap pointers via gc_specnorm_swap),
- *   gc_specnorm_backward (sn, weight) converts dL/dW_sn into dL/dW.
- */
+ * Keeps u and v for power iteration. The layer's own weight param is
+ * normalised in place around each forward/backward:
+ *   gc_specnorm_apply (sn, weight, 1)  saves W in sn->w_orig and replaces
+ *                                      weight->w by W/sigma,
+ *   the layer's forward and backward run as usual,
+ *   gc_specnorm_restore (sn, weight)   turns the gradient they added into
+ *                                      dL/dW and puts W back.
+ * Several apply/restore rounds may share one step (update_u = 0 after the
+ * first keeps sigma the same for all of them). */
 typedef struct gc_specnorm {
   int rows, cols;           /* weight viewed as rows = shape[0], cols = rest */
   float sigma;
   float *u, *v;             /* [rows], [cols] */
   float *w_orig;            /* the raw weight values (owned) */
-  float *g_sn;              /* scratch for gradient conversion */
+  float *g_sn;              /* the gradient accumulated before apply, added
+                             * back by restore */
   int power_iters;
 } gc_specnorm;
 int gc_specnorm_init (gc_specnorm *sn, const gc_param *weight, gc_rng *r);
@@ -250,7 +261,5 @@ void gc_specnorm_apply (gc_specnorm *sn, gc_param *weight, int update_u);
  * the raw W, and restore weight->w to the raw values. */
 void gc_specnorm_restore (gc_specnorm *sn, gc_param *weight);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

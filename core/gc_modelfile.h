@@ -16,11 +16,10 @@
 #ifndef GC_MODELFILE_H
 #define GC_MODELFILE_H
 
+#include "gc_export.h"
 #include "gc_base.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+GC_BEGIN_DECLS
 
 #define GC_MODEL_FORMAT_VERSION 1
 #define GC_MODEL_MAX_HEADER (100u * 1024u * 1024u)
@@ -77,7 +76,5 @@ int gc_model_save (const char *path, const gc_param_list *params,
 int gc_model_save_mem (void **out, size_t *out_size,
     const gc_param_list *params, const char *const *kv);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

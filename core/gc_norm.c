@@ -5,6 +5,7 @@
  * discriminator on real and fake batches) as gc_base.h promises; the saved
  * values are still filled for callers that inspect them. */
 #include "gc_layers.h"
+#include "gc_check.h"
 #include "gc_threads.h"
 
 #include <math.h>
@@ -213,15 +214,11 @@ gc_batchnorm_params (gc_batchnorm *l, gc_param_list *pl)
 static int
 bn_check (const gc_batchnorm *l, const gc_tensor *x)
 {
-  if (!l || !l->gamma.w || !l->save_mean) {
-    gc_set_error ("batchnorm: layer is not initialised");
-    return -1;
-  }
-  if (!x || !x->data || x->c != l->channels) {
-    gc_set_error ("batchnorm %s: input has %d channels, layer expects %d",
-        l->gamma.name, x ? x->c : 0, l->channels);
-    return -1;
-  }
+  GC_CHECK_SHAPE (l && l->gamma.w && l->save_mean,
+      "batchnorm: layer is not initialised");
+  GC_CHECK_SHAPE (x && x->data && x->c == l->channels,
+      "batchnorm %s: input has %d channels, layer expects %d",
+      l->gamma.name, x ? x->c : 0, l->channels);
   return 0;
 }
 
@@ -262,16 +259,19 @@ bn_fwd_channels (void *ctx, int begin, int end, int worker)
   }
 }
 
-void
+int
 gc_batchnorm_forward (gc_batchnorm *l, const gc_tensor *x, gc_tensor *y)
 {
   /* y may be x: each channel is read fully before it is written */
-  if (bn_check (l, x) < 0 || !y
-      || gc_tensor_resize (y, x->n, x->c, x->h, x->w) < 0)
-    return;
+  if (bn_check (l, x) < 0)
+    return -1;
+  GC_CHECK_SHAPE (y != NULL, "batchnorm %s: no output", l->gamma.name);
+  if (gc_tensor_resize (y, x->n, x->c, x->h, x->w) < 0)
+    return -1;
   bn_ctx c = { l, x, NULL, y };
   int threads = gc_tensor_size (x) >= (1 << 15) ? gc_current_threads () : 1;
   gc_parallel_for (threads, x->c, bn_fwd_channels, &c);
+  return 0;
 }
 
 static void
@@ -297,22 +297,21 @@ bn_bwd_channels (void *ctx, int begin, int end, int worker)
   }
 }
 
-void
+int
 gc_batchnorm_backward (gc_batchnorm *l, const gc_tensor *x,
     const gc_tensor *dy, gc_tensor *dx)
 {
   if (bn_check (l, x) < 0)
-    return;
-  if (!dy || !dy->data || dy->n != x->n || dy->c != x->c || dy->h != x->h
-      || dy->w != x->w) {
-    gc_set_error ("batchnorm %s backward: dy does not match x", l->gamma.name);
-    return;
-  }
+    return -1;
+  GC_CHECK_SHAPE (dy && dy->data && dy->n == x->n && dy->c == x->c
+      && dy->h == x->h && dy->w == x->w,
+      "batchnorm %s backward: dy does not match x", l->gamma.name);
   if (dx && gc_tensor_resize (dx, x->n, x->c, x->h, x->w) < 0)
-    return;
+    return -1;
   bn_ctx c = { l, x, dy, dx };
   int threads = gc_tensor_size (x) >= (1 << 15) ? gc_current_threads () : 1;
   gc_parallel_for (threads, x->c, bn_bwd_channels, &c);
+  return 0;
 }
 
 /* ---- instance norm ------------------------------------------------------ */
@@ -364,15 +363,10 @@ gc_instnorm_params (gc_instnorm *l, gc_param_list *pl)
 static int
 in_check (const gc_instnorm *l, const gc_tensor *x)
 {
-  if (!l || !l->gamma.w) {
-    gc_set_error ("instnorm: layer is not initialised");
-    return -1;
-  }
-  if (!x || !x->data || x->c != l->channels) {
-    gc_set_error ("instnorm %s: input has %d channels, layer expects %d",
-        l->gamma.name, x ? x->c : 0, l->channels);
-    return -1;
-  }
+  GC_CHECK_SHAPE (l && l->gamma.w, "instnorm: layer is not initialised");
+  GC_CHECK_SHAPE (x && x->data && x->c == l->channels,
+      "instnorm %s: input has %d channels, layer expects %d",
+      l->gamma.name, x ? x->c : 0, l->channels);
   return 0;
 }
 
@@ -424,14 +418,16 @@ in_fwd_planes (void *ctx, int begin, int end, int worker)
   }
 }
 
-void
+int
 gc_instnorm_forward (gc_instnorm *l, const gc_tensor *x, const int *cls,
     gc_tensor *y)
 {
   /* y may be x: each plane is read fully before it is written */
-  if (in_check (l, x) < 0 || !y
-      || gc_tensor_resize (y, x->n, x->c, x->h, x->w) < 0)
-    return;
+  if (in_check (l, x) < 0)
+    return -1;
+  GC_CHECK_SHAPE (y != NULL, "instnorm %s: no output", l->gamma.name);
+  if (gc_tensor_resize (y, x->n, x->c, x->h, x->w) < 0)
+    return -1;
   int planes = x->n * x->c;
   if (planes > l->save_cap) {
     gc_free (l->save_mean);
@@ -449,6 +445,7 @@ gc_instnorm_forward (gc_instnorm *l, const gc_tensor *x, const int *cls,
   in_ctx c = { l, x, NULL, y, cls };
   int threads = gc_tensor_size (x) >= (1 << 15) ? gc_current_threads () : 1;
   gc_parallel_for (threads, planes, in_fwd_planes, &c);
+  return 0;
 }
 
 /* Items are channels so that each gamma/beta gradient entry has one
@@ -473,21 +470,20 @@ in_bwd_channels (void *ctx, int begin, int end, int worker)
     }
 }
 
-void
+int
 gc_instnorm_backward (gc_instnorm *l, const gc_tensor *x, const int *cls,
     const gc_tensor *dy, gc_tensor *dx)
 {
   if (in_check (l, x) < 0)
-    return;
-  if (!dy || !dy->data || dy->n != x->n || dy->c != x->c || dy->h != x->h
-      || dy->w != x->w) {
-    gc_set_error ("instnorm %s backward: dy does not match x", l->gamma.name);
-    return;
-  }
+    return -1;
+  GC_CHECK_SHAPE (dy && dy->data && dy->n == x->n && dy->c == x->c
+      && dy->h == x->h && dy->w == x->w,
+      "instnorm %s backward: dy does not match x", l->gamma.name);
   if (dx && gc_tensor_resize (dx, x->n, x->c, x->h, x->w) < 0)
-    return;
+    return -1;
   report_classes (l, cls, x->n);
   in_ctx c = { l, x, dy, dx, cls };
   int threads = gc_tensor_size (x) >= (1 << 15) ? gc_current_threads () : 1;
   gc_parallel_for (threads, x->c, in_bwd_channels, &c);
+  return 0;
 }

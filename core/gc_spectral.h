@@ -4,11 +4,10 @@
 #ifndef GC_SPECTRAL_H
 #define GC_SPECTRAL_H
 
+#include "gc_export.h"
 #include "gc_base.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+GC_BEGIN_DECLS
 
 typedef enum { GC_WIN_HANN, GC_WIN_SQRT_HANN, GC_WIN_VORBIS, GC_WIN_RECT }
     gc_window;
@@ -86,7 +85,5 @@ float gc_mel_to_hz (float mel, int htk);
 float gc_hz_to_erb (float hz);
 float gc_erb_to_hz (float erb);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

@@ -10,9 +10,9 @@
 #ifndef GC_THREADS_H
 #define GC_THREADS_H
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "gc_export.h"
+
+GC_BEGIN_DECLS
 
 /* Body of a parallel loop: handle items [begin, end). */
 typedef void (*gc_range_fn) (void *ctx, int begin, int end, int worker);
@@ -41,7 +41,5 @@ int gc_current_threads (void);
 /* Clamp a requested count to [1, cores]; 0 or negative means all cores. */
 int gc_threads_clamp (int n);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

@@ -4,11 +4,10 @@
 #ifndef GC_TRAIN_H
 #define GC_TRAIN_H
 
+#include "gc_export.h"
 #include "gc_base.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+GC_BEGIN_DECLS
 
 /* ---- reconstruction losses (mean over all elements) -------------------- */
 float gc_loss_l1 (const float *pred, const float *target, size_t n,
@@ -102,7 +101,5 @@ void gc_ema_update (gc_ema *e);
 void gc_ema_swap (gc_ema *e);
 void gc_ema_free (gc_ema *e);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

@@ -31,9 +31,9 @@
 #ifndef GCN_DN_GUARD_H
 #define GCN_DN_GUARD_H
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "gc_export.h"
+
+GC_BEGIN_DECLS
 
 #define GCN_DN_GUARD_SUBWIN 12
 #define GCN_DN_GUARD_NSUB 8
@@ -57,7 +57,5 @@ void gcn_dn_guard_apply (const gcn_dn_guard *g, const float *spec,
  * while none is known yet. */
 float gcn_dn_guard_floor (const gcn_dn_guard *g, int k);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

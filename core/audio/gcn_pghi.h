@@ -4,11 +4,10 @@
 #ifndef GCN_PGHI_H
 #define GCN_PGHI_H
 
+#include "gc_export.h"
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+GC_BEGIN_DECLS
 
 typedef struct gcn_pghi gcn_pghi;
 gcn_pghi *gcn_pghi_new (int n_fft, int hop, float lambda);
@@ -21,7 +20,5 @@ void gcn_pghi_frame (gcn_pghi *p, const float *logmag, float *phase);
 void gcn_pghi_frame_ahead (gcn_pghi *p, const float *logmag,
     const float *next_logmag, float *phase);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

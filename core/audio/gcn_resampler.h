@@ -3,11 +3,10 @@
 #ifndef GCN_RESAMPLER_H
 #define GCN_RESAMPLER_H
 
+#include "gc_export.h"
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+GC_BEGIN_DECLS
 
 /* Whole signal, zero delay: n_out = round (n_in * rate_out / rate_in). */
 long gcn_resample_len (long n_in, int rate_in, int rate_out);
@@ -34,7 +33,5 @@ long gcn_resampler_max_out (const gcn_resampler *r, long n_in);
 long gcn_resampler_push (gcn_resampler *r, const float *in, long n_in,
     float *out);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

@@ -5,6 +5,7 @@
  * element is written by one thread only. */
 #include "gc_layers.h"
 #include "gc_threads.h"
+#include "gc_check.h"
 
 #include <math.h>
 #include <string.h>
@@ -28,10 +29,8 @@ for_planes (int planes, size_t floats, gc_range_fn fn, plane_ctx *c)
 static int
 check (const gc_tensor *t, int r, const char *op)
 {
-  if (!t || !t->data || r < 1) {
-    gc_set_error ("%s: missing input or factor %d < 1", op, r);
-    return -1;
-  }
+  GC_CHECK_SHAPE (t && t->data && r >= 1,
+      "%s: missing input or factor %d < 1", op, r);
   return 0;
 }
 
@@ -41,10 +40,8 @@ check_io (const gc_tensor *in, const gc_tensor *out, int r, const char *op)
 {
   if (check (in, r, op) < 0)
     return -1;
-  if (!out || out == in || out->data == in->data) {
-    gc_set_error ("%s: output missing or aliasing the input", op);
-    return -1;
-  }
+  GC_CHECK_SHAPE (out && out != in && out->data != in->data,
+      "%s: output missing or aliasing the input", op);
   return 0;
 }
 

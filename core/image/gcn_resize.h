@@ -8,11 +8,10 @@
 #ifndef GCN_RESIZE_H
 #define GCN_RESIZE_H
 
+#include "gc_export.h"
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+GC_BEGIN_DECLS
 
 /* Resize one float plane from sw x sh to dw x dh (strides in floats). The
  * scale of each axis is dw / sw and dh / sh, as when MATLAB is given the
@@ -40,7 +39,5 @@ gcn_luma_bt601 (float r, float g, float b)
   return (16.f + 65.481f * r + 128.553f * g + 24.966f * b) / 255.f;
 }
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

@@ -767,13 +767,14 @@ gcn_denoiser_train_free (gcn_denoiser_train *tr)
   gcn_denoiser_train_init (tr);
 }
 
-static void
+static int
 head_forward (gc_dense *l, const gc_tensor *x, gc_tensor *pre, gc_tensor *out,
     int act)
 {
-  gc_dense_forward (l, x, pre);
-  gc_tensor_resize (out, pre->n, pre->c, pre->h, pre->w);
-  gc_act_forward (act, 0.f, pre, out);
+  if (gc_dense_forward (l, x, pre) < 0
+      || gc_tensor_resize (out, pre->n, pre->c, pre->h, pre->w) < 0)
+    return -1;
+  return gc_act_forward (act, 0.f, pre, out);
 }
 
 int
@@ -784,76 +785,89 @@ gcn_denoiser_forward_train (gcn_denoiser *net, gcn_denoiser_train *tr,
   tr->t = t;
   if (rows_to_seq (feat, n, t, gcn_dn_in_size (net), &tr->x))
     return -1;
-  gc_conv1d_forward (&net->conv, &tr->x, &tr->conv_y);
-  if (gc_tensor_resize (&tr->act_y, tr->conv_y.n, tr->conv_y.c, 1, t))
+  if (gc_conv1d_forward (&net->conv, &tr->x, &tr->conv_y) < 0
+      || gc_tensor_resize (&tr->act_y, tr->conv_y.n, tr->conv_y.c, 1, t))
     return -1;
-  gc_act_forward (GC_ACT_TANH, 0.f, &tr->conv_y, &tr->act_y);
-  gc_gru_forward (&net->gru1, &tr->act_y, NULL, &tr->g1, &tr->c1);
-  gc_gru_forward (&net->gru2, &tr->g1, NULL, &tr->g2, &tr->c2);
-  gc_concat_forward (&tr->g1, &tr->g2, &tr->cat);
+  if (gc_act_forward (GC_ACT_TANH, 0.f, &tr->conv_y, &tr->act_y) < 0
+      || gc_gru_forward (&net->gru1, &tr->act_y, NULL, &tr->g1, &tr->c1) < 0
+      || gc_gru_forward (&net->gru2, &tr->g1, NULL, &tr->g2, &tr->c2) < 0
+      || gc_concat_forward (&tr->g1, &tr->g2, &tr->cat) < 0)
+    return -1;
   if (seq_to_rows (&tr->cat, &tr->cat_rows))
     return -1;
-  head_forward (&net->band_head, &tr->cat_rows, &tr->band_pre, &tr->band,
-      GC_ACT_SIGMOID);
-  head_forward (&net->fine_head, &tr->cat_rows, &tr->fine_pre, &tr->fine,
-      GC_ACT_SIGMOID);
-  head_forward (&net->vad_head, &tr->cat_rows, &tr->vad_pre, &tr->vad,
-      GC_ACT_SIGMOID);
+  if (head_forward (&net->band_head, &tr->cat_rows, &tr->band_pre, &tr->band,
+          GC_ACT_SIGMOID) < 0
+      || head_forward (&net->fine_head, &tr->cat_rows, &tr->fine_pre,
+          &tr->fine, GC_ACT_SIGMOID) < 0
+      || head_forward (&net->vad_head, &tr->cat_rows, &tr->vad_pre, &tr->vad,
+          GC_ACT_SIGMOID) < 0)
+    return -1;
   if (net->cfg.df_order > 0)
-    head_forward (&net->df_head, &tr->cat_rows, &tr->df_pre, &tr->df,
+    return head_forward (&net->df_head, &tr->cat_rows, &tr->df_pre, &tr->df,
         GC_ACT_TANH);
   return 0;
 }
 
 /* d(head input rows) += dense^T (act' * d_out). */
-static void
+static int
 head_backward (gcn_denoiser_train *tr, gc_dense *l, const gc_tensor *pre,
     const gc_tensor *out, const float *d_out, int act)
 {
-  gc_tensor_resize (&tr->dtmp, out->n, out->c, 1, 1);
+  if (gc_tensor_resize (&tr->dtmp, out->n, out->c, 1, 1) < 0)
+    return -1;
   memcpy (tr->dtmp.data, d_out, gc_tensor_size (out) * sizeof (float));
-  gc_act_backward (act, 0.f, pre, out, &tr->dtmp, &tr->dtmp);
-  gc_tensor_resize (&tr->dtmp2, tr->cat_rows.n, tr->cat_rows.c, 1, 1);
-  gc_dense_backward (l, &tr->cat_rows, &tr->dtmp, &tr->dtmp2);
+  if (gc_act_backward (act, 0.f, pre, out, &tr->dtmp, &tr->dtmp) < 0
+      || gc_tensor_resize (&tr->dtmp2, tr->cat_rows.n, tr->cat_rows.c, 1,
+          1) < 0
+      || gc_dense_backward (l, &tr->cat_rows, &tr->dtmp, &tr->dtmp2) < 0)
+    return -1;
   size_t sz = gc_tensor_size (&tr->d_rows);
   for (size_t i = 0; i < sz; i++)
     tr->d_rows.data[i] += tr->dtmp2.data[i];
+  return 0;
 }
 
-void
+int
 gcn_denoiser_backward_train (gcn_denoiser *net, gcn_denoiser_train *tr,
     const float *d_band, const float *d_fine, const float *d_vad,
     const float *d_df)
 {
   int n = tr->n, t = tr->t;
 
-  gc_tensor_resize (&tr->d_rows, tr->cat_rows.n, tr->cat_rows.c, 1, 1);
+  if (gc_tensor_resize (&tr->d_rows, tr->cat_rows.n, tr->cat_rows.c, 1,
+          1) < 0)
+    return -1;
   gc_tensor_zero (&tr->d_rows);
-  if (d_band)
-    head_backward (tr, &net->band_head, &tr->band_pre, &tr->band, d_band,
-        GC_ACT_SIGMOID);
-  if (d_fine)
-    head_backward (tr, &net->fine_head, &tr->fine_pre, &tr->fine, d_fine,
-        GC_ACT_SIGMOID);
-  if (d_vad)
-    head_backward (tr, &net->vad_head, &tr->vad_pre, &tr->vad, d_vad,
-        GC_ACT_SIGMOID);
-  if (d_df && net->cfg.df_order > 0)
-    head_backward (tr, &net->df_head, &tr->df_pre, &tr->df, d_df,
-        GC_ACT_TANH);
+  if (d_band && head_backward (tr, &net->band_head, &tr->band_pre,
+          &tr->band, d_band, GC_ACT_SIGMOID) < 0)
+    return -1;
+  if (d_fine && head_backward (tr, &net->fine_head, &tr->fine_pre,
+          &tr->fine, d_fine, GC_ACT_SIGMOID) < 0)
+    return -1;
+  if (d_vad && head_backward (tr, &net->vad_head, &tr->vad_pre, &tr->vad,
+          d_vad, GC_ACT_SIGMOID) < 0)
+    return -1;
+  if (d_df && net->cfg.df_order > 0 && head_backward (tr, &net->df_head,
+          &tr->df_pre, &tr->df, d_df, GC_ACT_TANH) < 0)
+    return -1;
 
-  rows_to_seq (tr->d_rows.data, n, t, tr->cat.c, &tr->d_cat);
-  gc_tensor_resize (&tr->d_g1, n, net->cfg.gru1, 1, t);
-  gc_tensor_resize (&tr->d_g2, n, net->cfg.gru2, 1, t);
-  gc_concat_backward (&tr->d_cat, &tr->d_g1, &tr->d_g2);
+  if (rows_to_seq (tr->d_rows.data, n, t, tr->cat.c, &tr->d_cat)
+      || gc_tensor_resize (&tr->d_g1, n, net->cfg.gru1, 1, t) < 0
+      || gc_tensor_resize (&tr->d_g2, n, net->cfg.gru2, 1, t) < 0
+      || gc_concat_backward (&tr->d_cat, &tr->d_g1, &tr->d_g2) < 0)
+    return -1;
 
-  gc_tensor_resize (&tr->d_g1_in, n, net->cfg.gru1, 1, t);
-  gc_gru_backward (&net->gru2, &tr->g1, &tr->c2, &tr->d_g2, &tr->d_g1_in);
-  gc_axpy (1.f, &tr->d_g1_in, &tr->d_g1);
+  if (gc_tensor_resize (&tr->d_g1_in, n, net->cfg.gru1, 1, t) < 0
+      || gc_gru_backward (&net->gru2, &tr->g1, &tr->c2, &tr->d_g2,
+          &tr->d_g1_in) < 0
+      || gc_axpy (1.f, &tr->d_g1_in, &tr->d_g1) < 0)
+    return -1;
 
-  gc_tensor_resize (&tr->d_act, n, net->cfg.conv_ch, 1, t);
-  gc_gru_backward (&net->gru1, &tr->act_y, &tr->c1, &tr->d_g1, &tr->d_act);
-  gc_act_backward (GC_ACT_TANH, 0.f, &tr->conv_y, &tr->act_y, &tr->d_act,
-      &tr->d_act);
-  gc_conv1d_backward (&net->conv, &tr->x, &tr->d_act, NULL);
+  if (gc_tensor_resize (&tr->d_act, n, net->cfg.conv_ch, 1, t) < 0
+      || gc_gru_backward (&net->gru1, &tr->act_y, &tr->c1, &tr->d_g1,
+          &tr->d_act) < 0
+      || gc_act_backward (GC_ACT_TANH, 0.f, &tr->conv_y, &tr->act_y,
+          &tr->d_act, &tr->d_act) < 0)
+    return -1;
+  return gc_conv1d_backward (&net->conv, &tr->x, &tr->d_act, NULL);
 }

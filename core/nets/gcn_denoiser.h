@@ -46,11 +46,10 @@
 #ifndef GCN_DENOISER_H
 #define GCN_DENOISER_H
 
+#include "gc_export.h"
 #include "gancore.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+GC_BEGIN_DECLS
 
 #define GCN_DENOISER_ARCH "denoise-gru"
 #define GCN_DN_BANDS 32
@@ -250,12 +249,11 @@ void gcn_denoiser_train_free (gcn_denoiser_train *tr);
 int gcn_denoiser_forward_train (gcn_denoiser *net, gcn_denoiser_train *tr,
     const float *feat, int n, int t);
 /* Gradients w.r.t. the head outputs (any may be NULL = zero; d_df is
- * ignored without a deep filter); accumulates parameter gradients. */
-void gcn_denoiser_backward_train (gcn_denoiser *net, gcn_denoiser_train *tr,
+ * ignored without a deep filter); accumulates parameter gradients. Both
+ * training passes return 0, or -1 with the failing layer's message. */
+int gcn_denoiser_backward_train (gcn_denoiser *net, gcn_denoiser_train *tr,
     const float *d_band, const float *d_fine, const float *d_vad,
     const float *d_df);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

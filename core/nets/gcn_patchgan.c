@@ -81,37 +81,43 @@ gcn_patchgan_sn_end (gcn_patchgan *d)
   d->sn_active = 0;
 }
 
-void
+int
 gcn_patchgan_forward (gcn_patchgan *d, const gc_tensor *x, gc_tensor *logits,
     gcn_patchgan_cache *c)
 {
   const gc_tensor *in = x;
   for (int i = 0; i < d->depth; i++) {
-    gc_conv2d_forward (&d->conv[i], in, &c->z[i]);
-    gc_act_forward (GC_ACT_LEAKY_RELU, d->slope, &c->z[i], &c->a[i]);
+    if (gc_conv2d_forward (&d->conv[i], in, &c->z[i]) < 0
+        || gc_act_forward (GC_ACT_LEAKY_RELU, d->slope, &c->z[i],
+            &c->a[i]) < 0)
+      return -1;
     in = &c->a[i];
   }
-  gc_conv2d_forward (&d->conv[d->depth], in, logits);
+  return gc_conv2d_forward (&d->conv[d->depth], in, logits);
 }
 
-void
+int
 gcn_patchgan_backward (gcn_patchgan *d, const gc_tensor *x,
     gcn_patchgan_cache *c, const gc_tensor *logits, const gc_tensor *dlogits,
     gc_tensor *dx)
 {
   (void) logits;
   gc_tensor *g = &c->d0, *t = &c->d1;
-  gc_conv2d_backward (&d->conv[d->depth], &c->a[d->depth - 1], dlogits, g);
+  if (gc_conv2d_backward (&d->conv[d->depth], &c->a[d->depth - 1], dlogits,
+          g) < 0)
+    return -1;
   for (int i = d->depth - 1; i >= 0; i--) {
-    gc_act_backward (GC_ACT_LEAKY_RELU, d->slope, &c->z[i], &c->a[i], g, g);
+    if (gc_act_backward (GC_ACT_LEAKY_RELU, d->slope, &c->z[i], &c->a[i], g,
+            g) < 0)
+      return -1;
     const gc_tensor *in = i ? &c->a[i - 1] : x;
-    if (i == 0) {
-      gc_conv2d_backward (&d->conv[0], in, g, dx);
-    } else {
-      gc_conv2d_backward (&d->conv[i], in, g, t);
-      gc_tensor *s = g;
-      g = t;
-      t = s;
-    }
+    if (i == 0)
+      return gc_conv2d_backward (&d->conv[0], in, g, dx);
+    if (gc_conv2d_backward (&d->conv[i], in, g, t) < 0)
+      return -1;
+    gc_tensor *s = g;
+    g = t;
+    t = s;
   }
+  return 0;
 }

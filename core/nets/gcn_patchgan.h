@@ -18,12 +18,11 @@
 #ifndef GCN_PATCHGAN_H
 #define GCN_PATCHGAN_H
 
+#include "gc_export.h"
 #include "gc_base.h"
 #include "gc_layers.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+GC_BEGIN_DECLS
 
 #define GCN_PATCHGAN_MAX_DEPTH 6
 
@@ -51,15 +50,14 @@ void gcn_patchgan_cache_free (gcn_patchgan_cache *c);
 void gcn_patchgan_sn_begin (gcn_patchgan *d, int update_u);
 void gcn_patchgan_sn_end (gcn_patchgan *d);
 
-/* x (N, in_ch, H, W) -> logits (N, 1, H / 2^depth, W / 2^depth). */
-void gcn_patchgan_forward (gcn_patchgan *d, const gc_tensor *x,
+/* x (N, in_ch, H, W) -> logits (N, 1, H / 2^depth, W / 2^depth).
+ * Both passes return 0, or -1 with the layer's error (gc_last_error ()). */
+int gcn_patchgan_forward (gcn_patchgan *d, const gc_tensor *x,
     gc_tensor *logits, gcn_patchgan_cache *c);
 /* Accumulates parameter gradients; writes dL/dx into dx unless NULL. */
-void gcn_patchgan_backward (gcn_patchgan *d, const gc_tensor *x,
+int gcn_patchgan_backward (gcn_patchgan *d, const gc_tensor *x,
     gcn_patchgan_cache *c, const gc_tensor *logits, const gc_tensor *dlogits,
     gc_tensor *dx);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

@@ -30,12 +30,11 @@
 #ifndef GCN_RESYNTH_H
 #define GCN_RESYNTH_H
 
+#include "gc_export.h"
 #include "gcn_denoiser.h"
 #include "gcn_vocoder.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+GC_BEGIN_DECLS
 
 typedef struct gcn_rs_stream gcn_rs_stream;
 
@@ -56,7 +55,5 @@ int gcn_rs_stream_hop (const gcn_rs_stream *s);
 float gcn_rs_stream_process (gcn_rs_stream *s, const float *in, float *out,
     float min_gain, float feed_gain);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

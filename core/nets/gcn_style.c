@@ -486,30 +486,44 @@ gcn_style_forward (gcn_style *net, const gc_tensor *x, const int *cls,
   if (gc_tensor_copy (&a->x, x) < 0)
     return -1;
 
-  gc_conv2d_forward (&net->enc1, &a->x, &a->e1);
-  gc_instnorm_forward (&net->n_enc1, &a->e1, a->cls, &a->e1n);
+  if (gc_conv2d_forward (&net->enc1, &a->x, &a->e1) < 0)
+    return -1;
+  if (gc_instnorm_forward (&net->n_enc1, &a->e1, a->cls, &a->e1n) < 0)
+    return -1;
   relu_inplace (&a->e1n);
-  gc_conv2d_forward (&net->enc2, &a->e1n, &a->e2);
-  gc_instnorm_forward (&net->n_enc2, &a->e2, a->cls, &a->e2n);
+  if (gc_conv2d_forward (&net->enc2, &a->e1n, &a->e2) < 0)
+    return -1;
+  if (gc_instnorm_forward (&net->n_enc2, &a->e2, a->cls, &a->e2n) < 0)
+    return -1;
   relu_inplace (&a->e2n);
   if (gc_tensor_copy (&a->h[0], &a->e2n) < 0)
     return -1;
   for (int i = 0; i < nb; i++) {
-    gc_conv2d_forward (&net->res_a[i], &a->h[i], &a->ra[i]);
-    gc_instnorm_forward (&net->n_res_a[i], &a->ra[i], a->cls, &a->ran[i]);
+    if (gc_conv2d_forward (&net->res_a[i], &a->h[i], &a->ra[i]) < 0)
+      return -1;
+    if (gc_instnorm_forward (&net->n_res_a[i], &a->ra[i], a->cls,
+            &a->ran[i]) < 0)
+      return -1;
     relu_inplace (&a->ran[i]);
-    gc_conv2d_forward (&net->res_b[i], &a->ran[i], &a->rb[i]);
-    gc_instnorm_forward (&net->n_res_b[i], &a->rb[i], a->cls, &a->rbn[i]);
-    gc_add (&a->h[i], &a->rbn[i], &a->h[i + 1]);
+    if (gc_conv2d_forward (&net->res_b[i], &a->ran[i], &a->rb[i]) < 0)
+      return -1;
+    if (gc_instnorm_forward (&net->n_res_b[i], &a->rb[i], a->cls,
+            &a->rbn[i]) < 0)
+      return -1;
+    if (gc_add (&a->h[i], &a->rbn[i], &a->h[i + 1]) < 0)
+      return -1;
   }
-  gc_conv2d_forward (&net->up, &a->h[nb], &a->u);
+  if (gc_conv2d_forward (&net->up, &a->h[nb], &a->u) < 0)
+    return -1;
   if (net->cfg.head == 1)
     gc_upsample_bilinear_forward (2, &a->u, &a->us);
   else
     gc_pixel_shuffle_forward (2, &a->u, &a->us);
-  gc_instnorm_forward (&net->n_up, &a->us, a->cls, &a->usn);
+  if (gc_instnorm_forward (&net->n_up, &a->us, a->cls, &a->usn) < 0)
+    return -1;
   relu_inplace (&a->usn);
-  gc_conv2d_forward (&net->out, &a->usn, &a->o);
+  if (gc_conv2d_forward (&net->out, &a->usn, &a->o) < 0)
+    return -1;
   if (net->cfg.head == 1) {
     gc_upsample_bilinear_forward (2, &a->o, &a->os);
     return head1_output (net, a, y);
@@ -581,28 +595,40 @@ gcn_style_backward (gcn_style *net, gcn_style_acts *a, const gc_tensor *dy,
   }
   if (net->cfg.head == 0)
     gc_pixel_shuffle_backward (2, g0, g1);
-  gc_conv2d_backward (&net->out, &a->usn, g1, g2);
+  if (gc_conv2d_backward (&net->out, &a->usn, g1, g2) < 0)
+    return -1;
   relu_mask (&a->usn, g2);
-  gc_instnorm_backward (&net->n_up, &a->us, a->cls, g2, g1);
+  if (gc_instnorm_backward (&net->n_up, &a->us, a->cls, g2, g1) < 0)
+    return -1;
   if (net->cfg.head == 1)
     gc_upsample_bilinear_backward (2, g1, g2);
   else
     gc_pixel_shuffle_backward (2, g1, g2);
-  gc_conv2d_backward (&net->up, &a->h[nb], g2, gh);
+  if (gc_conv2d_backward (&net->up, &a->h[nb], g2, gh) < 0)
+    return -1;
   for (int i = nb - 1; i >= 0; i--) {
-    gc_instnorm_backward (&net->n_res_b[i], &a->rb[i], a->cls, gh, g1);
-    gc_conv2d_backward (&net->res_b[i], &a->ran[i], g1, g2);
+    if (gc_instnorm_backward (&net->n_res_b[i], &a->rb[i], a->cls, gh, g1) < 0)
+      return -1;
+    if (gc_conv2d_backward (&net->res_b[i], &a->ran[i], g1, g2) < 0)
+      return -1;
     relu_mask (&a->ran[i], g2);
-    gc_instnorm_backward (&net->n_res_a[i], &a->ra[i], a->cls, g2, g1);
-    gc_conv2d_backward (&net->res_a[i], &a->h[i], g1, g2);
-    gc_axpy (1.f, g2, gh);                      /* skip path */
+    if (gc_instnorm_backward (&net->n_res_a[i], &a->ra[i], a->cls, g2, g1) < 0)
+      return -1;
+    if (gc_conv2d_backward (&net->res_a[i], &a->h[i], g1, g2) < 0)
+      return -1;
+    if (gc_axpy (1.f, g2, gh) < 0)      /* skip path */
+      return -1;
   }
   relu_mask (&a->e2n, gh);
-  gc_instnorm_backward (&net->n_enc2, &a->e2, a->cls, gh, g1);
-  gc_conv2d_backward (&net->enc2, &a->e1n, g1, g2);
+  if (gc_instnorm_backward (&net->n_enc2, &a->e2, a->cls, gh, g1) < 0)
+    return -1;
+  if (gc_conv2d_backward (&net->enc2, &a->e1n, g1, g2) < 0)
+    return -1;
   relu_mask (&a->e1n, g2);
-  gc_instnorm_backward (&net->n_enc1, &a->e1, a->cls, g2, g1);
-  gc_conv2d_backward (&net->enc1, &a->x, g1, dx);
+  if (gc_instnorm_backward (&net->n_enc1, &a->e1, a->cls, g2, g1) < 0)
+    return -1;
+  if (gc_conv2d_backward (&net->enc1, &a->x, g1, dx) < 0)
+    return -1;
   if (dx && net->cfg.skip) {
     size_t per = (size_t) 3 * dy->h * dy->w;
     for (int b = 0; b < dy->n; b++) {

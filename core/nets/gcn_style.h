@@ -37,12 +37,11 @@
 #ifndef GCN_STYLE_H
 #define GCN_STYLE_H
 
+#include "gc_export.h"
 #include "gancore.h"
 #include "gcn_style_colour.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+GC_BEGIN_DECLS
 
 #define GCN_STYLE_ARCH "style-cin"
 #define GCN_STYLE_MAX_BLOCKS 8
@@ -168,7 +167,5 @@ int gcn_style_infer (gcn_style *net, const float *rgb, int w, int h,
     const float *mix, float *out, gcn_style_work *ws);
 void gcn_style_work_free (gcn_style_work *ws);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

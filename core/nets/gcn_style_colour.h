@@ -13,11 +13,10 @@
 #ifndef GCN_STYLE_COLOUR_H
 #define GCN_STYLE_COLOUR_H
 
+#include "gc_export.h"
 #include <stddef.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+GC_BEGIN_DECLS
 
 /* mean L, a, b then standard deviation L, a, b */
 #define GCN_LAB_STATS 6
@@ -63,7 +62,5 @@ void gcn_lab_transfer (const float *r, const float *g, const float *b,
     float *or_, float *og, float *ob, size_t n,
     const float from[GCN_LAB_STATS], const float to[GCN_LAB_STATS]);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

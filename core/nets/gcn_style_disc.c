@@ -147,7 +147,8 @@ gcn_style_disc_forward (gcn_style_disc *d, const gc_tensor *x, const int *cls,
   for (int s = 0; s < S; s++) {
     const gc_tensor *h = &a->in[s];
     for (int l = 0; l < L; l++) {
-      gc_conv2d_forward (&d->conv[s][l], h, &a->z[s][l]);
+      if (gc_conv2d_forward (&d->conv[s][l], h, &a->z[s][l]) < 0)
+        return -1;
       if (l < L - 1) {
         if (leaky (&a->z[s][l], &a->a[s][l], d->cfg.slope) < 0)
           return -1;
@@ -189,8 +190,9 @@ gcn_style_disc_backward (gcn_style_disc *d, gcn_style_disc_acts *a,
     for (int l = L - 1; l >= 0; l--) {
       const gc_tensor *h = l ? &a->a[s][l - 1] : &a->in[s];
       int want_dx = l > 0 || dx;
-      gc_conv2d_backward (&d->conv[s][l], h, g, want_dx ? (l ? other :
-              &a->gs[s]) : NULL);
+      if (gc_conv2d_backward (&d->conv[s][l], h, g, want_dx ? (l ? other :
+                  &a->gs[s]) : NULL) < 0)
+        return -1;
       if (l > 0) {
         leaky_mask (&a->z[s][l - 1], other, d->cfg.slope);
         gc_tensor *t = g;
@@ -205,7 +207,8 @@ gcn_style_disc_backward (gcn_style_disc *d, gcn_style_disc_acts *a,
    * pooling into the finer one */
   for (int s = S - 1; s > 0; s--) {
     gc_avgpool2_backward (&a->in[s - 1], &a->gs[s], &a->gp);
-    gc_axpy (1.f, &a->gp, &a->gs[s - 1]);
+    if (gc_axpy (1.f, &a->gp, &a->gs[s - 1]) < 0)
+      return -1;
   }
   return gc_tensor_copy (dx, &a->gs[0]);
 }

@@ -12,11 +12,10 @@
 #ifndef GCN_STYLE_DISC_H
 #define GCN_STYLE_DISC_H
 
+#include "gc_export.h"
 #include "gancore.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+GC_BEGIN_DECLS
 
 #define GCN_STYLE_DISC_MAX_SCALES 4
 #define GCN_STYLE_DISC_LAYERS 4
@@ -71,7 +70,5 @@ int gcn_style_disc_forward (gcn_style_disc *d, const gc_tensor *x,
 int gcn_style_disc_backward (gcn_style_disc *d, gcn_style_disc_acts *a,
     gc_tensor *const *dout, gc_tensor *dx);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

@@ -230,37 +230,43 @@ gcn_superres_cache_free (gcn_superres_cache *c)
   gc_tensor_free (&c->dz);
 }
 
-void
+int
 gcn_superres_forward (gcn_superres *n, const gc_tensor *lr, gc_tensor *hr,
     gcn_superres_cache *c)
 {
   gcn_superres_pad_mirror (lr, 2, &c->xp2);
   gcn_superres_pad_mirror (lr, 1, &c->xp1);
-  gc_conv2d_forward (&n->head, &c->xp1, &c->z[0]);
-  gc_prelu_forward (&n->head_act, &c->z[0], &c->a[0]);
-  for (int i = 0; i < n->n_mid; i++) {
-    gc_conv2d_forward (&n->mid[i], &c->a[i], &c->z[i + 1]);
-    gc_prelu_forward (&n->mid_act[i], &c->z[i + 1], &c->a[i + 1]);
-  }
-  gc_conv2d_forward (&n->tail, &c->a[n->n_mid], &c->tail_out);
-  gc_conv2d_forward (&n->skip, &c->xp2, &c->skip_out);
-  gc_axpy (1.f, &c->skip_out, &c->tail_out);
+  if (gc_conv2d_forward (&n->head, &c->xp1, &c->z[0]) < 0
+      || gc_prelu_forward (&n->head_act, &c->z[0], &c->a[0]) < 0)
+    return -1;
+  for (int i = 0; i < n->n_mid; i++)
+    if (gc_conv2d_forward (&n->mid[i], &c->a[i], &c->z[i + 1]) < 0
+        || gc_prelu_forward (&n->mid_act[i], &c->z[i + 1], &c->a[i + 1]) < 0)
+      return -1;
+  if (gc_conv2d_forward (&n->tail, &c->a[n->n_mid], &c->tail_out) < 0
+      || gc_conv2d_forward (&n->skip, &c->xp2, &c->skip_out) < 0
+      || gc_axpy (1.f, &c->skip_out, &c->tail_out) < 0)
+    return -1;
   gc_pixel_shuffle_forward (n->scale, &c->tail_out, hr);
+  return 0;
 }
 
-void
+int
 gcn_superres_backward (gcn_superres *n, gcn_superres_cache *c,
     const gc_tensor *dhr)
 {
   gc_pixel_shuffle_backward (n->scale, dhr, &c->dsum);
-  gc_conv2d_backward (&n->skip, &c->xp2, &c->dsum, NULL);
-  gc_conv2d_backward (&n->tail, &c->a[n->n_mid], &c->dsum, &c->da);
-  for (int i = n->n_mid; i >= 1; i--) {
-    gc_prelu_backward (&n->mid_act[i - 1], &c->z[i], &c->da, &c->dz);
-    gc_conv2d_backward (&n->mid[i - 1], &c->a[i - 1], &c->dz, &c->da);
-  }
-  gc_prelu_backward (&n->head_act, &c->z[0], &c->da, &c->dz);
-  gc_conv2d_backward (&n->head, &c->xp1, &c->dz, NULL);
+  if (gc_conv2d_backward (&n->skip, &c->xp2, &c->dsum, NULL) < 0
+      || gc_conv2d_backward (&n->tail, &c->a[n->n_mid], &c->dsum, &c->da) < 0)
+    return -1;
+  for (int i = n->n_mid; i >= 1; i--)
+    if (gc_prelu_backward (&n->mid_act[i - 1], &c->z[i], &c->da, &c->dz) < 0
+        || gc_conv2d_backward (&n->mid[i - 1], &c->a[i - 1], &c->dz,
+            &c->da) < 0)
+      return -1;
+  if (gc_prelu_backward (&n->head_act, &c->z[0], &c->da, &c->dz) < 0)
+    return -1;
+  return gc_conv2d_backward (&n->head, &c->xp1, &c->dz, NULL);
 }
 
 /* ---- inference ------------------------------------------------------------

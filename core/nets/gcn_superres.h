@@ -18,15 +18,14 @@
 #ifndef GCN_SUPERRES_H
 #define GCN_SUPERRES_H
 
+#include "gc_export.h"
 #include <stdint.h>
 
 #include "gc_base.h"
 #include "gc_layers.h"
 #include "gc_modelfile.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+GC_BEGIN_DECLS
 
 #define GCN_SUPERRES_ARCH "superres-luma-v1"
 #define GCN_SUPERRES_MAX_MID 16
@@ -71,12 +70,13 @@ typedef struct gcn_superres_cache {
 } gcn_superres_cache;
 
 void gcn_superres_cache_free (gcn_superres_cache *c);
-/* lr (N, 1, h, w) -> hr (N, 1, h r, w r). */
-void gcn_superres_forward (gcn_superres *n, const gc_tensor *lr, gc_tensor *hr,
+/* lr (N, 1, h, w) -> hr (N, 1, h r, w r). Both passes return 0, or -1
+ * with the layer's error (gc_last_error ()). */
+int gcn_superres_forward (gcn_superres *n, const gc_tensor *lr, gc_tensor *hr,
     gcn_superres_cache *c);
 /* Accumulates parameter gradients from dL/dhr (uses the cache of the
  * matching forward). */
-void gcn_superres_backward (gcn_superres *n, gcn_superres_cache *c,
+int gcn_superres_backward (gcn_superres *n, gcn_superres_cache *c,
     const gc_tensor *dhr);
 
 /* ---- inference ---------------------------------------------------------- */
@@ -97,7 +97,5 @@ int gcn_superres_run_u8 (gcn_superres *n, const uint8_t *src, int w, int h,
  * smaller than p the mirror repeats). */
 void gcn_superres_pad_mirror (const gc_tensor *x, int p, gc_tensor *y);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

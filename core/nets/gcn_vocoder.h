@@ -25,13 +25,12 @@
 #ifndef GCN_VOCODER_H
 #define GCN_VOCODER_H
 
+#include "gc_export.h"
 #include "gancore.h"
 #include "gcn_pghi.h"
 #include "gcn_resampler.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+GC_BEGIN_DECLS
 
 #define GCN_VOCODER_ARCH "vocoder"
 
@@ -186,7 +185,5 @@ void gcn_vocoder_stream_push_features (gcn_vocoder_stream *s,
 void gcn_vocoder_stream_analyze (gcn_vocoder_stream *s, const float *in_hop,
     float *mag);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

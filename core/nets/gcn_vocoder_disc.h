@@ -15,11 +15,10 @@
 #ifndef GCN_VOCODER_DISC_H
 #define GCN_VOCODER_DISC_H
 
+#include "gc_export.h"
 #include "gancore.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+GC_BEGIN_DECLS
 
 #define GCN_VDISC_MAX_SUB 8
 #define GCN_VDISC_LAYERS 5      /* 4 hidden + 1 output */
@@ -88,7 +87,5 @@ float gcn_vdisc_d_loss (const gcn_vocoder_disc *d, gc_gan_loss kind,
 float gcn_vdisc_g_loss (const gcn_vocoder_disc *d, gc_gan_loss kind,
     const gcn_vdisc_acts *fake, float **g_fake);
 
-#ifdef __cplusplus
-}
-#endif
+GC_END_DECLS
 #endif

@@ -546,12 +546,12 @@ gt_recipe_style (gt_ctx *c)
 
   crop = crop / 16 * 16;
   if (crop < 32 || batch < 1 || batch > 64 || scales < 1 || scales > 3) {
-    fprintf (stderr, "style: bad crop/batch/scales\n");
+    gc_set_error ("style: bad crop/batch/scales");
     return -1;
   }
   int gan = gc_gan_loss_from_name (gan_name);
   if (gan < 0) {
-    fprintf (stderr, "style: unknown gan loss %s\n", gan_name);
+    gc_set_error ("style: unknown gan loss %s", gan_name);
     return -1;
   }
   if (c->threads > 0)
@@ -567,7 +567,7 @@ gt_recipe_style (gt_ctx *c)
       &photo_paths);
   if (n_styles < 1 || n_styles > MAX_STYLES || n_train < 0 || n_photo < 0
       || n_train + n_photo < 1) {
-    fprintf (stderr, "style: need 1..%d paintings and some photos: %s\n",
+    gc_set_error ("style: need 1..%d paintings and some photos: %s",
         MAX_STYLES, gc_last_error ());
     return -1;
   }
@@ -576,7 +576,7 @@ gt_recipe_style (gt_ctx *c)
   int n_content = 0;
   for (int i = 0; i < n_styles; i++)
     if (load_image8 (c, style_paths[i], style_size, crop, &paint[i]) < 0) {
-      fprintf (stderr, "style: %s\n", gc_last_error ());
+      gc_set_error ("style: %s", gc_last_error ());
       return -1;
     }
   for (int i = 0; i < n_train + n_photo; i++) {
@@ -613,7 +613,7 @@ gt_recipe_style (gt_ctx *c)
   if (gcn_style_init (&g, &gcfg, &rng) < 0 || gcn_style_init (&ema, &gcfg,
           &rng) < 0 || gcn_style_disc_init (&d, &dcfg, &rng) < 0
       || featnet_init (&feat, &frng) < 0) {
-    fprintf (stderr, "style: %s\n", gc_last_error ());
+    gc_set_error ("style: %s", gc_last_error ());
     return -1;
   }
   for (int i = 0; i < n_styles; i++) {
@@ -745,7 +745,7 @@ gt_recipe_style (gt_ctx *c)
                     &state) < 0 || gc_adam_state_import (&opt.c, "adam_c",
                     &state) < 0 || gc_adam_state_import (&opt.d, "adam_d",
                     &state) < 0))) {
-      fprintf (stderr, "style: resume failed: %s\n", gc_last_error ());
+      gc_set_error ("style: resume failed: %s", gc_last_error ());
       gc_param_list_free (&state);
       snapshot_free (&snap);
       goto out;
@@ -806,7 +806,7 @@ gt_recipe_style (gt_ctx *c)
     /* generator forward (frames and shifted frames in one batch) */
     const gc_tensor *y;
     if (gcn_style_forward (&g, &xb, cls, &acts, &y) < 0) {
-      fprintf (stderr, "style: %s\n", gc_last_error ());
+      gc_set_error ("style: %s", gc_last_error ());
       goto out;
     }
     gc_tensor_resize (&dy, y->n, 3, crop, crop);
@@ -852,7 +852,7 @@ gt_recipe_style (gt_ctx *c)
 
     /* generator update */
     if (gcn_style_backward (&g, &acts, &dy, NULL) < 0) {
-      fprintf (stderr, "style: %s\n", gc_last_error ());
+      gc_set_error ("style: %s", gc_last_error ());
       goto out;
     }
     gt_dist_grads (c, step, &g.params);
@@ -888,7 +888,7 @@ gt_recipe_style (gt_ctx *c)
     float vals[7] = { l_d, l_adv, l_style, l_content, l_temp, d_real, d_fake };
     gt_log_step (c, step + 1, 7, names, vals);
     if (!isfinite (l_style) || !isfinite (l_d)) {
-      fprintf (stderr, "style: loss is not finite at step %ld\n", step + 1);
+      gc_set_error ("style: loss is not finite at step %ld", step + 1);
       goto out;
     }
     if (gt_checkpoint_due (c, step + 1) || step + 1 == steps) {
@@ -917,7 +917,7 @@ gt_recipe_style (gt_ctx *c)
   rc = gt_export (c, &g.params, meta);
   swap_weights (&g, &ema);
   if (rc < 0)
-    fprintf (stderr, "style: export failed: %s\n", gc_last_error ());
+    gc_set_error ("style: export failed: %s", gc_last_error ());
   gt_finish (c);
 
 out:

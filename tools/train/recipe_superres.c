@@ -58,17 +58,19 @@ load_set (gt_ctx *c, const char *dir, int scale, sr_set *set)
   int n = gt_list_files (c, dir, ".png,.bmp,.jpg,.jpeg", &paths);
   memset (set, 0, sizeof (*set));
   if (n <= 0) {
-    fprintf (stderr, "superres: no images under %s\n", dir);
+    gc_set_error ("superres: no images under %s", dir);
     return -1;
   }
   set->items = calloc (n, sizeof (sr_image));
-  if (!set->items)
+  if (!set->items) {
+    gc_set_error ("superres: out of memory");
     goto fail;
+  }
   for (int i = 0; i < n; i++) {
     float *rgb = NULL;
     int w, h;
     if (gt_load_image (c, paths[i], &rgb, &w, &h) < 0) {
-      fprintf (stderr, "superres: %s: %s\n", paths[i], gc_last_error ());
+      gc_set_error ("superres: %s: %s", paths[i], gc_last_error ());
       goto fail;
     }
     int cw = w / scale * scale, ch = h / scale * scale;
@@ -82,6 +84,7 @@ load_set (gt_ctx *c, const char *dir, int scale, sr_set *set)
     im->hr = malloc (sizeof (float) * cw * ch);
     im->lr = malloc (sizeof (float) * (cw / scale) * (ch / scale));
     if (!im->hr || !im->lr) {
+      gc_set_error ("superres: out of memory");
       free (rgb);
       free (im->hr);
       free (im->lr);
@@ -108,7 +111,12 @@ load_set (gt_ctx *c, const char *dir, int scale, sr_set *set)
     set->count++;
   }
   gt_free_list (paths, n);
-  return set->count > 0 ? 0 : -1;
+  if (set->count == 0) {
+    gc_set_error ("superres: no image under %s is at least %d pixels wide "
+        "and high", dir, 4 * scale);
+    return -1;
+  }
+  return 0;
 
 fail:
   gt_free_list (paths, n);
@@ -396,7 +404,7 @@ gt_recipe_superres (gt_ctx *c)
   float *lap_o = NULL, *lap_t = NULL, *lap_g = NULL;
 
   if (patch < 8 || batch < 1) {
-    fprintf (stderr, "superres: patch must be >= 8 and batch >= 1\n");
+    gc_set_error ("superres: patch must be >= 8 and batch >= 1");
     return -1;
   }
   int lo, hi;                   /* this rank's items of the global batch */
@@ -404,20 +412,20 @@ gt_recipe_superres (gt_ctx *c)
     return -1;
   int nb = hi - lo;
   if (gan && !init) {
-    fprintf (stderr, "superres: mode=gan needs init=<fidelity model>\n");
+    gc_set_error ("superres: mode=gan needs init=<fidelity model>");
     return -1;
   }
   if (init) {
     gc_model_file m = { 0 };
     if (gc_model_load (&m, init) < 0 || init_from_file (&g, &m, scale,
             channels, n_mid) < 0) {
-      fprintf (stderr, "superres: %s\n", gc_last_error ());
+      gc_set_error ("superres: %s", gc_last_error ());
       gc_model_free (&m);
       return -1;
     }
     gc_model_free (&m);
   } else if (gcn_superres_init (&g, scale, channels, n_mid, &rng) < 0) {
-    fprintf (stderr, "superres: %s\n", gc_last_error ());
+    gc_set_error ("superres: %s", gc_last_error ());
     return -1;
   }
   fprintf (stderr, "superres: x%d %s, %d channels, %d mid layers, %zu "
@@ -425,14 +433,15 @@ gt_recipe_superres (gt_ctx *c)
       gc_param_list_count_floats (&g.params, 1),
       gcn_superres_macs_per_pixel (&g));
   if (gan && gcn_patchgan_init (&d, 1, d_width, d_depth, &rng) < 0) {
-    fprintf (stderr, "superres: %s\n", gc_last_error ());
+    gc_set_error ("superres: %s", gc_last_error ());
     goto out;
   }
 
   if (load_set (c, "images/train", scale, &train) < 0)
     goto out;
   if (load_set (c, eval_dir, scale, &eval) < 0)
-    fprintf (stderr, "superres: no evaluation images, continuing\n");
+    fprintf (stderr, "%s; no evaluation images, continuing\n",
+        gc_last_error ());
   long px = 0;
   for (int i = 0; i < train.count; i++)
     px += (long) train.items[i].w * train.items[i].h;
@@ -456,7 +465,7 @@ gt_recipe_superres (gt_ctx *c)
     if (step < 0 || (step > 0 && (gc_adam_state_import (&og, "adam_g",
                     &st.list) < 0 || (gan && gc_adam_state_import (&od,
                         "adam_d", &st.list) < 0)))) {
-      fprintf (stderr, "superres: resume failed: %s\n", gc_last_error ());
+      gc_set_error ("superres: resume failed: %s", gc_last_error ());
       train_state_free (&st);
       goto out;
     }
@@ -508,7 +517,10 @@ gt_recipe_superres (gt_ctx *c)
     }
 
     /* ---- generator forward and reconstruction losses */
-    gcn_superres_forward (&g, &xb, &out, &cache);
+    if (gcn_superres_forward (&g, &xb, &out, &cache) < 0) {
+      gc_set_error ("superres: generator: %s", gc_last_error ());
+      goto out;
+    }
     float l1 = gc_loss_l1 (out.data, yb.data, hr_n, dout.data);
     gc_scale (&dout, w_l1);
     float l_hf = 0.f, l_energy = 0.f;
@@ -533,8 +545,11 @@ gt_recipe_superres (gt_ctx *c)
     if (gan) {
       /* ---- discriminator step: real HR crops against detached fakes */
       gcn_patchgan_sn_begin (&d, 1);
-      gcn_patchgan_forward (&d, &yb, &logit_real, &dc_real);
-      gcn_patchgan_forward (&d, &out, &logit_fake, &dc_fake);
+      if (gcn_patchgan_forward (&d, &yb, &logit_real, &dc_real) < 0
+          || gcn_patchgan_forward (&d, &out, &logit_fake, &dc_fake) < 0) {
+        gc_set_error ("superres: discriminator: %s", gc_last_error ());
+        goto out;
+      }
       int nl = (int) gc_tensor_size (&logit_real);
       gc_tensor_resize (&dl_real, logit_real.n, logit_real.c, logit_real.h, logit_real.w);
       gc_tensor_resize (&dl_fake, logit_fake.n, logit_fake.c, logit_fake.h, logit_fake.w);
@@ -544,8 +559,12 @@ gt_recipe_superres (gt_ctx *c)
         d_real += logit_real.data[k] / nl;
         d_fake += logit_fake.data[k] / nl;
       }
-      gcn_patchgan_backward (&d, &yb, &dc_real, &logit_real, &dl_real, NULL);
-      gcn_patchgan_backward (&d, &out, &dc_fake, &logit_fake, &dl_fake, NULL);
+      if (gcn_patchgan_backward (&d, &yb, &dc_real, &logit_real, &dl_real,
+              NULL) < 0 || gcn_patchgan_backward (&d, &out, &dc_fake,
+              &logit_fake, &dl_fake, NULL) < 0) {
+        gc_set_error ("superres: discriminator: %s", gc_last_error ());
+        goto out;
+      }
       gcn_patchgan_sn_end (&d);
       gt_dist_grads (c, step, &d.params);
       gc_clip_grad_norm (&d.params, 10.f);
@@ -553,15 +572,25 @@ gt_recipe_superres (gt_ctx *c)
 
       /* ---- generator's adversarial gradient through the updated critic */
       gcn_patchgan_sn_begin (&d, 0);
-      gcn_patchgan_forward (&d, &out, &logit_fake, &dc_fake);
+      if (gcn_patchgan_forward (&d, &out, &logit_fake, &dc_fake) < 0) {
+        gc_set_error ("superres: discriminator: %s", gc_last_error ());
+        goto out;
+      }
       l_adv = gc_gan_g_loss (GC_GAN_HINGE, logit_fake.data, nl, dl_fake.data);
-      gcn_patchgan_backward (&d, &out, &dc_fake, &logit_fake, &dl_fake, &dfake);
+      if (gcn_patchgan_backward (&d, &out, &dc_fake, &logit_fake, &dl_fake,
+              &dfake) < 0) {
+        gc_set_error ("superres: discriminator: %s", gc_last_error ());
+        goto out;
+      }
       gcn_patchgan_sn_end (&d);
       gc_param_list_zero_grad (&d.params);
       gc_axpy (w_adv, &dfake, &dout);
     }
 
-    gcn_superres_backward (&g, &cache, &dout);
+    if (gcn_superres_backward (&g, &cache, &dout) < 0) {
+      gc_set_error ("superres: generator: %s", gc_last_error ());
+      goto out;
+    }
     gt_dist_grads (c, step, &g.params);
     gc_clip_grad_norm (&g.params, 1.f);
     og.lr = gc_lr_at (&sched, step);
@@ -581,8 +610,7 @@ gt_recipe_superres (gt_ctx *c)
       gt_log_step (c, step + 1, 2, names_fid, vals);
     }
     if (!isfinite (l1)) {
-      fprintf (stderr, "superres: loss is not finite at step %ld\n",
-          step + 1);
+      gc_set_error ("superres: loss is not finite at step %ld", step + 1);
       goto out;
     }
     if (gt_checkpoint_due (c, step + 1) || step + 1 == steps) {
@@ -630,7 +658,7 @@ gt_recipe_superres (gt_ctx *c)
     kv[k++] = init ? init : "random";
     kv[k] = NULL;
     if (gt_export (c, &g.params, kv) < 0) {
-      fprintf (stderr, "superres: export failed: %s\n", gc_last_error ());
+      gc_set_error ("superres: export failed: %s", gc_last_error ());
       goto out;
     }
   }

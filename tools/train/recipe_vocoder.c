@@ -307,7 +307,7 @@ gt_recipe_vocoder (gt_ctx *c)
   int task = !strcmp (task_name, "nb2wb") ? GCN_VOCODER_NB2WB
       : GCN_VOCODER_COPY;
   if (strcmp (task_name, "nb2wb") && strcmp (task_name, "copy")) {
-    fprintf (stderr, "vocoder: task must be copy or nb2wb, not '%s'\n",
+    gc_set_error ("vocoder: task must be copy or nb2wb, not '%s'",
         task_name);
     return -1;
   }
@@ -335,7 +335,7 @@ gt_recipe_vocoder (gt_ctx *c)
   int gan = gc_gan_loss_from_name (gt_setting_str (c, tab, "gan"));
   long steps = gt_steps (c, 6000);
   if (gan < 0 || frames < 16 || batch < 1 || channels < 4) {
-    fprintf (stderr, "vocoder: bad settings\n");
+    gc_set_error ("vocoder: bad settings");
     return -1;
   }
   int i0, i1;                   /* this rank's items of the global batch */
@@ -350,7 +350,7 @@ gt_recipe_vocoder (gt_ctx *c)
   gcn_vocoder_disc d;
   if (gcn_vocoder_init (&v, &cfg, c->seed) < 0
       || gcn_vocoder_disc_init (&d, disc_ch, c->seed + 1) < 0) {
-    fprintf (stderr, "vocoder: %s\n", gc_last_error ());
+    gc_set_error ("vocoder: %s", gc_last_error ());
     return -1;
   }
   gc_adam og, od;
@@ -373,7 +373,7 @@ gt_recipe_vocoder (gt_ctx *c)
     step = gt_checkpoint_load (c, &state, &rng);
     if (step < 0 || (step > 0 && (gc_adam_state_import (&og, "adam_g", &state)
                 < 0 || gc_adam_state_import (&od, "adam_d", &state) < 0))) {
-      fprintf (stderr, "vocoder: resume failed: %s\n", gc_last_error ());
+      gc_set_error ("vocoder: resume failed: %s", gc_last_error ());
       free_state (&state, owned, n_owned);
       return -1;
     }
@@ -381,7 +381,7 @@ gt_recipe_vocoder (gt_ctx *c)
     if (step > 0)
       fprintf (stderr, "vocoder: resumed at step %ld\n", step);
     else if (export_only) {
-      fprintf (stderr, "vocoder: export_only needs a checkpoint in %s\n",
+      gc_set_error ("vocoder: export_only needs a checkpoint in %s",
           c->run_dir);
       return -1;
     }
@@ -390,7 +390,7 @@ gt_recipe_vocoder (gt_ctx *c)
   corpus cp;
   if (!export_only) {
     if (load_corpus (c, &cp, cfg.sample_rate) < 0) {
-      fprintf (stderr, "vocoder: no training audio found\n");
+      gc_set_error ("vocoder: no training audio found");
       return -1;
     }
     fprintf (stderr, "vocoder: %d clips, %.1f min of speech, task %s\n",
@@ -519,7 +519,7 @@ gt_recipe_vocoder (gt_ctx *c)
     /* trained without the refinement (its backward is not modelled);
      * the file says how to run it */
     if (gcn_vocoder_set_refine (&v, refine_la, refine_it, refine_mo) < 0) {
-      fprintf (stderr, "vocoder: %s\n", gc_last_error ());
+      gc_set_error ("vocoder: %s", gc_last_error ());
       rc = -1;
       goto out;
     }
@@ -538,7 +538,7 @@ gt_recipe_vocoder (gt_ctx *c)
     kv[k] = NULL;
     rc = gt_export (c, &v.params, kv);
     if (rc < 0)
-      fprintf (stderr, "vocoder: export failed: %s\n", gc_last_error ());
+      gc_set_error ("vocoder: export failed: %s", gc_last_error ());
   }
   gt_finish (c);
 
