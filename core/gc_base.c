@@ -286,7 +286,14 @@ gc_param_list_prefix (gc_param_list *l, const char *prefix)
 {
   char tmp[GC_MAX_NAME];
   for (int i = 0; i < l->count; i++) {
-    snprintf (tmp, sizeof tmp, "%s.%s", prefix, l->items[i]->name);
+    /* names come from code, not input: one too long is a programmer error
+     * that would make two tensors' names collide in a model file */
+    if (snprintf (tmp, sizeof tmp, "%s.%s", prefix, l->items[i]->name)
+        >= (int) sizeof tmp) {
+      fprintf (stderr, "%s:%d: parameter name %s.%s is longer than %d\n",
+          __FILE__, __LINE__, prefix, l->items[i]->name, GC_MAX_NAME - 1);
+      abort ();
+    }
     memcpy (l->items[i]->name, tmp, sizeof tmp);
   }
 }

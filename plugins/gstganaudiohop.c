@@ -1,9 +1,5 @@
 /* GstGanAudioHop: the stream around a hop-based audio model; see
  * gstganaudiohop.h. */
-#ifdef HAVE_CONFIG_H
-#include "config.h"
-#endif
-
 #include "gstganaudiohop.h"
 
 #include <math.h>

@@ -45,10 +45,6 @@
  * continues the output at the next sample not yet pushed; a latency
  * message is posted. New caps drain the old format first.
  */
-#ifdef HAVE_CONFIG_H
-#include "config.h"
-#endif
-
 #include "gstgandenoise.h"
 #include "gstganelements.h"
 #include "gstganmodel.h"

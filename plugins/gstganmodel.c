@@ -1,8 +1,4 @@
 /* "Model file or embedded model" for every element; see gstganmodel.h. */
-#ifdef HAVE_CONFIG_H
-#include "config.h"
-#endif
-
 #include "gstganmodel.h"
 
 #include <string.h>

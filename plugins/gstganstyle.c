@@ -18,10 +18,6 @@
  * gamma/beta row per painting), so switching styles costs nothing: the
  * style, blend and strength properties are read once per frame under the
  * object lock. */
-#ifdef HAVE_CONFIG_H
-#include "config.h"
-#endif
-
 #include "gstganstyle.h"
 #include "gstganelements.h"
 #include "gstganmodel.h"

@@ -24,10 +24,6 @@
  * does not miss. YUV frames give their Y plane straight to it; RGB frames
  * are split into BT.601 Y/Cb/Cr and put back together. The frame is
  * processed whole (the net streams rows internally). */
-#ifdef HAVE_CONFIG_H
-#include "config.h"
-#endif
-
 #include "gstgansuperres.h"
 #include "gstganelements.h"
 #include "gstganmodel.h"

@@ -37,10 +37,6 @@
  * refines it over 6 more), one 8 ms hop of block buffering and the
  * resampler's filter.
  */
-#ifdef HAVE_CONFIG_H
-#include "config.h"
-#endif
-
 #include "gstganvocoder.h"
 #include "gstganelements.h"
 #include "gstganmodel.h"
