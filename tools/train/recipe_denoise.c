@@ -288,11 +288,19 @@ gt_recipe_denoise (gt_ctx *c)
   static const char *names[] = { "gain", "spec", "sig", "vad", "adv_g",
     "adv_d" };
 
+  /* a failed pass (out of memory, a shape error: gc_last_error says which)
+   * stops the run before it trains on stale tensors; the last checkpoint
+   * stays as it was */
+  int ret = 0;
   for (long step = start; step < steps; step++) {
     dn_loss L = { 0 };
     og.lr = gc_lr_at (&sched, step < sched_from ? 0 : step - sched_from);
     batch_make (&d, &b, fft, win, c->seed, step, first);
-    gcn_denoiser_forward_train (&net, &tr, b.feat, batch, frames + la);
+    if (gcn_denoiser_forward_train (&net, &tr, b.feat, batch,
+            frames + la) < 0) {
+      ret = -1;
+      break;
+    }
     heads_gather (&heads, &tr, batch, frames, la);
     enhance (&b, &heads, order, gbin);
     recon_losses (&b, &heads, order, d_band, d_fine, d_vad, d_df, gbin, &L);
@@ -316,6 +324,11 @@ gt_recipe_denoise (gt_ctx *c)
         sf = malloc (ns * sizeof (float));
         gr = malloc (ns * sizeof (float));
         gf = malloc (ns * sizeof (float));
+        if (!sr || !sf || !gr || !gf) {
+          gc_set_error ("denoise: out of memory");
+          ret = -1;
+          break;
+        }
       }
       memcpy (sr, D.h[3].data, ns * sizeof (float));
       disc_forward (&D, &xf);
@@ -343,8 +356,11 @@ gt_recipe_denoise (gt_ctx *c)
     rows_scatter (d_vad, batch, frames, la, 1, n_vad);
     if (dfs > 0)
       rows_scatter (d_df, batch, frames, la, dfs, n_df);
-    gcn_denoiser_backward_train (&net, &tr, n_band, n_fine, n_vad,
-        dfs > 0 ? n_df : NULL);
+    if (gcn_denoiser_backward_train (&net, &tr, n_band, n_fine, n_vad,
+            dfs > 0 ? n_df : NULL) < 0) {
+      ret = -1;
+      break;
+    }
     gt_dist_grads (c, step, &net.params);
     gc_clip_grad_norm (&net.params, 1.f);
     gc_adam_step (&og);
@@ -364,8 +380,10 @@ gt_recipe_denoise (gt_ctx *c)
       c->steps = all_steps;
     }
   }
-  save_ckpt (c, steps, &net, &D, &og, &od, &rng);
-  int ret = export_model (c, &net, NULL);
+  if (ret == 0) {
+    save_ckpt (c, steps, &net, &D, &og, &od, &rng);
+    ret = export_model (c, &net, NULL);
+  }
 
   gt_finish (c);
   gc_tensor_free (&xr);
