@@ -423,10 +423,6 @@ gcn_style_acts_free (gcn_style_acts *a)
 /* Tensors in a zeroed acts struct have dims 0; gc_tensor_resize fixes
  * them, so only the buffers need to exist before use. */
 
-/* Colour statistics are taken over every GCN_STYLE_STATS_STEP-th pixel of
- * the (padded) network input, in training and inference alike. */
-#define GCN_STYLE_STATS_STEP 2
-
 /* Head 1 output: y = clamp (ct (x) + texture), ct the colour transfer of
  * each item to its style's statistics. */
 static int
@@ -936,6 +932,9 @@ gcn_style_infer (gcn_style *net, const float *rgb, int w, int h,
     }
     final1_job fj = { &ws->t, &ws->x, ws->lab_from, ws->lab_to, out, w, h };
     gc_parallel_for (gc_current_threads (), h, final1_rows, &fj);
+    /* the palette lock: the texture layer moves the colours off the
+     * transfer's exact mean and spread, so match them once more */
+    gcn_lab_match (out, w, h, GCN_STYLE_STATS_STEP, ws->lab_to);
     return 0;
   }
 

@@ -55,6 +55,10 @@ GC_BEGIN_DECLS
  * down the left edge (and a milder one along the top and bottom); 32 keeps
  * every edge column and row within one level of the inner picture. */
 #define GCN_STYLE_MARGIN 32
+/* Colour statistics are taken over every GCN_STYLE_STATS_STEP-th pixel of
+ * the (padded) network input, in training and inference alike, and of the
+ * output for the palette lock. */
+#define GCN_STYLE_STATS_STEP 2
 
 typedef struct gcn_style_config {
   int styles;               /* number of conditions (paintings) */
@@ -154,6 +158,9 @@ int gcn_style_backward (gcn_style *net, gcn_style_acts *acts,
  * `mix` holds one weight per style (the condition: a one-hot row picks a
  * style, two non-zero weights blend two); weights are used as given.
  * out: [3][h][w] (may not alias rgb). Uses gc_current_threads () workers.
+ * Head 1 ends with the palette lock: the output (the training forward's,
+ * cropped) is given the blended styles' CIELAB mean and spread once more
+ * with gcn_lab_match (GCN_STYLE_STATS_STEP).
  * The workspace keeps buffers between frames; free with
  * gcn_style_work_free. Returns 0 or -1. */
 typedef struct gcn_style_work {

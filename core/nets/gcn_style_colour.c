@@ -222,3 +222,14 @@ gcn_lab_transfer (const float *r, const float *g, const float *b, float *or_,
     block_from_lab (lab[0], lab[1], lab[2], or_ + i, og + i, ob + i, m);
   }
 }
+
+void
+gcn_lab_match (float *rgb, int w, int h, int step,
+    const float to[GCN_LAB_STATS])
+{
+  float from[GCN_LAB_STATS];
+  size_t plane = (size_t) w * h;
+  gcn_lab_stats (rgb, w, h, step, from);
+  gcn_lab_transfer (rgb, rgb + plane, rgb + 2 * plane, rgb, rgb + plane,
+      rgb + 2 * plane, plane, from, to);
+}

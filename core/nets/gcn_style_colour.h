@@ -62,5 +62,10 @@ void gcn_lab_transfer (const float *r, const float *g, const float *b,
     float *or_, float *og, float *ob, size_t n,
     const float from[GCN_LAB_STATS], const float to[GCN_LAB_STATS]);
 
+/* Give a planar RGB image [3][h][w] the statistics `to`, in place: its own
+ * statistics (every `step`-th pixel) then the transfer. */
+void gcn_lab_match (float *rgb, int w, int h, int step,
+    const float to[GCN_LAB_STATS]);
+
 GC_END_DECLS
 #endif
