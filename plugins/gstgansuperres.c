@@ -309,7 +309,7 @@ bind_superres (const gc_model_file * mf, gpointer user)
         model_scale, b->scale);
     return -1;
   }
-  return gcn_superres_from_model (&b->self->net, mf, b->scale);
+  return gcn_superres_load (&b->self->net, mf, b->scale);
 }
 
 /* Load the configured or embedded model; posts an element error naming the

@@ -51,7 +51,7 @@ gcn_patchgan_free (gcn_patchgan *d)
 }
 
 void
-gcn_patchgan_cache_free (gcn_patchgan_cache *c)
+gcn_patchgan_acts_free (gcn_patchgan_acts *c)
 {
   for (int i = 0; i < GCN_PATCHGAN_MAX_DEPTH; i++) {
     gc_tensor_free (&c->z[i]);
@@ -83,7 +83,7 @@ gcn_patchgan_sn_end (gcn_patchgan *d)
 
 int
 gcn_patchgan_forward (gcn_patchgan *d, const gc_tensor *x, gc_tensor *logits,
-    gcn_patchgan_cache *c)
+    gcn_patchgan_acts *c)
 {
   const gc_tensor *in = x;
   for (int i = 0; i < d->depth; i++) {
@@ -98,7 +98,7 @@ gcn_patchgan_forward (gcn_patchgan *d, const gc_tensor *x, gc_tensor *logits,
 
 int
 gcn_patchgan_backward (gcn_patchgan *d, const gc_tensor *x,
-    gcn_patchgan_cache *c, const gc_tensor *logits, const gc_tensor *dlogits,
+    gcn_patchgan_acts *c, const gc_tensor *logits, const gc_tensor *dlogits,
     gc_tensor *dx)
 {
   (void) logits;

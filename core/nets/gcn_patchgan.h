@@ -35,17 +35,17 @@ typedef struct gcn_patchgan {
   gc_param_list params;
 } gcn_patchgan;
 
-typedef struct gcn_patchgan_cache {
+typedef struct gcn_patchgan_acts {
   gc_tensor z[GCN_PATCHGAN_MAX_DEPTH];  /* conv outputs */
   gc_tensor a[GCN_PATCHGAN_MAX_DEPTH];  /* after LeakyReLU */
   gc_tensor d0, d1;         /* backward scratch */
-} gcn_patchgan_cache;
+} gcn_patchgan_acts;
 
 /* in_ch >= 1, width 1..256, depth 1..GCN_PATCHGAN_MAX_DEPTH. */
 int gcn_patchgan_init (gcn_patchgan *d, int in_ch, int width, int depth,
     gc_rng *r);
 void gcn_patchgan_free (gcn_patchgan *d);
-void gcn_patchgan_cache_free (gcn_patchgan_cache *c);
+void gcn_patchgan_acts_free (gcn_patchgan_acts *c);
 
 void gcn_patchgan_sn_begin (gcn_patchgan *d, int update_u);
 void gcn_patchgan_sn_end (gcn_patchgan *d);
@@ -53,10 +53,10 @@ void gcn_patchgan_sn_end (gcn_patchgan *d);
 /* x (N, in_ch, H, W) -> logits (N, 1, H / 2^depth, W / 2^depth).
  * Both passes return 0, or -1 with the layer's error (gc_last_error ()). */
 int gcn_patchgan_forward (gcn_patchgan *d, const gc_tensor *x,
-    gc_tensor *logits, gcn_patchgan_cache *c);
+    gc_tensor *logits, gcn_patchgan_acts *c);
 /* Accumulates parameter gradients; writes dL/dx into dx unless NULL. */
 int gcn_patchgan_backward (gcn_patchgan *d, const gc_tensor *x,
-    gcn_patchgan_cache *c, const gc_tensor *logits, const gc_tensor *dlogits,
+    gcn_patchgan_acts *c, const gc_tensor *logits, const gc_tensor *dlogits,
     gc_tensor *dx);
 
 GC_END_DECLS

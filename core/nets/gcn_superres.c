@@ -138,7 +138,7 @@ gcn_superres_free (gcn_superres *n)
 }
 
 int
-gcn_superres_from_model (gcn_superres *n, const gc_model_file *m,
+gcn_superres_load (gcn_superres *n, const gc_model_file *m,
     int want_scale)
 {
   memset (n, 0, sizeof (*n));
@@ -215,7 +215,7 @@ gcn_superres_pad_mirror (const gc_tensor *x, int p, gc_tensor *y)
 }
 
 void
-gcn_superres_cache_free (gcn_superres_cache *c)
+gcn_superres_acts_free (gcn_superres_acts *c)
 {
   gc_tensor_free (&c->xp2);
   gc_tensor_free (&c->xp1);
@@ -232,7 +232,7 @@ gcn_superres_cache_free (gcn_superres_cache *c)
 
 int
 gcn_superres_forward (gcn_superres *n, const gc_tensor *lr, gc_tensor *hr,
-    gcn_superres_cache *c)
+    gcn_superres_acts *c)
 {
   gcn_superres_pad_mirror (lr, 2, &c->xp2);
   gcn_superres_pad_mirror (lr, 1, &c->xp1);
@@ -252,7 +252,7 @@ gcn_superres_forward (gcn_superres *n, const gc_tensor *lr, gc_tensor *hr,
 }
 
 int
-gcn_superres_backward (gcn_superres *n, gcn_superres_cache *c,
+gcn_superres_backward (gcn_superres *n, gcn_superres_acts *c,
     const gc_tensor *dhr)
 {
   gc_pixel_shuffle_backward (n->scale, dhr, &c->dsum);

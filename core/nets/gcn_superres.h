@@ -50,7 +50,7 @@ void gcn_superres_free (gcn_superres *n);
 /* Build the net a model file describes (metadata arch, scale, channels,
  * mid) and load its weights. `want_scale` > 0 rejects a model of another
  * scale. Errors (gc_last_error) name the file. */
-int gcn_superres_from_model (gcn_superres *n, const gc_model_file *m,
+int gcn_superres_load (gcn_superres *n, const gc_model_file *m,
     int want_scale);
 /* Metadata describing the architecture, for gc_model_save / gt_export:
  * fills kv (at least 9 slots) with NULL-terminated pairs that point into
@@ -61,22 +61,22 @@ int gcn_superres_meta (const gcn_superres *n, const char **kv, char *buf);
 long gcn_superres_macs_per_pixel (const gcn_superres *n);
 
 /* ---- training ----------------------------------------------------------- */
-typedef struct gcn_superres_cache {
+typedef struct gcn_superres_acts {
   gc_tensor xp2, xp1;       /* mirrored input, padded by 2 and by 1 */
   gc_tensor z[GCN_SUPERRES_MAX_MID + 1];  /* pre-activations */
   gc_tensor a[GCN_SUPERRES_MAX_MID + 1];  /* activations */
   gc_tensor tail_out, skip_out;
   gc_tensor dsum, da, dz;   /* backward scratch */
-} gcn_superres_cache;
+} gcn_superres_acts;
 
-void gcn_superres_cache_free (gcn_superres_cache *c);
+void gcn_superres_acts_free (gcn_superres_acts *c);
 /* lr (N, 1, h, w) -> hr (N, 1, h r, w r). Both passes return 0, or -1
  * with the layer's error (gc_last_error ()). */
 int gcn_superres_forward (gcn_superres *n, const gc_tensor *lr, gc_tensor *hr,
-    gcn_superres_cache *c);
+    gcn_superres_acts *c);
 /* Accumulates parameter gradients from dL/dhr (uses the cache of the
  * matching forward). */
-int gcn_superres_backward (gcn_superres *n, gcn_superres_cache *c,
+int gcn_superres_backward (gcn_superres *n, gcn_superres_acts *c,
     const gc_tensor *dhr);
 
 /* ---- inference ---------------------------------------------------------- */

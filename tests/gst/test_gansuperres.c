@@ -245,7 +245,7 @@ reference_luma (const char *model, int scale, const guint8 * y, int w, int h,
   gc_model_file m = { 0 };
   gcn_superres n;
   fail_unless (gc_model_load (&m, model) == 0);
-  fail_unless (gcn_superres_from_model (&n, &m, scale) == 0);
+  fail_unless (gcn_superres_load (&n, &m, scale) == 0);
   float *in = g_new (float, w * h), *o = g_new (float, w * h * scale * scale);
   for (int i = 0; i < h; i++)
     for (int j = 0; j < w; j++)
@@ -331,7 +331,7 @@ GST_START_TEST (test_rgb_grey_path)
   gc_model_file m = { 0 };
   gcn_superres n;
   fail_unless (gc_model_load (&m, model) == 0);
-  fail_unless (gcn_superres_from_model (&n, &m, s) == 0);
+  fail_unless (gcn_superres_load (&n, &m, s) == 0);
   float *yin = g_new (float, w * h), *yout = g_new (float, w * h * s * s);
   gst_buffer_map (in, &map, GST_MAP_READ);
   for (int i = 0; i < w * h; i++)

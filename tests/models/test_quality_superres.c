@@ -88,7 +88,7 @@ main (int argc, char **argv)
     gc_model_file mf;
     gcn_superres net;
     mq_path (path, sizeof path, "models", models[m].file);
-    if (gc_model_load (&mf, path) || gcn_superres_from_model (&net, &mf,
+    if (gc_model_load (&mf, path) || gcn_superres_load (&net, &mf,
             models[m].scale)) {
       CHECK (0, "%s: %s", path, gc_last_error ());
       gc_model_free (&mf);

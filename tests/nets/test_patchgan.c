@@ -11,7 +11,7 @@
 
 static double
 loss_of (gcn_patchgan *d, const gc_tensor *x, const gc_tensor *probe,
-    gcn_patchgan_cache *c)
+    gcn_patchgan_acts *c)
 {
   gc_tensor y = GC_TENSOR_INIT;
   gcn_patchgan_forward (d, x, &y, c);
@@ -26,7 +26,7 @@ loss_of (gcn_patchgan *d, const gc_tensor *x, const gc_tensor *probe,
  * disagree (a LeakyReLU kink inside the step). */
 static double
 numeric (gcn_patchgan *d, const gc_tensor *x, const gc_tensor *probe,
-    gcn_patchgan_cache *c, float *v)
+    gcn_patchgan_acts *c, float *v)
 {
   double g[2];
   float keep = *v;
@@ -56,7 +56,7 @@ main (void)
   gc_tensor dx = GC_TENSOR_INIT;
   gc_tensor_resize (&x, 2, 2, 12, 8);
   gc_rng_fill_uniform (&r, x.data, gc_tensor_size (&x), -1.f, 1.f);
-  gcn_patchgan_cache c = { 0 };
+  gcn_patchgan_acts c = { 0 };
   gcn_patchgan_forward (&d, &x, &y, &c);
   CHECK (y.n == 2 && y.c == 1 && y.h == 3 && y.w == 2, "logits %dx%dx%dx%d",
       y.n, y.c, y.h, y.w);
@@ -131,7 +131,7 @@ main (void)
   gc_tensor_free (&y);
   gc_tensor_free (&dx);
   gc_tensor_free (&probe);
-  gcn_patchgan_cache_free (&c);
+  gcn_patchgan_acts_free (&c);
   gcn_patchgan_free (&d);
   if (failures)
     fprintf (stderr, "%d failures\n", failures);

@@ -14,7 +14,7 @@
 /* Loss = sum (hr * probe): its gradient w.r.t. hr is the probe. */
 static double
 probe_loss (gcn_superres *n, const gc_tensor *lr, const gc_tensor *probe,
-    gcn_superres_cache *c)
+    gcn_superres_acts *c)
 {
   gc_tensor hr = GC_TENSOR_INIT;
   gcn_superres_forward (n, lr, &hr, c);
@@ -43,7 +43,7 @@ gradcheck (void)
   gc_rng_fill_uniform (&r, lr.data, gc_tensor_size (&lr), 0.f, 1.f);
   gc_tensor_resize (&probe, 2, 1, 10, 8);
   gc_rng_fill_normal (&r, probe.data, gc_tensor_size (&probe), 0.f, 1.f);
-  gcn_superres_cache c = { 0 };
+  gcn_superres_acts c = { 0 };
   gc_param_list_zero_grad (&n.params);
   gcn_superres_forward (&n, &lr, &hr, &c);
   CHECK (hr.n == 2 && hr.c == 1 && hr.h == 10 && hr.w == 8, "hr shape");
@@ -84,7 +84,7 @@ gradcheck (void)
       "skipped", checked, kinks);
   fprintf (stderr, "gradcheck: %d entries (%d at kinks skipped), worst "
       "relative error %.2e\n", checked, kinks, worst);
-  gcn_superres_cache_free (&c);
+  gcn_superres_acts_free (&c);
   gc_tensor_free (&lr);
   gc_tensor_free (&probe);
   gc_tensor_free (&hr);
@@ -107,7 +107,7 @@ run_matches_forward (int scale, int w, int h, int threads)
   gc_tensor lr = GC_TENSOR_INIT, hr = GC_TENSOR_INIT;
   gc_tensor_resize (&lr, 1, 1, h, w);
   gc_rng_fill_uniform (&r, lr.data, gc_tensor_size (&lr), 0.f, 1.f);
-  gcn_superres_cache c = { 0 };
+  gcn_superres_acts c = { 0 };
   gcn_superres_forward (&n, &lr, &hr, &c);
 
   int W = w * scale, H = h * scale, stride = W + 3;
@@ -123,7 +123,7 @@ run_matches_forward (int scale, int w, int h, int threads)
   CHECK (worst < 1e-5, "x%d %dx%d threads %d: run differs from forward by %g",
       scale, w, h, threads, worst);
   free (out);
-  gcn_superres_cache_free (&c);
+  gcn_superres_acts_free (&c);
   gc_tensor_free (&lr);
   gc_tensor_free (&hr);
   gcn_superres_free (&n);
@@ -205,10 +205,10 @@ model_roundtrip (void)
   gc_model_file m = { 0 };
   CHECK (gc_model_parse (&m, mem, size, "roundtrip.safetensors") == 0,
       "parse: %s", gc_last_error ());
-  CHECK (gcn_superres_from_model (&b, &m, 2) < 0, "wrong scale accepted");
+  CHECK (gcn_superres_load (&b, &m, 2) < 0, "wrong scale accepted");
   CHECK (strstr (gc_last_error (), "roundtrip.safetensors")
       && strstr (gc_last_error (), "scale"), "message: %s", gc_last_error ());
-  CHECK (gcn_superres_from_model (&b, &m, 3) == 0, "load: %s",
+  CHECK (gcn_superres_load (&b, &m, 3) == 0, "load: %s",
       gc_last_error ());
   CHECK (b.channels == 6 && b.n_mid == 2 && b.scale == 3, "arch");
   CHECK (memcmp (a.tail.weight.w, b.tail.weight.w,

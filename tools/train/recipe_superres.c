@@ -309,7 +309,7 @@ init_from_file (gcn_superres *g, const gc_model_file *m, int scale,
 {
   const char *arch = gc_model_meta_get (m, "arch");
   if (!arch || strcmp (arch, "gan-train-checkpoint") != 0)
-    return gcn_superres_from_model (g, m, scale);
+    return gcn_superres_load (g, m, scale);
   if (gcn_superres_init (g, scale, channels, n_mid, NULL) < 0)
     return -1;
   for (int i = 0; i < g->params.count; i++) {
@@ -395,8 +395,8 @@ gt_recipe_superres (gt_ctx *c)
   gcn_patchgan d = { 0 };
   gc_adam og = { 0 }, od = { 0 };
   sr_set train = { 0 }, eval = { 0 };
-  gcn_superres_cache cache = { 0 };
-  gcn_patchgan_cache dc_real = { 0 }, dc_fake = { 0 };
+  gcn_superres_acts cache = { 0 };
+  gcn_patchgan_acts dc_real = { 0 }, dc_fake = { 0 };
   gc_tensor xb = GC_TENSOR_INIT, yb = GC_TENSOR_INIT, out = GC_TENSOR_INIT;
   gc_tensor dout = GC_TENSOR_INIT, dfake = GC_TENSOR_INIT;
   gc_tensor logit_real = GC_TENSOR_INIT, logit_fake = GC_TENSOR_INIT;
@@ -678,9 +678,9 @@ out:
   gc_tensor_free (&logit_fake);
   gc_tensor_free (&dl_real);
   gc_tensor_free (&dl_fake);
-  gcn_superres_cache_free (&cache);
-  gcn_patchgan_cache_free (&dc_real);
-  gcn_patchgan_cache_free (&dc_fake);
+  gcn_superres_acts_free (&cache);
+  gcn_patchgan_acts_free (&dc_real);
+  gcn_patchgan_acts_free (&dc_fake);
   if (og.params)
     gc_adam_free (&og);
   if (od.params)
