@@ -36,11 +36,11 @@ value (void *p)
   int order = c->net.cfg.df_order, rows = c->b.n * c->b.t;
   gcn_denoiser_forward_train (&c->net, &c->tr, c->b.feat, c->b.n,
       c->b.t + c->b.la);
-  heads_gather (&c->h, &c->tr, c->b.n, c->b.t, c->b.la);
-  enhance (&c->b, &c->h, order, c->gbin);
-  recon_losses (&c->b, &c->h, order, c->d_band, c->d_fine, c->d_vad, c->d_df,
+  dn_heads_gather (&c->h, &c->tr, c->b.n, c->b.t, c->b.la);
+  dn_enhance (&c->b, &c->h, order, c->gbin);
+  dn_recon_losses (&c->b, &c->h, order, c->d_band, c->d_fine, c->d_vad, c->d_df,
       c->gbin, &L);
-  fake_features (&c->b, c->ffake);
+  dn_fake_features (&c->b, c->ffake);
   double adv = gradcheck_dot (c->ffake, c->dfeat_w,
       (size_t) rows * GCN_DN_FEATS);
   return L.gain + W_SPEC * (double) L.spec + W_SIG * (double) L.sig +
@@ -53,13 +53,13 @@ grad (void *p)
   ctx *c = p;
   int order = c->net.cfg.df_order, n = c->b.n, t = c->b.t, la = c->b.la;
   value (c);
-  fake_backward (&c->b, c->gbin, c->h.df, order, c->dfeat_w, c->d_band,
+  dn_fake_backward (&c->b, c->gbin, c->h.df, order, c->dfeat_w, c->d_band,
       c->d_fine, c->d_df);
-  rows_scatter (c->d_band, n, t, la, GCN_DN_BANDS, c->n_band);
-  rows_scatter (c->d_fine, n, t, la, GCN_DN_FINE, c->n_fine);
-  rows_scatter (c->d_vad, n, t, la, 1, c->n_vad);
+  dn_rows_scatter (c->d_band, n, t, la, GCN_DN_BANDS, c->n_band);
+  dn_rows_scatter (c->d_fine, n, t, la, GCN_DN_FINE, c->n_fine);
+  dn_rows_scatter (c->d_vad, n, t, la, 1, c->n_vad);
   if (c->h.dfs > 0)
-    rows_scatter (c->d_df, n, t, la, c->h.dfs, c->n_df);
+    dn_rows_scatter (c->d_df, n, t, la, c->h.dfs, c->n_df);
   gc_param_list_zero_grad (&c->net.params);
   gcn_denoiser_backward_train (&c->net, &c->tr, c->n_band, c->n_fine,
       c->n_vad, c->h.dfs > 0 ? c->n_df : NULL);
@@ -86,8 +86,8 @@ run (int df_order, int la)
       1.f);
   gcn_denoiser_train_init (&c.tr);
   int n = 2, t = 6, rows = n * t, rows_net = n * (t + la);
-  CHECK (batch_alloc (&c.b, n, t, la) == 0, "batch");
-  CHECK (heads_alloc (&c.h, rows, gcn_dn_df_size (&c.net)) == 0, "heads");
+  CHECK (dn_batch_alloc (&c.b, n, t, la) == 0, "batch");
+  CHECK (dn_heads_alloc (&c.h, rows, gcn_dn_df_size (&c.net)) == 0, "heads");
   /* a full-band item and one band-limited below the deep-filtered bins */
   c.b.bins[0] = BINS;
   c.b.bins[1] = 41;
@@ -113,7 +113,7 @@ run (int df_order, int la)
   c.n_df = calloc ((size_t) rows_net * GCN_DN_FINE * GCN_DN_DF_MAX * 2,
       sizeof (float));
   gradcheck_fill_normal (&r, c.dfeat_w, (size_t) rows * GCN_DN_FEATS, 0.01f);
-  opt_asym = 1.f;               /* the asymmetric weight is a kink */
+  dn_opt_asym = 1.f;            /* the asymmetric weight is a kink */
 
   char name[64];
   snprintf (name, sizeof name, "denoise losses df_order=%d lookahead=%d",
@@ -141,13 +141,13 @@ run (int df_order, int la)
   free (c.n_fine);
   free (c.n_vad);
   free (c.n_df);
-  heads_free (&c.h);
-  batch_free (&c.b);
+  dn_heads_free (&c.h);
+  dn_batch_free (&c.b);
   gcn_denoiser_train_free (&c.tr);
   gcn_denoiser_free (&c.net);
 }
 
-/* The training path (item_features, forward_train, heads_gather, enhance)
+/* The training path (item_features, forward_train, dn_heads_gather, dn_enhance)
  * gives the same enhanced spectra as a stream
  * (gcn_denoiser_process_spectrum) fed the same frames one by one, with
  * phase features and the deep filter's history, at full band and
@@ -167,7 +167,7 @@ train_matches_stream (int bins, int la)
   gradcheck_fill_normal (&r, net.conv.weight.w, net.conv.weight.n, 0.1f);
   dn_batch b;
   int t = 9;
-  CHECK (batch_alloc (&b, 1, t, la) == 0, "batch");
+  CHECK (dn_batch_alloc (&b, 1, t, la) == 0, "batch");
   b.in = gcn_dn_in_size (&net);
   b.bins[0] = bins;
   gradcheck_fill_normal (&r, b.X, (size_t) t * BINS * 2, 1e-2f);
@@ -178,10 +178,10 @@ train_matches_stream (int bins, int la)
   gcn_denoiser_train_init (&tr);
   gcn_denoiser_forward_train (&net, &tr, b.feat, 1, t + la);
   dn_heads h;
-  CHECK (heads_alloc (&h, t, gcn_dn_df_size (&net)) == 0, "heads");
-  heads_gather (&h, &tr, 1, t, la);
+  CHECK (dn_heads_alloc (&h, t, gcn_dn_df_size (&net)) == 0, "heads");
+  dn_heads_gather (&h, &tr, 1, t, la);
   float *gbin = calloc ((size_t) t * BINS, sizeof (float));
-  enhance (&b, &h, cfg.df_order, gbin);
+  dn_enhance (&b, &h, cfg.df_order, gbin);
 
   /* the stream sees the spectrum a stream at that rate computes: the same
    * bins, scaled to its n_fft */
@@ -209,9 +209,9 @@ train_matches_stream (int bins, int la)
   CHECK (worst < 1e-3f, "training and streaming spectra differ (%g)", worst);
   gcn_denoiser_state_free (&st);
   gcn_denoiser_train_free (&tr);
-  heads_free (&h);
+  dn_heads_free (&h);
   free (gbin);
-  batch_free (&b);
+  dn_batch_free (&b);
   gcn_denoiser_free (&net);
 }
 
@@ -247,9 +247,9 @@ widen_keeps_function (void)
       gc_last_error ());
   free (kv);
   free (storage);
-  CHECK (init_from_model (&wide, path) == 0, "widen: %s",
+  CHECK (dn_init_from_model (&wide, path) == 0, "widen: %s",
       gc_last_error ());
-  CHECK (init_from_model (&thin, path) < 0, "a narrower GRU was accepted");
+  CHECK (dn_init_from_model (&thin, path) < 0, "a narrower GRU was accepted");
   unlink (path);
 
   /* a new unit's gate row is its own, random; its weight into an old
@@ -306,23 +306,23 @@ weighted_clip_draws (void)
   for (int i = 0; i < N / 2; i++)
     c[i] = -1.f;
   clip_set w = { 0 }, copies = { 0 };
-  set_add (&w, a, N);
-  set_add (&w, b, N + 300);
+  dn_set_add (&w, a, N);
+  dn_set_add (&w, b, N + 300);
   w.c[1].w = 10.0;
   w.total += 9.0 * (N + 300);
-  set_add (&w, c, N / 2);
-  set_add (&copies, a, N);
+  dn_set_add (&w, c, N / 2);
+  dn_set_add (&copies, a, N);
   for (int k = 0; k < 10; k++)
-    set_add (&copies, b, N + 300);
-  set_add (&copies, c, N / 2);
+    dn_set_add (&copies, b, N + 300);
+  dn_set_add (&copies, c, N / 2);
   gc_rng r1, r2;
   gc_rng_seed (&r1, 5);
   gc_rng_seed (&r2, 5);
   float x1[LEN], x2[LEN];
   int same = 1, from_b = 0;
   for (int i = 0; i < DRAWS; i++) {
-    excerpt (&w, &r1, x1, LEN);
-    excerpt (&copies, &r2, x2, LEN);
+    dn_excerpt (&w, &r1, x1, LEN);
+    dn_excerpt (&copies, &r2, x2, LEN);
     same &= !memcmp (x1, x2, sizeof x1);
     from_b += x1[0] >= 2.f;
   }
@@ -336,20 +336,21 @@ weighted_clip_draws (void)
 }
 
 /* Sources: the first folder below the listed one, or a flat file's name up
- * to its first '_'; set_balance draws a source of T samples in proportion
+ * to its first '_'; dn_set_balance draws a source of T samples in proportion
  * to T^expo, whatever its clips' lengths. */
 static void
 source_balance (void)
 {
-  CHECK (group_of ("/d", "/d/music/a/x.ogg") == group_of ("/d",
+  CHECK (dn_group_of ("/d", "/d/music/a/x.ogg") == dn_group_of ("/d",
       "/d/music/b.ogg"),
       "files of one folder are different sources");
-  CHECK (group_of ("/d", "/d/music/x.ogg") != group_of ("/d", "/d/rain/x.ogg"),
+  CHECK (dn_group_of ("/d", "/d/music/x.ogg") != dn_group_of ("/d",
+      "/d/rain/x.ogg"),
       "two folders are one source");
-  CHECK (group_of ("/d", "/d/asterisk_en.flac") == group_of ("/d",
+  CHECK (dn_group_of ("/d", "/d/asterisk_en.flac") == dn_group_of ("/d",
       "/d/asterisk_ru.flac"),
       "asterisk_* are different sources");
-  CHECK (group_of ("/d", "/d/asterisk_en.flac") != group_of ("/d",
+  CHECK (dn_group_of ("/d", "/d/asterisk_en.flac") != dn_group_of ("/d",
       "/d/klettres_en.flac"),
       "asterisk_ and klettres_ are one source");
   enum { DRAWS = 20000, LEN = 10 };
@@ -362,19 +363,19 @@ source_balance (void)
   for (int pass = 0; pass < 2; pass++) {
     double expo = pass ? 0.5 : 0.0;
     clip_set s = { 0 };
-    set_add (&s, a, 4 * SR);
+    dn_set_add (&s, a, 4 * SR);
     s.c[0].group = 1;
     for (int k = 0; k < 4; k++) {
-      set_add (&s, b, 4 * SR);
+      dn_set_add (&s, b, 4 * SR);
       s.c[s.n - 1].group = 2;
     }
-    set_balance (&s, expo);
+    dn_set_balance (&s, expo);
     gc_rng r;
     gc_rng_seed (&r, 9);
     float x[LEN];
     int from_a = 0;
     for (int i = 0; i < DRAWS; i++) {
-      excerpt (&s, &r, x, LEN);
+      dn_excerpt (&s, &r, x, LEN);
       from_a += x[0] == 1.f;
     }
     /* mass 4^expo against 16^expo */
@@ -399,7 +400,7 @@ synthetic_noise (void)
   gc_rng_seed (&r, 3);
   for (int k = 0; k < 20; k++) {
     crackle (x, LEN, &r);
-    double p = power (x, LEN);
+    double p = dn_power (x, LEN);
     float peak = 0;
     for (long i = 0; i < LEN; i++)
       peak = fmaxf (peak, fabsf (x[i]));
@@ -410,7 +411,7 @@ synthetic_noise (void)
   for (long i = 0; i < SR / 10; i++)
     clipx[i] = 0.5f;
   clip_set s = { 0 };
-  set_add (&s, clipx, SR / 10);
+  dn_set_add (&s, clipx, SR / 10);
   fill_from (&s, &r, x, LEN, SR, 0);
   long zeros = 0;
   for (long i = 0; i < LEN; i++)

@@ -8,7 +8,7 @@
 #include <string.h>
 
 int
-batch_alloc (dn_batch *b, int n, int t, int la)
+dn_batch_alloc (dn_batch *b, int n, int t, int la)
 {
   long len = (long) (t + la) * HOP;
   b->n = n;
@@ -31,7 +31,7 @@ batch_alloc (dn_batch *b, int n, int t, int la)
 }
 
 void
-batch_free (dn_batch *b)
+dn_batch_free (dn_batch *b)
 {
   free (b->x);
   free (b->s);
@@ -49,7 +49,7 @@ batch_free (dn_batch *b)
 /* Features of a spectrum restricted to `bins` bins, scaled as a stream at
  * that rate would see it. */
 void
-limited_features (const float *spec, int bins, float *feat, float *scratch)
+dn_limited_features (const float *spec, int bins, float *feat, float *scratch)
 {
   float scale = (float) (2 * (bins - 1)) / NFFT;
   for (int k = 0; k < bins; k++) {
@@ -74,7 +74,7 @@ item_features (dn_batch *b, int i)
     const float *X = t < b->t ? b->X + ((size_t) i * b->t + t) * BINS * 2 :
         b->Xf + ((size_t) i * b->la + t - b->t) * BINS * 2;
     float *f = b->feat + ((size_t) i * tt + t) * b->in;
-    limited_features (X, bins, f, scratch);
+    dn_limited_features (X, bins, f, scratch);
     if (b->in > GCN_DN_FEATS) {
       for (int k = 0; k < GCN_DN_FINE; k++) {
         cur[2 * k] = X[2 * k] * scale;
@@ -89,7 +89,7 @@ item_features (dn_batch *b, int i)
 /* Items first .. first + n - 1 of step `step`'s global batch, each from
  * its own random stream (gt_dist.h). */
 void
-batch_make (dn_data *d, dn_batch *b, gc_stft *fft, const float *win,
+dn_batch_make (dn_data *d, dn_batch *b, gc_stft *fft, const float *win,
     uint64_t seed, long step, int first)
 {
   long len = (long) (b->t + b->la) * HOP;
@@ -97,7 +97,7 @@ batch_make (dn_data *d, dn_batch *b, gc_stft *fft, const float *win,
   for (int i = 0; i < b->n; i++) {
     gc_rng r;
     gt_item_rng (&r, seed, step, first + i);
-    b->bins[i] = make_item (d, &r, b->x, b->s, b->nz, b->tmp, len) + 1;
+    b->bins[i] = dn_make_item (d, &r, b->x, b->s, b->nz, b->tmp, len) + 1;
     float *X = b->X + (size_t) i * b->t * fs;
     float *S = b->S + (size_t) i * b->t * fs;
     gcn_dn_analyze (fft, win, HOP, b->x, len, b->spec_tmp);
@@ -111,7 +111,7 @@ batch_make (dn_data *d, dn_batch *b, gc_stft *fft, const float *win,
 }
 
 int
-heads_alloc (dn_heads *h, int rows, int dfs)
+dn_heads_alloc (dn_heads *h, int rows, int dfs)
 {
   h->dfs = dfs;
   h->band = malloc ((size_t) rows * GCN_DN_BANDS * sizeof (float));
@@ -122,7 +122,7 @@ heads_alloc (dn_heads *h, int rows, int dfs)
 }
 
 void
-heads_free (dn_heads *h)
+dn_heads_free (dn_heads *h)
 {
   free (h->band);
   free (h->fine);
@@ -141,7 +141,7 @@ rows_gather (const float *src, int n, int t, int la, int c, float *dst)
 
 /* the reverse, with zero gradient for the first la rows of each item */
 void
-rows_scatter (const float *src, int n, int t, int la, int c, float *dst)
+dn_rows_scatter (const float *src, int n, int t, int la, int c, float *dst)
 {
   for (int i = 0; i < n; i++) {
     float *d = dst + (size_t) i * (t + la) * c;
@@ -152,7 +152,8 @@ rows_scatter (const float *src, int n, int t, int la, int c, float *dst)
 }
 
 void
-heads_gather (dn_heads *h, const gcn_denoiser_train *tr, int n, int t, int la)
+dn_heads_gather (dn_heads *h, const gcn_denoiser_train *tr, int n, int t,
+    int la)
 {
   rows_gather (tr->band.data, n, t, la, GCN_DN_BANDS, h->band);
   rows_gather (tr->fine.data, n, t, la, GCN_DN_FINE, h->fine);
@@ -165,7 +166,7 @@ heads_gather (dn_heads *h, const gcn_denoiser_train *tr, int n, int t, int la)
  * attenuation limit): gcn_dn_apply with the item's own past frames. Also
  * writes the per-bin gains into gbin. */
 void
-enhance (dn_batch *b, const dn_heads *h, int order, float *gbin)
+dn_enhance (dn_batch *b, const dn_heads *h, int order, float *gbin)
 {
   float hist[GCN_DN_DF_MAX * GCN_DN_FINE * 2];
   for (int i = 0; i < b->n; i++) {

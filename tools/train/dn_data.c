@@ -9,7 +9,7 @@
 #include <string.h>
 
 int
-set_add (clip_set *s, float *x, long n)
+dn_set_add (clip_set *s, float *x, long n)
 {
   clip *c = realloc (s->c, (s->n + 1) * sizeof *c);
   if (!c)
@@ -38,7 +38,7 @@ contains_any (const char *path, const char *const *names)
  * a file right in that folder the name up to its first '_' (asterisk_en,
  * klettres_fr: one source each). */
 uint64_t
-group_of (const char *root, const char *path)
+dn_group_of (const char *root, const char *path)
 {
   size_t rl = strlen (root);
   const char *rel = strncmp (path, root, rl) == 0 ? path + rl : path;
@@ -55,7 +55,7 @@ group_of (const char *root, const char *path)
 
 /* dir as gt_list_files resolves it (absolute, no links), or NULL. */
 char *
-data_root (gt_ctx *c, const char *dir)
+dn_data_root (gt_ctx *c, const char *dir)
 {
   char *rel = gt_data_path (c, dir);
   char *abs = rel ? realpath (rel, NULL) : NULL;
@@ -69,7 +69,7 @@ data_root (gt_ctx *c, const char *dir)
  * recording of one rain or one speaker does not crowd out the rest. Clip
  * weights already set (lowvoice) are kept on top. */
 void
-set_balance (clip_set *s, double expo)
+dn_set_balance (clip_set *s, double expo)
 {
   if (expo == 1.0)
     return;
@@ -104,7 +104,7 @@ static const char *const eval_noise_names[] = { "coffee-shop", "summer-night",
 static const char *const wide_names[] = { "klettres_", "ljspeech", NULL };
 
 int
-load_dir (gt_ctx *c, const char *dir, const char *exts, int rate,
+dn_load_dir (gt_ctx *c, const char *dir, const char *exts, int rate,
     clip_set *train, clip_set *eval, const char *const *eval_names,
     long min_len, clip_set *wide)
 {
@@ -112,7 +112,7 @@ load_dir (gt_ctx *c, const char *dir, const char *exts, int rate,
   int n = gt_list_files (c, dir, exts, &paths);
   if (n < 0)
     return -1;
-  char *root = data_root (c, dir);
+  char *root = dn_data_root (c, dir);
   for (int i = 0; i < n; i++) {
     float *x = NULL;
     long len = 0;
@@ -128,21 +128,21 @@ load_dir (gt_ctx *c, const char *dir, const char *exts, int rate,
       continue;
     }
     clip_set *dst = held_out ? eval : train;
-    if (set_add (dst, x, len) < 0) {
+    if (dn_set_add (dst, x, len) < 0) {
       free (x);
       gt_free_list (paths, n);
       free (root);
       return -1;
     }
-    dst->c[dst->n - 1].group = group_of (root ? root : dir, paths[i]);
-    if (dst == train && opt_lowvoice != 1.0
+    dst->c[dst->n - 1].group = dn_group_of (root ? root : dir, paths[i]);
+    if (dst == train && dn_opt_lowvoice != 1.0
         && strstr (paths[i], "lowvoice_")) {
-      dst->c[dst->n - 1].w = opt_lowvoice;
-      dst->total += (opt_lowvoice - 1.0) * len;
+      dst->c[dst->n - 1].w = dn_opt_lowvoice;
+      dst->total += (dn_opt_lowvoice - 1.0) * len;
     }
     if (dst == train && wide && contains_any (paths[i], wide_names)
-        && set_add (wide, x, len) == 0)
-      wide->c[wide->n - 1].group = group_of (root ? root : dir, paths[i]);
+        && dn_set_add (wide, x, len) == 0)
+      wide->c[wide->n - 1].group = dn_group_of (root ? root : dir, paths[i]);
   }
   gt_free_list (paths, n);
   free (root);
@@ -150,7 +150,7 @@ load_dir (gt_ctx *c, const char *dir, const char *exts, int rate,
 }
 
 void
-set_free (clip_set *s)
+dn_set_free (clip_set *s)
 {
   for (int i = 0; i < s->n; i++)
     free (s->c[i].x);
@@ -196,7 +196,7 @@ load_noise_dir (gt_ctx *c, dn_data *d, const char *dir, int rate,
 {
   char **paths = NULL;
   int n = gt_list_files (c, dir, ".flac,.ogg,.wav", &paths);
-  char *root = data_root (c, dir);
+  char *root = dn_data_root (c, dir);
   for (int i = 0; i < n; i++) {
     float *x = NULL;
     long len = 0;
@@ -207,10 +207,10 @@ load_noise_dir (gt_ctx *c, dn_data *d, const char *dir, int rate,
       continue;
     clip_set *dst = strstr (paths[i], "/rir/") ? &d->rirs :
         held_out ? &d->eval_noise : &d->noise;
-    if (set_add (dst, x, len) < 0)
+    if (dn_set_add (dst, x, len) < 0)
       free (x);
     else
-      dst->c[dst->n - 1].group = group_of (root ? root : dir, paths[i]);
+      dst->c[dst->n - 1].group = dn_group_of (root ? root : dir, paths[i]);
   }
   if (n > 0)
     gt_free_list (paths, n);
@@ -220,11 +220,11 @@ load_noise_dir (gt_ctx *c, dn_data *d, const char *dir, int rate,
 /* Speech and noise at `rate`, split into training and held-out sets
  * (only the held-out ones when eval_only). */
 int
-load_sets (gt_ctx *c, dn_data *d, int rate, int eval_only)
+dn_load_sets (gt_ctx *c, dn_data *d, int rate, int eval_only)
 {
   long min_len = rate / 4;
   clip_set *train = eval_only ? NULL : &d->speech;
-  if (load_dir (c, "speech", ".flac,.ogg,.wav", rate, train,
+  if (dn_load_dir (c, "speech", ".flac,.ogg,.wav", rate, train,
           &d->eval_speech, eval_speech_names, min_len, &d->wide) < 0)
     return -1;
   load_noise_dir (c, d, "noise", rate, eval_only);
@@ -239,8 +239,9 @@ load_sets (gt_ctx *c, dn_data *d, int rate, int eval_only)
     while (p && *p) {
       size_t l = strcspn (p, ":");
       char *one = strndup (p, l);
-      int rc = !one ? -1 : k == 0 ? load_dir (c, one, ".flac,.ogg,.wav", rate,
-          train, &d->eval_speech, eval_speech_names, min_len, &d->wide) : 0;
+      int rc = !one ? -1 : k == 0 ? dn_load_dir (c, one, ".flac,.ogg,.wav",
+          rate, train, &d->eval_speech, eval_speech_names, min_len,
+          &d->wide) : 0;
       if (one && k == 1)
         load_noise_dir (c, d, one, rate, 0);
       free (one);
@@ -263,19 +264,19 @@ set_minutes (const clip_set *s)
 }
 
 int
-data_load (gt_ctx *c, dn_data *d)
+dn_data_load (gt_ctx *c, dn_data *d)
 {
   memset (d, 0, sizeof *d);
-  if (load_sets (c, d, SR, 0) < 0)
+  if (dn_load_sets (c, d, SR, 0) < 0)
     return -1;
   /* speech: a long corpus still counts for more than a few words; noise:
    * every source folder alike (hours of game music would drown a minute
    * of keyboard) */
   double expo = gt_setting_float (c, gt_denoise_settings,
       "balance");
-  set_balance (&d->speech, expo);
-  set_balance (&d->wide, expo);
-  set_balance (&d->noise, gt_setting_float (c, gt_denoise_settings,
+  dn_set_balance (&d->speech, expo);
+  dn_set_balance (&d->wide, expo);
+  dn_set_balance (&d->noise, gt_setting_float (c, gt_denoise_settings,
           "noise_balance"));
   fprintf (stderr, "denoise: speech %.1f min train / %.1f min held out, "
       "noise %.1f / %.1f min, %d rooms\n", set_minutes (&d->speech),
@@ -304,7 +305,7 @@ data_load (gt_ctx *c, dn_data *d)
 }
 
 void
-data_free (dn_data *d)
+dn_data_free (dn_data *d)
 {
   for (int i = 0; i < d->rirs.n; i++) {
     fftwf_free (d->rir_full[i]);
@@ -319,11 +320,11 @@ data_free (dn_data *d)
   fftwf_free (d->cbuf);
   fftwf_free (d->cspec);
   fftwf_free (d->sspec);
-  set_free (&d->speech);
-  set_free (&d->noise);
-  set_free (&d->rirs);
-  set_free (&d->eval_speech);
-  set_free (&d->eval_noise);
+  dn_set_free (&d->speech);
+  dn_set_free (&d->noise);
+  dn_set_free (&d->rirs);
+  dn_set_free (&d->eval_speech);
+  dn_set_free (&d->eval_noise);
   free (d->wide.c);             /* its samples belong to d->speech */
   memset (&d->wide, 0, sizeof d->wide);
 }

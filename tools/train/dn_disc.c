@@ -8,7 +8,7 @@
 #include <string.h>
 
 int
-disc_init (dn_disc *D, gc_rng *r)
+dn_disc_init (dn_disc *D, gc_rng *r)
 {
   memset (D, 0, sizeof *D);
   int ch = 48;
@@ -29,7 +29,7 @@ disc_init (dn_disc *D, gc_rng *r)
 }
 
 void
-disc_free (dn_disc *D)
+dn_disc_free (dn_disc *D)
 {
   for (int i = 0; i < 4; i++) {
     gc_conv1d_free (&D->c[i]);
@@ -44,7 +44,7 @@ disc_free (dn_disc *D)
 
 /* x (N, FEATS, 1, T) -> scores h[3] (N, 1, 1, T/4). */
 void
-disc_forward (dn_disc *D, const gc_tensor *x)
+dn_disc_forward (dn_disc *D, const gc_tensor *x)
 {
   const gc_tensor *in = x;
   for (int i = 0; i < 4; i++) {
@@ -59,7 +59,7 @@ disc_forward (dn_disc *D, const gc_tensor *x)
 /* Backward from d(scores); accumulates D's parameter gradients and leaves
  * d(input) in D->dx when want_dx. */
 void
-disc_backward (dn_disc *D, const gc_tensor *x, const float *dscore,
+dn_disc_backward (dn_disc *D, const gc_tensor *x, const float *dscore,
     int want_dx)
 {
   gc_tensor_resize (&D->d_h, D->h[3].n, D->h[3].c, 1, D->h[3].w);

@@ -16,7 +16,7 @@ static void
 mix_at_snr (float *s, const float *n, float *x, long len, double ps,
     double snr_db, float peak)
 {
-  double pn = power (n, len);
+  double pn = dn_power (n, len);
   float ng = pn > 1e-12 ? (float) sqrt (ps / pn * pow (10, -snr_db / 10.0))
       : 0.f;
   float top = 0;
@@ -35,7 +35,7 @@ mix_at_snr (float *s, const float *n, float *x, long len, double ps,
  * by short pauses, in one continuous held-out noise at the given SNR
  * (speech power over the speech parts). */
 int
-make_eval (gt_ctx *c, const char *dir)
+dn_make_eval (gt_ctx *c, const char *dir)
 {
   static const int rates[] = { 48000, 16000 };
   static const int snrs[] = { -5, 0, 5, 10, 15 };
@@ -51,10 +51,10 @@ make_eval (gt_ctx *c, const char *dir)
     int rate = rates[ri];
     dn_data d;
     memset (&d, 0, sizeof d);
-    if (load_sets (c, &d, rate, 1) < 0 || d.eval_speech.n == 0
+    if (dn_load_sets (c, &d, rate, 1) < 0 || d.eval_speech.n == 0
         || d.eval_noise.n == 0) {
       gc_set_error ("denoise: held-out speech or noise missing");
-      data_free (&d);
+      dn_data_free (&d);
       return -1;
     }
     long seg = (long) (secs * rate), gap = rate / 4;
@@ -69,16 +69,16 @@ make_eval (gt_ctx *c, const char *dir)
       double ps = 0;
       for (int i = 0; i < items; i++) {
         float *dst = s + gap + i * (seg + gap);
-        speech_excerpt (&d.eval_speech, &r, dst, seg);
-        highpass_at (dst, seg, 30, rate);     /* DC and rumble are not speech */
-        double p = power (dst, seg);
+        dn_speech_excerpt (&d.eval_speech, &r, dst, seg);
+        dn_highpass_at (dst, seg, 30, rate);  /* DC and rumble are not speech */
+        double p = dn_power (dst, seg);
         float g = p > 1e-12 ? (float) (0.05 / sqrt (p)) : 0.f;   /* -26 dBFS */
         for (long k = 0; k < seg; k++)
           dst[k] *= g;
-        ps += power (dst, seg);
+        ps += dn_power (dst, seg);
       }
       ps /= items;
-      excerpt (&d.eval_noise, &r, n, len);
+      dn_excerpt (&d.eval_noise, &r, n, len);
       mix_at_snr (s, n, x, len, ps, snrs[si], 0.95f);
       snprintf (path, sizeof path, "%s/%dk/snr%d", dir, rate / 1000, snrs[si]);
       char cmd[4200];
@@ -96,7 +96,7 @@ make_eval (gt_ctx *c, const char *dir)
     free (s);
     free (n);
     free (x);
-    data_free (&d);
+    dn_data_free (&d);
   }
   return 0;
 }
@@ -113,9 +113,9 @@ typedef struct lso_sets {
 static void
 lso_free (lso_sets *e)
 {
-  set_free (&e->speech);
+  dn_set_free (&e->speech);
   for (int i = 0; i < e->ncat; i++)
-    set_free (&e->cat[i]);
+    dn_set_free (&e->cat[i]);
 }
 
 static int
@@ -123,15 +123,15 @@ lso_load (gt_ctx *c, lso_sets *e, const char *speech_dir,
     const char *noise_dir, int rate)
 {
   memset (e, 0, sizeof *e);
-  if (load_dir (c, speech_dir, ".flac,.ogg,.wav", rate, &e->speech, NULL,
+  if (dn_load_dir (c, speech_dir, ".flac,.ogg,.wav", rate, &e->speech, NULL,
           NULL, rate / 4, NULL) < 0)
     return -1;
-  set_balance (&e->speech, 0.5);
+  dn_set_balance (&e->speech, 0.5);
   char **paths = NULL;
   int n = gt_list_files (c, noise_dir, ".flac,.ogg,.wav", &paths);
   if (n < 0)
     return -1;
-  char *root = data_root (c, noise_dir);
+  char *root = dn_data_root (c, noise_dir);
   size_t rl = root ? strlen (root) : 0;
   for (int i = 0; i < n; i++) {
     const char *rel = root && !strncmp (paths[i], root, rl) ? paths[i] + rl + 1
@@ -153,14 +153,14 @@ lso_load (gt_ctx *c, lso_sets *e, const char *speech_dir,
     float *x = NULL;
     long len = 0;
     if (gt_load_audio (c, paths[i], rate, &x, &len) < 0 || len < rate / 10
-        || power (x, len) < 1e-9) {
+        || dn_power (x, len) < 1e-9) {
       free (x);
       continue;
     }
-    if (set_add (&e->cat[k], x, len) < 0)
+    if (dn_set_add (&e->cat[k], x, len) < 0)
       free (x);
     else
-      e->cat[k].c[e->cat[k].n - 1].group = group_of (root, paths[i]);
+      e->cat[k].c[e->cat[k].n - 1].group = dn_group_of (root, paths[i]);
   }
   gt_free_list (paths, n);
   free (root);
@@ -178,7 +178,7 @@ fill_from (const clip_set *s, gc_rng *r, float *out, long len, int rate,
   long pos = 0, fade = rate / 100;
   memset (out, 0, len * sizeof (float));
   while (pos < len) {
-    const clip *c = pick_clip (s, r);
+    const clip *c = dn_pick_clip (s, r);
     long want = len - pos;
     long take = c->n < want ? c->n : want;
     long off = (long) (gc_rng_uniform (r) * (c->n - take + 1));
@@ -204,9 +204,9 @@ active_power (const float *s, long len, int rate)
   double maxp = 0, sum = 0;
   long cnt = 0;
   for (long i = 0; i + fl <= len; i += fl)
-    maxp = fmax (maxp, power (s + i, fl));
+    maxp = fmax (maxp, dn_power (s + i, fl));
   for (long i = 0; i + fl <= len; i += fl) {
-    double p = power (s + i, fl);
+    double p = dn_power (s + i, fl);
     if (p > maxp * 1e-3) {
       sum += p;
       cnt++;
@@ -222,7 +222,7 @@ active_power (const float *s, long len, int rate)
  * +-6 dB in a steady stretch of that category's noise. Both rates draw the
  * same items. */
 int
-make_eval_lso (gt_ctx *c, const char *dir, const char *speech_dir,
+dn_make_eval_lso (gt_ctx *c, const char *dir, const char *speech_dir,
     const char *noise_dir)
 {
   static const int rates[] = { 48000, 16000 };
@@ -269,7 +269,7 @@ make_eval_lso (gt_ctx *c, const char *dir, const char *speech_dir,
           gc_rng_seed (&r, (uint64_t) seed_base * 1000003u + k * 1009u
               + si * 101u + it);
           fill_from (&e.speech, &r, s, len, rate, 1);
-          highpass_at (s, len, 30, rate);
+          dn_highpass_at (s, len, 30, rate);
           double ps = active_power (s, len, rate);
           float g = ps > 1e-12 ? (float) (0.05 * pow (10, (-6 + 12
                       * gc_rng_uniform (&r)) / 20) / sqrt (ps)) : 0.f;
@@ -283,7 +283,7 @@ make_eval_lso (gt_ctx *c, const char *dir, const char *speech_dir,
             memset (nz, 0, len * sizeof (float));
             for (int t = 0; t < talkers; t++) {
               fill_from (&e.speech, &r, tmp, len, rate, 1);
-              float tg = (float) (1.0 / sqrt (power (tmp, len) + 1e-12));
+              float tg = (float) (1.0 / sqrt (dn_power (tmp, len) + 1e-12));
               for (long i = 0; i < len; i++)
                 nz[i] += tg * tmp[i];
             }

@@ -1,5 +1,7 @@
 /* gan-train denoise: what the recipe's files share (dn_*.c and
- * recipe_denoise.c). Not installed. */
+ * recipe_denoise.c). Not installed. Every shared function and global is
+ * named dn_*: they link into one program with the other recipes and the
+ * frame, and tests include the sources whole. */
 #ifndef DN_INTERNAL_H
 #define DN_INTERNAL_H
 
@@ -21,7 +23,7 @@ typedef struct clip {
   float *x;
   long n;
   double w;                     /* draw weight per sample (1; lowvoice_) */
-  uint64_t group;               /* source it came from (group_of) */
+  uint64_t group;               /* source it came from (dn_group_of) */
 } clip;
 
 typedef struct clip_set {
@@ -87,72 +89,75 @@ typedef struct dn_loss {
  * or magnitude error that removes speech (output below the target) relative
  * to one that leaves noise; held-out speakers get lower gains than they
  * should, which costs SI-SDR and STOI more than a little residual noise. */
-extern double opt_lowvoice;
-extern float opt_speech_only, opt_snr_max, opt_wide;
-extern float opt_reverb_keep;
-extern float opt_gate;
-extern float opt_deepen;
-extern int opt_band;
-extern float opt_asym;
-extern int opt_export_df;
+extern double dn_opt_lowvoice;
+extern float dn_opt_speech_only, dn_opt_snr_max, dn_opt_wide;
+extern float dn_opt_reverb_keep;
+extern float dn_opt_gate;
+extern float dn_opt_deepen;
+extern int dn_opt_band;
+extern float dn_opt_asym;
+extern int dn_opt_export_df;
 
 /* dn_data.c */
-int set_add (clip_set *s, float *x, long n);
-uint64_t group_of (const char *root, const char *path);
-char *data_root (gt_ctx *c, const char *dir);
-void set_balance (clip_set *s, double expo);
-int load_dir (gt_ctx *c, const char *dir, const char *exts, int rate,
+int dn_set_add (clip_set *s, float *x, long n);
+uint64_t dn_group_of (const char *root, const char *path);
+char *dn_data_root (gt_ctx *c, const char *dir);
+void dn_set_balance (clip_set *s, double expo);
+int dn_load_dir (gt_ctx *c, const char *dir, const char *exts, int rate,
     clip_set *train, clip_set *eval, const char *const *eval_names,
     long min_len, clip_set *wide);
-void set_free (clip_set *s);
-int load_sets (gt_ctx *c, dn_data *d, int rate, int eval_only);
-int data_load (gt_ctx *c, dn_data *d);
-void data_free (dn_data *d);
+void dn_set_free (clip_set *s);
+int dn_load_sets (gt_ctx *c, dn_data *d, int rate, int eval_only);
+int dn_data_load (gt_ctx *c, dn_data *d);
+void dn_data_free (dn_data *d);
 /* dn_mix.c */
-double power (const float *x, long n);
-const clip *pick_clip (const clip_set *s, gc_rng *r);
-void excerpt (const clip_set *s, gc_rng *r, float *out, long len);
-void speech_excerpt (const clip_set *s, gc_rng *r, float *out, long len);
-void highpass_at (float *x, long n, double f0, int rate);
-int make_item (dn_data *d, gc_rng *r, float *x, float *s, float *nz, float *tmp,
-    long len);
+double dn_power (const float *x, long n);
+const clip *dn_pick_clip (const clip_set *s, gc_rng *r);
+void dn_excerpt (const clip_set *s, gc_rng *r, float *out, long len);
+void dn_speech_excerpt (const clip_set *s, gc_rng *r, float *out, long len);
+void dn_highpass_at (float *x, long n, double f0, int rate);
+int dn_make_item (dn_data *d, gc_rng *r, float *x, float *s, float *nz,
+    float *tmp, long len);
 /* dn_disc.c */
-int disc_init (dn_disc *D, gc_rng *r);
-void disc_free (dn_disc *D);
-void disc_forward (dn_disc *D, const gc_tensor *x);
-void disc_backward (dn_disc *D, const gc_tensor *x, const float *dscore,
+int dn_disc_init (dn_disc *D, gc_rng *r);
+void dn_disc_free (dn_disc *D);
+void dn_disc_forward (dn_disc *D, const gc_tensor *x);
+void dn_disc_backward (dn_disc *D, const gc_tensor *x, const float *dscore,
     int want_dx);
 /* dn_batch.c */
-int batch_alloc (dn_batch *b, int n, int t, int la);
-void batch_free (dn_batch *b);
-void limited_features (const float *spec, int bins, float *feat, float *scratch);
-void batch_make (dn_data *d, dn_batch *b, gc_stft *fft, const float *win,
+int dn_batch_alloc (dn_batch *b, int n, int t, int la);
+void dn_batch_free (dn_batch *b);
+void dn_limited_features (const float *spec, int bins, float *feat,
+    float *scratch);
+void dn_batch_make (dn_data *d, dn_batch *b, gc_stft *fft, const float *win,
     uint64_t seed, long step, int first);
-int heads_alloc (dn_heads *h, int rows, int dfs);
-void heads_free (dn_heads *h);
-void rows_scatter (const float *src, int n, int t, int la, int c, float *dst);
-void heads_gather (dn_heads *h, const gcn_denoiser_train *tr, int n, int t, int la);
-void enhance (dn_batch *b, const dn_heads *h, int order, float *gbin);
+int dn_heads_alloc (dn_heads *h, int rows, int dfs);
+void dn_heads_free (dn_heads *h);
+void dn_rows_scatter (const float *src, int n, int t, int la, int c,
+    float *dst);
+void dn_heads_gather (dn_heads *h, const gcn_denoiser_train *tr, int n,
+    int t, int la);
+void dn_enhance (dn_batch *b, const dn_heads *h, int order, float *gbin);
 /* dn_loss.c */
-void recon_losses (const dn_batch *b, const dn_heads *h, int order,
+void dn_recon_losses (const dn_batch *b, const dn_heads *h, int order,
     float *d_band, float *d_fine, float *d_vad, float *d_df,
     const float *gbin, dn_loss *L);
-void fake_features (const dn_batch *b, float *feat);
-void fake_backward (const dn_batch *b, const float *gbin, const float *taps,
+void dn_fake_features (const dn_batch *b, float *feat);
+void dn_fake_backward (const dn_batch *b, const float *gbin, const float *taps,
     int order, const float *dfeat, float *d_band, float *d_fine, float *d_df);
-void to_seq (const float *rows, int n, int t, int c, gc_tensor *seq);
-void to_rows (const gc_tensor *seq, float *rows);
+void dn_to_seq (const float *rows, int n, int t, int c, gc_tensor *seq);
+void dn_to_rows (const gc_tensor *seq, float *rows);
 /* dn_evalset.c */
-int make_eval (gt_ctx *c, const char *dir);
-int make_eval_lso (gt_ctx *c, const char *dir, const char *speech_dir,
+int dn_make_eval (gt_ctx *c, const char *dir);
+int dn_make_eval_lso (gt_ctx *c, const char *dir, const char *speech_dir,
     const char *noise_dir);
 /* dn_model.c */
-int save_ckpt (gt_ctx *c, long step, gcn_denoiser *net, dn_disc *D, gc_adam *og,
+int dn_save_ckpt (gt_ctx *c, long step, gcn_denoiser *net, dn_disc *D,
+    gc_adam *og, gc_adam *od, gc_rng *rng);
+long dn_load_ckpt (gt_ctx *c, gcn_denoiser *net, dn_disc *D, gc_adam *og,
     gc_adam *od, gc_rng *rng);
-long load_ckpt (gt_ctx *c, gcn_denoiser *net, dn_disc *D, gc_adam *og,
-    gc_adam *od, gc_rng *rng);
-int init_from_model (gcn_denoiser *net, const char *path);
-int export_model (gt_ctx *c, gcn_denoiser *net, const char *path);
+int dn_init_from_model (gcn_denoiser *net, const char *path);
+int dn_export_model (gt_ctx *c, gcn_denoiser *net, const char *path);
 
 /* d(loss)/dY of one deep-filtered bin -> d(bin gain) and d(taps), for
  * Y = g X + (1 - g) F with F = sum c_j X[t-j] (gcn_dn_apply). */

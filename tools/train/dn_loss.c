@@ -10,10 +10,10 @@
 /* Gain loss (square-rooted gains, RNNoise), compressed magnitude loss,
  * signal loss (|g X - S|^2 over the item's clean energy: the output SNR with
  * the noisy phase, what SI-SDR measures) and voice-activity BCE, all on the
- * enhanced spectrum b->Y (enhance () first). Writes gradients w.r.t. the
+ * enhanced spectrum b->Y (dn_enhance () first). Writes gradients w.r.t. the
  * outputs of the heads (d_df: of the deep-filter taps, when order > 0). */
 void
-recon_losses (const dn_batch *b, const dn_heads *h, int order,
+dn_recon_losses (const dn_batch *b, const dn_heads *h, int order,
     float *d_band, float *d_fine, float *d_vad, float *d_df,
     const float *gbin, dn_loss *L)
 {
@@ -87,14 +87,14 @@ recon_losses (const dn_batch *b, const dn_heads *h, int order,
       for (int k = 0; k < present; k++) {
         float tgt = ex[k] > 1e-20f ? fminf (1.f, sqrtf (es[k] / ex[k])) : 1.f;
         float gv = fmaxf (gb[k], 1e-6f), e = sqrtf (gv) - sqrtf (tgt);
-        float w = e < 0 ? opt_asym : 1.f;
+        float w = e < 0 ? dn_opt_asym : 1.f;
         lg += w * e * e;
         db[k] = w * kg * e / sqrtf (gv);
       }
       for (int k = 0; k < nf; k++) {
         float tgt = px[k] > 1e-20f ? fminf (1.f, sqrtf (ps[k] / px[k])) : 1.f;
         float gv = fmaxf (gf[k], 1e-6f), e = sqrtf (gv) - sqrtf (tgt);
-        float w = e < 0 ? opt_asym : 1.f;
+        float w = e < 0 ? dn_opt_asym : 1.f;
         lg += w * e * e;
         df[k] = w * kg * e / sqrtf (gv);
       }
@@ -107,7 +107,7 @@ recon_losses (const dn_batch *b, const dn_heads *h, int order,
         float eps = 1e-6f * px[k] + 1e-20f;
         float ms = powf (ps[k] + 1e-20f, COMP / 2);
         float e = powf (py + eps, COMP / 2) - ms;
-        float w = e < 0 ? opt_asym : 1.f;
+        float w = e < 0 ? dn_opt_asym : 1.f;
         ls += w * e * e;
         float a = w * ks * 2.f * e * COMP * powf (py + eps, COMP / 2 - 1.f);
         float er = yr - S[2 * k], ei = yi - S[2 * k + 1];
@@ -121,7 +121,7 @@ recon_losses (const dn_batch *b, const dn_heads *h, int order,
         float mx = powf (px[k] + 1e-20f, COMP / 2);
         float ms = powf (ps[k] + 1e-20f, COMP / 2);
         float e = powf (gv, COMP) * mx - ms;
-        float w = e < 0 ? opt_asym : 1.f;
+        float w = e < 0 ? dn_opt_asym : 1.f;
         ls += w * e * e;
         dbin[k] = w * ks * 2.f * e * COMP * powf (gv, COMP - 1.f) * mx;
         float cross = S[2 * k] * X[2 * k] + S[2 * k + 1] * X[2 * k + 1];
@@ -149,7 +149,7 @@ recon_losses (const dn_batch *b, const dn_heads *h, int order,
 
 /* Features of the enhanced spectrum g X, as a stream would compute them. */
 void
-fake_features (const dn_batch *b, float *feat)
+dn_fake_features (const dn_batch *b, float *feat)
 {
   const float norm = 1.f / ((float) NFFT * NFFT);
   for (int i = 0; i < b->n; i++) {
@@ -173,7 +173,7 @@ fake_features (const dn_batch *b, float *feat)
 /* d(fake features) [rows][FEATS] -> += d(band gains), d(fine gains),
  * d(deep-filter taps). */
 void
-fake_backward (const dn_batch *b, const float *gbin, const float *taps,
+dn_fake_backward (const dn_batch *b, const float *gbin, const float *taps,
     int order, const float *dfeat, float *d_band, float *d_fine, float *d_df)
 {
   const float norm = 1.f / ((float) NFFT * NFFT);
@@ -216,7 +216,7 @@ fake_backward (const dn_batch *b, const float *gbin, const float *taps,
 
 /* rows [n*t][c] <-> sequences (n, c, 1, t) */
 void
-to_seq (const float *rows, int n, int t, int c, gc_tensor *seq)
+dn_to_seq (const float *rows, int n, int t, int c, gc_tensor *seq)
 {
   gc_tensor_resize (seq, n, c, 1, t);
   for (int i = 0; i < n; i++)
@@ -227,7 +227,7 @@ to_seq (const float *rows, int n, int t, int c, gc_tensor *seq)
 }
 
 void
-to_rows (const gc_tensor *seq, float *rows)
+dn_to_rows (const gc_tensor *seq, float *rows)
 {
   int n = seq->n, c = seq->c, t = seq->w;
   for (int i = 0; i < n; i++)

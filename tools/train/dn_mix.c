@@ -9,7 +9,7 @@
 #include <string.h>
 
 double
-power (const float *x, long n)
+dn_power (const float *x, long n)
 {
   double e = 0;
   for (long i = 0; i < n; i++)
@@ -20,7 +20,7 @@ power (const float *x, long n)
 /* A random clip of a set, drawn in proportion to its length times its
  * weight (the source balance). */
 const clip *
-pick_clip (const clip_set *s, gc_rng *r)
+dn_pick_clip (const clip_set *s, gc_rng *r)
 {
   double pick = gc_rng_uniform (r) * s->total;
   int i = 0;
@@ -31,12 +31,12 @@ pick_clip (const clip_set *s, gc_rng *r)
   return &s->c[i];
 }
 
-/* A random excerpt of len samples from a set (a clip from pick_clip);
+/* A random excerpt of len samples from a set (a clip from dn_pick_clip);
  * short clips are placed at a random offset in silence. */
 void
-excerpt (const clip_set *s, gc_rng *r, float *out, long len)
+dn_excerpt (const clip_set *s, gc_rng *r, float *out, long len)
 {
-  const clip *c = pick_clip (s, r);
+  const clip *c = dn_pick_clip (s, r);
   memset (out, 0, len * sizeof (float));
   if (c->n >= len) {
     long off = (long) (gc_rng_uniform (r) * (c->n - len + 1));
@@ -49,11 +49,11 @@ excerpt (const clip_set *s, gc_rng *r, float *out, long len)
 
 /* Speech excerpt that is not (almost) silent. */
 void
-speech_excerpt (const clip_set *s, gc_rng *r, float *out, long len)
+dn_speech_excerpt (const clip_set *s, gc_rng *r, float *out, long len)
 {
   for (int tries = 0; tries < 8; tries++) {
-    excerpt (s, r, out, len);
-    if (power (out, len) > 1e-6)
+    dn_excerpt (s, r, out, len);
+    if (dn_power (out, len) > 1e-6)
       return;
   }
 }
@@ -85,7 +85,7 @@ peaking (float *x, long n, double f0, double gain_db, double q)
 }
 
 void
-highpass_at (float *x, long n, double f0, int rate)
+dn_highpass_at (float *x, long n, double f0, int rate)
 {
   double w = 2 * M_PI * f0 / rate, alpha = sin (w) / (2 * 0.707), cw = cos (w);
   double a0 = 1 + alpha;
@@ -96,7 +96,7 @@ highpass_at (float *x, long n, double f0, int rate)
 static void
 highpass (float *x, long n, double f0)
 {
-  highpass_at (x, n, f0, SR);
+  dn_highpass_at (x, n, f0, SR);
 }
 
 static void
@@ -193,18 +193,18 @@ crackle (float *x, long n, gc_rng *r)
   }
 }
 
-/* Noise of one of the kinds, len samples, unit power (0 if silent). */
+/* Noise of one of the kinds, len samples, unit dn_power (0 if silent). */
 static void
 make_noise (dn_data *d, const clip_set *noise, gc_rng *r, float *n, float *tmp,
     long len, int synthetic_ok)
 {
   float kind = synthetic_ok ? gc_rng_uniform (r) : 0.f;
   if (kind < 0.6f) {
-    excerpt (noise, r, n, len);
+    dn_excerpt (noise, r, n, len);
     /* a second, different noise under the first: a fan and a keyboard */
     if (synthetic_ok && gc_rng_uniform (r) < 0.25f) {
-      excerpt (noise, r, tmp, len);
-      float g = (float) (sqrt ((power (n, len) + 1e-9) / (power (tmp, len)
+      dn_excerpt (noise, r, tmp, len);
+      float g = (float) (sqrt ((dn_power (n, len) + 1e-9) / (dn_power (tmp, len)
                   + 1e-9)) * pow (10, (-15 + 15 * gc_rng_uniform (r)) / 20));
       for (long i = 0; i < len; i++)
         n[i] += g * tmp[i];
@@ -217,22 +217,22 @@ make_noise (dn_data *d, const clip_set *noise, gc_rng *r, float *n, float *tmp,
     int talkers = 3 + (int) (gc_rng_uniform (r) * 4);
     memset (n, 0, len * sizeof (float));
     for (int t = 0; t < talkers; t++) {
-      speech_excerpt (&d->speech, r, tmp, len);
-      float g = (float) (1.0 / sqrt (power (tmp, len) + 1e-9));
+      dn_speech_excerpt (&d->speech, r, tmp, len);
+      float g = (float) (1.0 / sqrt (dn_power (tmp, len) + 1e-9));
       for (long i = 0; i < len; i++)
         n[i] += g * tmp[i];
     }
   } else {
-    excerpt (noise, r, n, len);
+    dn_excerpt (noise, r, n, len);
     coloured_noise (tmp, len, r);
-    float g = (float) sqrt ((power (n, len) + 1e-9) / (power (tmp, len) + 1e-9))
-        * 0.3f;
+    float g = (float) sqrt ((dn_power (n, len) + 1e-9) /
+        (dn_power (tmp, len) + 1e-9)) * 0.3f;
     for (long i = 0; i < len; i++)
       n[i] += g * tmp[i];
   }
   if (synthetic_ok && gc_rng_uniform (r) < 0.5f)
     random_eq (n, len, r);
-  double p = power (n, len);
+  double p = dn_power (n, len);
   float g = p > 1e-12 ? (float) (1.0 / sqrt (p)) : 0.f;
   for (long i = 0; i < len; i++)
     n[i] *= g;
@@ -273,7 +273,7 @@ deepened_excerpt (const clip_set *set, gc_rng *r, float *s, float *tmp,
 {
   double u = 0.7 + 0.2 * gc_rng_uniform (r);
   long m = (long) (len * u) + 2;
-  speech_excerpt (set, r, tmp, m);
+  dn_speech_excerpt (set, r, tmp, m);
   for (long i = 0; i < len; i++) {
     double pos = i * u;
     long k = (long) pos;
@@ -283,15 +283,15 @@ deepened_excerpt (const clip_set *set, gc_rng *r, float *s, float *tmp,
 }
 
 int
-make_item (dn_data *d, gc_rng *r, float *x, float *s, float *nz, float *tmp,
+dn_make_item (dn_data *d, gc_rng *r, float *x, float *s, float *nz, float *tmp,
     long len)
 {
-  const clip_set *set = d->wide.n > 0 && gc_rng_uniform (r) < opt_wide ?
+  const clip_set *set = d->wide.n > 0 && gc_rng_uniform (r) < dn_opt_wide ?
       &d->wide : &d->speech;
-  if (opt_deepen > 0.f && gc_rng_uniform (r) < opt_deepen)
+  if (dn_opt_deepen > 0.f && gc_rng_uniform (r) < dn_opt_deepen)
     deepened_excerpt (set, r, s, tmp, len);
   else
-    speech_excerpt (set, r, s, len);
+    dn_speech_excerpt (set, r, s, len);
   /* recordings carry DC and rumble that is not speech: remove it from
    * the target, or "clean speech stays clean" cannot be learnt */
   highpass (s, len, 30);
@@ -304,31 +304,31 @@ make_item (dn_data *d, gc_rng *r, float *x, float *s, float *nz, float *tmp,
      * or (reverb_keep) the whole reverberant speech: a noise suppressor
      * that also strips a room's reverberation changes clean speech */
     memcpy (x, s, len * sizeof (float));
-    if (opt_reverb_keep <= 0.f || gc_rng_uniform (r) >= opt_reverb_keep)
+    if (dn_opt_reverb_keep <= 0.f || gc_rng_uniform (r) >= dn_opt_reverb_keep)
       memcpy (s, tmp, len * sizeof (float));
   } else {
     memcpy (x, s, len * sizeof (float));
   }
-  double ps = power (x, len);
+  double ps = dn_power (x, len);
   float sg = ps > 1e-12 ? (float) (1.0 / sqrt (ps)) : 0.f;
 
   /* some items are noise only or speech only */
   float u = gc_rng_uniform (r);
-  float snr_db = -5 + (opt_snr_max + 5) * gc_rng_uniform (r);
+  float snr_db = -5 + (dn_opt_snr_max + 5) * gc_rng_uniform (r);
   float ng = (float) pow (10, -snr_db / 20);
   if (u < 0.05f)
     sg = 0.f, ng = 1.f;
-  else if (u < 0.05f + opt_speech_only)
+  else if (u < 0.05f + dn_opt_speech_only)
     ng = 0.f;
   make_noise (d, &d->noise, r, nz, tmp, len, 1);
-  if (opt_gate > 0.f && sg > 0.f && gc_rng_uniform (r) < opt_gate)
+  if (dn_opt_gate > 0.f && sg > 0.f && gc_rng_uniform (r) < dn_opt_gate)
     gate_noise (nz, len, r);
   for (long i = 0; i < len; i++) {
     s[i] *= sg;
     x[i] = x[i] * sg + nz[i] * ng;
   }
   /* level: mixture RMS between -45 and -6 dBFS (loud ones clip below) */
-  double px = power (x, len);
+  double px = dn_power (x, len);
   float level = (float) pow (10, (-45 + 39 * gc_rng_uniform (r)) / 20);
   float lg = px > 1e-12 ? level / (float) sqrt (px) : 0.f;
   for (long i = 0; i < len; i++) {
@@ -355,8 +355,8 @@ make_item (dn_data *d, gc_rng *r, float *x, float *s, float *nz, float *tmp,
     }
   static const int limits[] = { 80, 160, 240, 320, 441, 480 };
   static const float cum[] = { 0.1f, 0.35f, 0.45f, 0.55f, 0.67f, 1.f };
-  if (opt_band > 0)
-    return opt_band;
+  if (dn_opt_band > 0)
+    return dn_opt_band;
   float b = gc_rng_uniform (r);
   int i = 0;
   while (i < 5 && b > cum[i])

@@ -17,7 +17,7 @@ free_owned (gc_param *owned, int n)
 
 /* Everything a resume needs: weights of G and D and both optimizers. */
 int
-save_ckpt (gt_ctx *c, long step, gcn_denoiser *net, dn_disc *D, gc_adam *og,
+dn_save_ckpt (gt_ctx *c, long step, gcn_denoiser *net, dn_disc *D, gc_adam *og,
     gc_adam *od, gc_rng *rng)
 {
   gc_param_list st = { 0 };
@@ -37,7 +37,7 @@ save_ckpt (gt_ctx *c, long step, gcn_denoiser *net, dn_disc *D, gc_adam *og,
 }
 
 long
-load_ckpt (gt_ctx *c, gcn_denoiser *net, dn_disc *D, gc_adam *og,
+dn_load_ckpt (gt_ctx *c, gcn_denoiser *net, dn_disc *D, gc_adam *og,
     gc_adam *od, gc_rng *rng)
 {
   gc_param_list st = { 0 };
@@ -121,7 +121,7 @@ widen_tensor (gc_param *p, const gc_model_tensor *t, const dn_widen *w)
  * wider GRUs than the model is widened without changing what it computes
  * (widen_tensor). */
 int
-init_from_model (gcn_denoiser *net, const char *path)
+dn_init_from_model (gcn_denoiser *net, const char *path)
 {
   gc_model_file m;
   if (gc_model_load (&m, path) < 0)
@@ -178,9 +178,9 @@ init_from_model (gcn_denoiser *net, const char *path)
 /* With export_df 0 the network goes out without its deep-filter head (the
  * gains it learnt alongside the filter, run on their own). */
 int
-export_model (gt_ctx *c, gcn_denoiser *net, const char *path)
+dn_export_model (gt_ctx *c, gcn_denoiser *net, const char *path)
 {
-  if (!opt_export_df && net->cfg.df_order > 0) {
+  if (!dn_opt_export_df && net->cfg.df_order > 0) {
     gcn_denoiser lean;
     gcn_denoiser_config cfg = net->cfg;
     gc_rng r;
@@ -198,9 +198,9 @@ export_model (gt_ctx *c, gcn_denoiser *net, const char *path)
       }
       memcpy (p->w, q->w, p->n * sizeof (float));
     }
-    opt_export_df = 1;
-    int ret = export_model (c, &lean, path);
-    opt_export_df = 0;
+    dn_opt_export_df = 1;
+    int ret = dn_export_model (c, &lean, path);
+    dn_opt_export_df = 0;
     gcn_denoiser_free (&lean);
     return ret;
   }

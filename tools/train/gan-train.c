@@ -131,7 +131,8 @@ main (int argc, char **argv)
     return 2;
   }
   gt_ctx c;
-  if (gt_parse_args (&c, argc, argv) < 0) {
+  if (gt_parse_args (&c, argc, argv) < 0
+      || (r->settings && gt_settings_check (&c, r->settings) < 0)) {
     gt_ctx_clear (&c);
     return 2;
   }

@@ -88,6 +88,10 @@ long gt_setting_int_or (gt_ctx *c, const gt_setting *t, const char *key,
     long def);
 double gt_setting_float_or (gt_ctx *c, const gt_setting *t, const char *key,
     double def);
+/* Every --set key of c is in the table and its value parses as the key's
+ * type (as gt_setting_* would read it)? 0, or -1 after printing the first
+ * problem to stderr. gan-train checks this before a recipe starts. */
+int gt_settings_check (gt_ctx *c, const gt_setting *t);
 /* One line or more per setting: key, default, help. */
 void gt_settings_print (FILE *f, const gt_setting *t);
 

@@ -276,19 +276,43 @@ gt_opt_str (gt_ctx *c, const char *key, const char *def)
 
 /* A malformed --set value is a user error worth stopping for: silently
  * training with the default would waste hours. */
-long
-gt_opt_int (gt_ctx *c, const char *key, long def)
+static int
+parse_int (const char *key, const char *v, long *out)
 {
-  const char *v = lookup (c, key);
-  if (!v)
-    return def;
   char *end;
   errno = 0;
   long x = strtol (v, &end, 0);
   if (errno || end == v || *end) {
     fprintf (stderr, "gan-train: --set %s=%s: not an integer\n", key, v);
-    exit (2);
+    return -1;
   }
+  *out = x;
+  return 0;
+}
+
+static int
+parse_float (const char *key, const char *v, double *out)
+{
+  char *end;
+  errno = 0;
+  double x = strtod (v, &end);
+  if (errno || end == v || *end) {
+    fprintf (stderr, "gan-train: --set %s=%s: not a number\n", key, v);
+    return -1;
+  }
+  *out = x;
+  return 0;
+}
+
+long
+gt_opt_int (gt_ctx *c, const char *key, long def)
+{
+  const char *v = lookup (c, key);
+  long x;
+  if (!v)
+    return def;
+  if (parse_int (key, v, &x) < 0)
+    exit (2);
   return x;
 }
 
@@ -296,15 +320,11 @@ double
 gt_opt_float (gt_ctx *c, const char *key, double def)
 {
   const char *v = lookup (c, key);
+  double x;
   if (!v)
     return def;
-  char *end;
-  errno = 0;
-  double x = strtod (v, &end);
-  if (errno || end == v || *end) {
-    fprintf (stderr, "gan-train: --set %s=%s: not a number\n", key, v);
+  if (parse_float (key, v, &x) < 0)
     exit (2);
-  }
   return x;
 }
 
@@ -370,6 +390,31 @@ gt_setting_float_or (gt_ctx *c, const gt_setting *t, const char *key,
 {
   setting (t, key, GT_SETTING_FLOAT, 1);
   return gt_opt_float (c, key, def);
+}
+
+/* Checked before the run: a mistyped key would otherwise train for hours
+ * on the default and only be reported at the end. Reads nothing (set_used
+ * stays as it is). */
+int
+gt_settings_check (gt_ctx *c, const gt_setting *t)
+{
+  for (int i = 0; i < c->n_set; i++) {
+    const char *key = c->set_keys[i], *v = c->set_vals[i];
+    const gt_setting *s = t;
+    while (s && s->key && strcmp (s->key, key) != 0)
+      s++;
+    if (!s || !s->key) {
+      fprintf (stderr, "gan-train: recipe '%s' has no setting '%s' "
+          "(gan-train %s --help lists them)\n", c->recipe, key, c->recipe);
+      return -1;
+    }
+    long l;
+    double d;
+    if ((s->type == GT_SETTING_INT && parse_int (key, v, &l) < 0)
+        || (s->type == GT_SETTING_FLOAT && parse_float (key, v, &d) < 0))
+      return -1;
+  }
+  return 0;
 }
 
 /* The help wrapped at 78 columns under a 20-column key and default. */

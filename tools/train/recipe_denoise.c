@@ -137,33 +137,33 @@ const gt_setting gt_denoise_settings[] = {
 
 /* The settings more than one file reads (dn_internal.h); set from the
  * table by read_shared_settings before anything reads them. */
-double opt_lowvoice;
-float opt_speech_only, opt_snr_max, opt_wide, opt_reverb_keep, opt_gate,
-    opt_deepen, opt_asym;
-int opt_band, opt_export_df;
+double dn_opt_lowvoice;
+float dn_opt_speech_only, dn_opt_snr_max, dn_opt_wide, dn_opt_reverb_keep,
+    dn_opt_gate, dn_opt_deepen, dn_opt_asym;
+int dn_opt_band, dn_opt_export_df;
 
 static int
 read_shared_settings (gt_ctx *c)
 {
   const gt_setting *tab = gt_denoise_settings;
-  opt_speech_only = (float) gt_setting_float (c, tab, "speech_only");
-  opt_snr_max = (float) gt_setting_float (c, tab, "snr_max");
-  opt_wide = (float) gt_setting_float (c, tab, "wide");
-  opt_reverb_keep = (float) gt_setting_float (c, tab, "reverb_keep");
-  opt_gate = (float) gt_setting_float (c, tab, "gate");
-  opt_deepen = (float) gt_setting_float (c, tab, "deepen");
-  opt_lowvoice = gt_setting_float (c, tab, "lowvoice");
-  if (!(opt_lowvoice > 0)) {
+  dn_opt_speech_only = (float) gt_setting_float (c, tab, "speech_only");
+  dn_opt_snr_max = (float) gt_setting_float (c, tab, "snr_max");
+  dn_opt_wide = (float) gt_setting_float (c, tab, "wide");
+  dn_opt_reverb_keep = (float) gt_setting_float (c, tab, "reverb_keep");
+  dn_opt_gate = (float) gt_setting_float (c, tab, "gate");
+  dn_opt_deepen = (float) gt_setting_float (c, tab, "deepen");
+  dn_opt_lowvoice = gt_setting_float (c, tab, "lowvoice");
+  if (!(dn_opt_lowvoice > 0)) {
     gc_set_error ("denoise: lowvoice must be > 0");
     return -1;
   }
-  opt_band = (int) gt_setting_int (c, tab, "band");
-  if (opt_band < 0 || opt_band > BINS - 1) {
+  dn_opt_band = (int) gt_setting_int (c, tab, "band");
+  if (dn_opt_band < 0 || dn_opt_band > BINS - 1) {
     gc_set_error ("denoise: band must be 0 (random) or 1..%d bins", BINS - 1);
     return -1;
   }
-  opt_asym = (float) gt_setting_float (c, tab, "asym");
-  opt_export_df = (int) gt_setting_int (c, tab, "export_df");
+  dn_opt_asym = (float) gt_setting_float (c, tab, "asym");
+  dn_opt_export_df = (int) gt_setting_int (c, tab, "export_df");
   return 0;
 }
 
@@ -178,9 +178,9 @@ gt_recipe_denoise (gt_ctx *c)
   const char *eval_noise = gt_setting_str (c, tab, "eval_noise");
   if (eval_dir && *eval_dir && eval_speech && *eval_speech && eval_noise
       && *eval_noise)
-    return make_eval_lso (c, eval_dir, eval_speech, eval_noise) < 0 ? -1 : 0;
+    return dn_make_eval_lso (c, eval_dir, eval_speech, eval_noise) < 0 ? -1 : 0;
   if (eval_dir && *eval_dir)
-    return make_eval (c, eval_dir) < 0 ? -1 : 0;
+    return dn_make_eval (c, eval_dir) < 0 ? -1 : 0;
 
   int batch = (int) gt_setting_int (c, tab, "batch");
   int frames = (int) gt_setting_int (c, tab, "frames");
@@ -206,8 +206,8 @@ gt_recipe_denoise (gt_ctx *c)
   batch = last - first;
 
   dn_data d;
-  if (data_load (c, &d) < 0) {
-    data_free (&d);
+  if (dn_data_load (c, &d) < 0) {
+    dn_data_free (&d);
     return -1;
   }
 
@@ -224,8 +224,8 @@ gt_recipe_denoise (gt_ctx *c)
   cfg.lookahead = (int) gt_setting_int (c, tab, "lookahead");
   const char *init = gt_setting_str (c, tab, "init");
   dn_disc D;
-  if (gcn_denoiser_init (&net, &cfg, &rng) < 0 || disc_init (&D, &rng) < 0) {
-    data_free (&d);
+  if (gcn_denoiser_init (&net, &cfg, &rng) < 0 || dn_disc_init (&D, &rng) < 0) {
+    dn_data_free (&d);
     return -1;
   }
   fprintf (stderr, "denoise: generator %zu weights, discriminator %zu, "
@@ -235,12 +235,12 @@ gt_recipe_denoise (gt_ctx *c)
   gc_adam og, od;
   gc_adam_init (&og, &net.params, lr, 0.9f, 0.999f, 0.f);
   gc_adam_init (&od, &D.params, d_lr, 0.5f, 0.999f, 0.f);
-  long start = load_ckpt (c, &net, &D, &og, &od, &rng);
+  long start = dn_load_ckpt (c, &net, &D, &og, &od, &rng);
   if (start < 0) {
     gc_set_error ("denoise: bad checkpoint: %s", gc_last_error ());
     return -1;
   }
-  if (start == 0 && init && *init && init_from_model (&net, init) < 0)
+  if (start == 0 && init && *init && dn_init_from_model (&net, init) < 0)
     return -1;
   int order = cfg.df_order, la = cfg.lookahead;
   if (sched_from < 0 || sched_from >= steps) {
@@ -256,7 +256,7 @@ gt_recipe_denoise (gt_ctx *c)
   int rows = batch * frames, rows_net = batch * (frames + la);
   int dfs = gcn_dn_df_size (&net);
   dn_heads heads;
-  int hall = heads_alloc (&heads, rows, dfs);
+  int hall = dn_heads_alloc (&heads, rows, dfs);
   /* gradients at the network's rows (the first la of each item get none) */
   float *n_band = malloc ((size_t) rows_net * GCN_DN_BANDS * sizeof (float));
   float *n_fine = malloc ((size_t) rows_net * GCN_DN_FINE * sizeof (float));
@@ -278,7 +278,7 @@ gt_recipe_denoise (gt_ctx *c)
   gc_stft *fft = gc_stft_new (NFFT, NFFT, HOP, GC_WIN_SQRT_HANN);
   float win[NFFT];
   gcn_dn_window (win, NFFT);
-  int balloc = batch_alloc (&b, batch, frames, la);
+  int balloc = dn_batch_alloc (&b, batch, frames, la);
   b.in = gcn_dn_in_size (&net);
   if (balloc < 0 || hall < 0 || !n_band || !n_fine || !n_vad || !n_df || !d_band || !d_fine || !d_vad
       || !d_df || !gbin || !ffake || !freal || !dfeat || !fft) {
@@ -295,29 +295,29 @@ gt_recipe_denoise (gt_ctx *c)
   for (long step = start; step < steps; step++) {
     dn_loss L = { 0 };
     og.lr = gc_lr_at (&sched, step < sched_from ? 0 : step - sched_from);
-    batch_make (&d, &b, fft, win, c->seed, step, first);
+    dn_batch_make (&d, &b, fft, win, c->seed, step, first);
     if (gcn_denoiser_forward_train (&net, &tr, b.feat, batch,
             frames + la) < 0) {
       ret = -1;
       break;
     }
-    heads_gather (&heads, &tr, batch, frames, la);
-    enhance (&b, &heads, order, gbin);
-    recon_losses (&b, &heads, order, d_band, d_fine, d_vad, d_df, gbin, &L);
+    dn_heads_gather (&heads, &tr, batch, frames, la);
+    dn_enhance (&b, &heads, order, gbin);
+    dn_recon_losses (&b, &heads, order, d_band, d_fine, d_vad, d_df, gbin, &L);
 
     if (adv > 0 && step >= adv_start) {
       for (int i = 0; i < batch; i++)
         for (int t = 0; t < frames; t++) {
           int row = i * frames + t;
-          limited_features (b.S + (size_t) row * BINS * 2, b.bins[i],
+          dn_limited_features (b.S + (size_t) row * BINS * 2, b.bins[i],
               freal + (size_t) row * GCN_DN_FEATS, scratch);
         }
-      fake_features (&b, ffake);
-      to_seq (freal, batch, frames, GCN_DN_FEATS, &xr);
-      to_seq (ffake, batch, frames, GCN_DN_FEATS, &xf);
+      dn_fake_features (&b, ffake);
+      dn_to_seq (freal, batch, frames, GCN_DN_FEATS, &xr);
+      dn_to_seq (ffake, batch, frames, GCN_DN_FEATS, &xf);
 
       /* discriminator step */
-      disc_forward (&D, &xr);
+      dn_disc_forward (&D, &xr);
       int ns = (int) gc_tensor_size (&D.h[3]);
       if (!sr) {
         sr = malloc (ns * sizeof (float));
@@ -331,31 +331,31 @@ gt_recipe_denoise (gt_ctx *c)
         }
       }
       memcpy (sr, D.h[3].data, ns * sizeof (float));
-      disc_forward (&D, &xf);
+      dn_disc_forward (&D, &xf);
       memcpy (sf, D.h[3].data, ns * sizeof (float));
       L.d = gc_gan_d_loss (GC_GAN_LSGAN, sr, ns, sf, ns, gr, gf);
-      disc_backward (&D, &xf, gf, 0);
-      disc_forward (&D, &xr);
-      disc_backward (&D, &xr, gr, 0);
+      dn_disc_backward (&D, &xf, gf, 0);
+      dn_disc_forward (&D, &xr);
+      dn_disc_backward (&D, &xr, gr, 0);
       gt_dist_grads (c, step, &D.params);
       gc_clip_grad_norm (&D.params, 5.f);
       gc_adam_step (&od);
 
       /* generator's adversarial term through the updated critic */
-      disc_forward (&D, &xf);
+      dn_disc_forward (&D, &xf);
       L.adv = gc_gan_g_loss (GC_GAN_LSGAN, D.h[3].data, ns, gf);
       for (int i = 0; i < ns; i++)
         gf[i] *= adv;
-      disc_backward (&D, &xf, gf, 1);
+      dn_disc_backward (&D, &xf, gf, 1);
       gc_param_list_zero_grad (&D.params);
-      to_rows (&D.dx, dfeat);
-      fake_backward (&b, gbin, heads.df, order, dfeat, d_band, d_fine, d_df);
+      dn_to_rows (&D.dx, dfeat);
+      dn_fake_backward (&b, gbin, heads.df, order, dfeat, d_band, d_fine, d_df);
     }
-    rows_scatter (d_band, batch, frames, la, GCN_DN_BANDS, n_band);
-    rows_scatter (d_fine, batch, frames, la, GCN_DN_FINE, n_fine);
-    rows_scatter (d_vad, batch, frames, la, 1, n_vad);
+    dn_rows_scatter (d_band, batch, frames, la, GCN_DN_BANDS, n_band);
+    dn_rows_scatter (d_fine, batch, frames, la, GCN_DN_FINE, n_fine);
+    dn_rows_scatter (d_vad, batch, frames, la, 1, n_vad);
     if (dfs > 0)
-      rows_scatter (d_df, batch, frames, la, dfs, n_df);
+      dn_rows_scatter (d_df, batch, frames, la, dfs, n_df);
     if (gcn_denoiser_backward_train (&net, &tr, n_band, n_fine, n_vad,
             dfs > 0 ? n_df : NULL) < 0) {
       ret = -1;
@@ -368,7 +368,7 @@ gt_recipe_denoise (gt_ctx *c)
     float vals[6] = { L.gain, L.spec, L.sig, L.vad, L.adv, L.d };
     gt_log_step (c, step + 1, 6, names, vals);
     if (gt_checkpoint_due (c, step + 1))
-      save_ckpt (c, step + 1, &net, &D, &og, &od, &rng);
+      dn_save_ckpt (c, step + 1, &net, &D, &og, &od, &rng);
     if (export_every > 0 && (step + 1) % export_every == 0) {
       char path[4200];
       snprintf (path, sizeof path, "%s/model-%ld.safetensors",
@@ -376,13 +376,13 @@ gt_recipe_denoise (gt_ctx *c)
       /* the metadata's steps are the ones this file has had */
       long all_steps = c->steps;
       c->steps = step + 1;
-      export_model (c, &net, path);
+      dn_export_model (c, &net, path);
       c->steps = all_steps;
     }
   }
   if (ret == 0) {
-    save_ckpt (c, steps, &net, &D, &og, &od, &rng);
-    ret = export_model (c, &net, NULL);
+    dn_save_ckpt (c, steps, &net, &D, &og, &od, &rng);
+    ret = dn_export_model (c, &net, NULL);
   }
 
   gt_finish (c);
@@ -400,18 +400,18 @@ gt_recipe_denoise (gt_ctx *c)
   free (n_fine);
   free (n_vad);
   free (n_df);
-  heads_free (&heads);
+  dn_heads_free (&heads);
   free (gbin);
   free (ffake);
   free (freal);
   free (dfeat);
   gc_stft_free (fft);
-  batch_free (&b);
+  dn_batch_free (&b);
   gcn_denoiser_train_free (&tr);
   gc_adam_free (&og);
   gc_adam_free (&od);
-  disc_free (&D);
+  dn_disc_free (&D);
   gcn_denoiser_free (&net);
-  data_free (&d);
+  dn_data_free (&d);
   return ret;
 }
