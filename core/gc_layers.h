@@ -115,21 +115,21 @@ int gc_deconv2d_backward (gc_deconv2d *l, const gc_tensor *x,
 int gc_deconv2d_forward_ref (gc_deconv2d *l, const gc_tensor *x, gc_tensor *y);
 
 /* ---- resampling (no parameters) ----------------------------------------
- * These return nothing (they are used as plain function pointers); a bad
- * shape leaves the output alone and is reported in gc_last_error (). */
+ * 0 on success; -1 with gc_last_error () set on a bad shape or an
+ * allocation failure, leaving the output alone. */
 /* (N, C r^2, H, W) -> (N, C, H r, W r), PyTorch channel order. */
-void gc_pixel_shuffle_forward (int r, const gc_tensor *x, gc_tensor *y);
-void gc_pixel_shuffle_backward (int r, const gc_tensor *dy, gc_tensor *dx);
-void gc_pixel_unshuffle_forward (int r, const gc_tensor *x, gc_tensor *y);
-void gc_pixel_unshuffle_backward (int r, const gc_tensor *dy, gc_tensor *dx);
-void gc_upsample_nearest_forward (int r, const gc_tensor *x, gc_tensor *y);
-void gc_upsample_nearest_backward (int r, const gc_tensor *dy, gc_tensor *dx);
+int gc_pixel_shuffle_forward (int r, const gc_tensor *x, gc_tensor *y);
+int gc_pixel_shuffle_backward (int r, const gc_tensor *dy, gc_tensor *dx);
+int gc_pixel_unshuffle_forward (int r, const gc_tensor *x, gc_tensor *y);
+int gc_pixel_unshuffle_backward (int r, const gc_tensor *dy, gc_tensor *dx);
+int gc_upsample_nearest_forward (int r, const gc_tensor *x, gc_tensor *y);
+int gc_upsample_nearest_backward (int r, const gc_tensor *dy, gc_tensor *dx);
 /* Bilinear, align_corners = false (half-pixel centres), integer factor r. */
-void gc_upsample_bilinear_forward (int r, const gc_tensor *x, gc_tensor *y);
-void gc_upsample_bilinear_backward (int r, const gc_tensor *dy, gc_tensor *dx);
+int gc_upsample_bilinear_forward (int r, const gc_tensor *x, gc_tensor *y);
+int gc_upsample_bilinear_backward (int r, const gc_tensor *dy, gc_tensor *dx);
 /* 2x2 average pooling with stride 2 (odd sizes: last row/col dropped). */
-void gc_avgpool2_forward (const gc_tensor *x, gc_tensor *y);
-void gc_avgpool2_backward (const gc_tensor *x, const gc_tensor *dy,
+int gc_avgpool2_forward (const gc_tensor *x, gc_tensor *y);
+int gc_avgpool2_backward (const gc_tensor *x, const gc_tensor *dy,
     gc_tensor *dx);
 
 /* ---- activations (elementwise; y may alias x in forward) ---------------- */

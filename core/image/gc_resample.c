@@ -92,63 +92,60 @@ unshuffle_items (void *ctx, int begin, int end, int worker)
 }
 
 /* big (N, C, H r, W r) <- small (N, C r^2, H, W) */
-static void
+static int
 to_big (int r, const gc_tensor *small, gc_tensor *big, const char *op)
 {
   if (check_io (small, big, r, op) < 0)
-    return;
-  if (small->c % (r * r)) {
-    gc_set_error ("%s: %d channels do not divide by %d", op, small->c, r * r);
-    return;
-  }
+    return -1;
+  GC_CHECK_SHAPE (small->c % (r * r) == 0,
+      "%s: %d channels do not divide by %d", op, small->c, r * r);
   if (gc_tensor_resize (big, small->n, small->c / (r * r), small->h * r,
           small->w * r) < 0)
-    return;
+    return -1;
   plane_ctx c = { r, small, big };
   for_planes (big->n * big->c, gc_tensor_size (big), shuffle_items, &c);
+  return 0;
 }
 
 /* small (N, C r^2, H / r, W / r) <- big (N, C, H, W) */
-static void
+static int
 to_small (int r, const gc_tensor *big, gc_tensor *small, const char *op)
 {
   if (check_io (big, small, r, op) < 0)
-    return;
-  if (big->h % r || big->w % r) {
-    gc_set_error ("%s: size %dx%d does not divide by %d", op, big->h, big->w,
-        r);
-    return;
-  }
+    return -1;
+  GC_CHECK_SHAPE (big->h % r == 0 && big->w % r == 0,
+      "%s: size %dx%d does not divide by %d", op, big->h, big->w, r);
   if (gc_tensor_resize (small, big->n, big->c * r * r, big->h / r,
           big->w / r) < 0)
-    return;
+    return -1;
   plane_ctx c = { r, big, small };
   for_planes (big->n * big->c, gc_tensor_size (big), unshuffle_items, &c);
+  return 0;
 }
 
-void
+int
 gc_pixel_shuffle_forward (int r, const gc_tensor *x, gc_tensor *y)
 {
-  to_big (r, x, y, "pixel_shuffle");
+  return to_big (r, x, y, "pixel_shuffle");
 }
 
-void
+int
 gc_pixel_shuffle_backward (int r, const gc_tensor *dy, gc_tensor *dx)
 {
   /* a permutation: its adjoint is its inverse */
-  to_small (r, dy, dx, "pixel_shuffle backward");
+  return to_small (r, dy, dx, "pixel_shuffle backward");
 }
 
-void
+int
 gc_pixel_unshuffle_forward (int r, const gc_tensor *x, gc_tensor *y)
 {
-  to_small (r, x, y, "pixel_unshuffle");
+  return to_small (r, x, y, "pixel_unshuffle");
 }
 
-void
+int
 gc_pixel_unshuffle_backward (int r, const gc_tensor *dy, gc_tensor *dx)
 {
-  to_big (r, dy, dx, "pixel_unshuffle backward");
+  return to_big (r, dy, dx, "pixel_unshuffle backward");
 }
 
 /* ---- nearest ------------------------------------------------------------ */
@@ -191,30 +188,30 @@ nearest_bwd_items (void *ctx, int begin, int end, int worker)
   }
 }
 
-void
+int
 gc_upsample_nearest_forward (int r, const gc_tensor *x, gc_tensor *y)
 {
   if (check_io (x, y, r, "upsample_nearest") < 0
       || gc_tensor_resize (y, x->n, x->c, x->h * r, x->w * r) < 0)
-    return;
+    return -1;
   plane_ctx c = { r, x, y };
   for_planes (x->n * x->c, gc_tensor_size (y), nearest_fwd_items, &c);
+  return 0;
 }
 
-void
+int
 gc_upsample_nearest_backward (int r, const gc_tensor *dy, gc_tensor *dx)
 {
   if (check_io (dy, dx, r, "upsample_nearest backward") < 0)
-    return;
-  if (dy->h % r || dy->w % r) {
-    gc_set_error ("upsample_nearest backward: %dx%d not a multiple of %d",
-        dy->h, dy->w, r);
-    return;
-  }
+    return -1;
+  GC_CHECK_SHAPE (dy->h % r == 0 && dy->w % r == 0,
+      "upsample_nearest backward: %dx%d not a multiple of %d", dy->h, dy->w,
+      r);
   if (gc_tensor_resize (dx, dy->n, dy->c, dy->h / r, dy->w / r) < 0)
-    return;
+    return -1;
   plane_ctx c = { r, dy, dx };
   for_planes (dy->n * dy->c, gc_tensor_size (dy), nearest_bwd_items, &c);
+  return 0;
 }
 
 /* ---- bilinear (align_corners = false) ----------------------------------
@@ -307,9 +304,8 @@ bilinear_run (int r, const gc_tensor *src, gc_tensor *dst, int H, int W,
   if (!ty || !tx) {
     gc_free (ty);
     gc_free (tx);
-    gc_set_error ("upsample_bilinear: out of memory");
-    return -1;
   }
+  GC_CHECK_ALLOC (ty && tx, "upsample_bilinear: out of memory");
   make_taps (H, r, ty);
   make_taps (W, r, tx);
   bilin_ctx c = { r, src, dst, ty, tx };
@@ -320,28 +316,27 @@ bilinear_run (int r, const gc_tensor *src, gc_tensor *dst, int H, int W,
   return 0;
 }
 
-void
+int
 gc_upsample_bilinear_forward (int r, const gc_tensor *x, gc_tensor *y)
 {
   if (check_io (x, y, r, "upsample_bilinear") < 0
       || gc_tensor_resize (y, x->n, x->c, x->h * r, x->w * r) < 0)
-    return;
-  bilinear_run (r, x, y, x->h, x->w, bilinear_fwd_items, gc_tensor_size (y));
+    return -1;
+  return bilinear_run (r, x, y, x->h, x->w, bilinear_fwd_items,
+      gc_tensor_size (y));
 }
 
-void
+int
 gc_upsample_bilinear_backward (int r, const gc_tensor *dy, gc_tensor *dx)
 {
   if (check_io (dy, dx, r, "upsample_bilinear backward") < 0)
-    return;
-  if (dy->h % r || dy->w % r) {
-    gc_set_error ("upsample_bilinear backward: %dx%d not a multiple of %d",
-        dy->h, dy->w, r);
-    return;
-  }
+    return -1;
+  GC_CHECK_SHAPE (dy->h % r == 0 && dy->w % r == 0,
+      "upsample_bilinear backward: %dx%d not a multiple of %d", dy->h, dy->w,
+      r);
   if (gc_tensor_resize (dx, dy->n, dy->c, dy->h / r, dy->w / r) < 0)
-    return;
-  bilinear_run (r, dy, dx, dx->h, dx->w, bilinear_bwd_items,
+    return -1;
+  return bilinear_run (r, dy, dx, dx->h, dx->w, bilinear_bwd_items,
       gc_tensor_size (dy));
 }
 
@@ -384,34 +379,33 @@ avgpool_bwd_items (void *ctx, int begin, int end, int worker)
   }
 }
 
-void
+int
 gc_avgpool2_forward (const gc_tensor *x, gc_tensor *y)
 {
   if (check_io (x, y, 1, "avgpool2") < 0)
-    return;
-  if (x->h < 2 || x->w < 2) {
-    gc_set_error ("avgpool2: input %dx%d is smaller than 2x2", x->h, x->w);
-    return;
-  }
+    return -1;
+  GC_CHECK_SHAPE (x->h >= 2 && x->w >= 2,
+      "avgpool2: input %dx%d is smaller than 2x2", x->h, x->w);
   if (gc_tensor_resize (y, x->n, x->c, x->h / 2, x->w / 2) < 0)
-    return;
+    return -1;
   plane_ctx c = { 2, x, y };
   for_planes (x->n * x->c, gc_tensor_size (x), avgpool_fwd_items, &c);
+  return 0;
 }
 
-void
+int
 gc_avgpool2_backward (const gc_tensor *x, const gc_tensor *dy, gc_tensor *dx)
 {
   if (check (x, 1, "avgpool2 backward") < 0
-      || check_io (dy, dx, 1, "avgpool2 backward") < 0 || dx == x)
-    return;
-  if (dy->n != x->n || dy->c != x->c || dy->h != x->h / 2
-      || dy->w != x->w / 2) {
-    gc_set_error ("avgpool2 backward: dy does not match the forward");
-    return;
-  }
+      || check_io (dy, dx, 1, "avgpool2 backward") < 0)
+    return -1;
+  GC_CHECK_SHAPE (dx != x && (!dx->data || dx->data != x->data),
+      "avgpool2 backward: dx aliases the forward input");
+  GC_CHECK_SHAPE (dy->n == x->n && dy->c == x->c && dy->h == x->h / 2
+      && dy->w == x->w / 2, "avgpool2 backward: dy does not match the forward");
   if (gc_tensor_resize (dx, x->n, x->c, x->h, x->w) < 0)
-    return;
+    return -1;
   plane_ctx c = { 2, dy, dx };
   for_planes (x->n * x->c, gc_tensor_size (x), avgpool_bwd_items, &c);
+  return 0;
 }

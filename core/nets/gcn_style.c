@@ -511,20 +511,21 @@ gcn_style_forward (gcn_style *net, const gc_tensor *x, const int *cls,
   }
   if (gc_conv2d_forward (&net->up, &a->h[nb], &a->u) < 0)
     return -1;
-  if (net->cfg.head == 1)
-    gc_upsample_bilinear_forward (2, &a->u, &a->us);
-  else
-    gc_pixel_shuffle_forward (2, &a->u, &a->us);
+  if ((net->cfg.head == 1 ? gc_upsample_bilinear_forward (2, &a->u, &a->us)
+          : gc_pixel_shuffle_forward (2, &a->u, &a->us)) < 0)
+    return -1;
   if (gc_instnorm_forward (&net->n_up, &a->us, a->cls, &a->usn) < 0)
     return -1;
   relu_inplace (&a->usn);
   if (gc_conv2d_forward (&net->out, &a->usn, &a->o) < 0)
     return -1;
   if (net->cfg.head == 1) {
-    gc_upsample_bilinear_forward (2, &a->o, &a->os);
+    if (gc_upsample_bilinear_forward (2, &a->o, &a->os) < 0)
+      return -1;
     return head1_output (net, a, y);
   }
-  gc_pixel_shuffle_forward (2, &a->o, &a->os);
+  if (gc_pixel_shuffle_forward (2, &a->o, &a->os) < 0)
+    return -1;
   if (net->cfg.skip) {
     size_t per = (size_t) 3 * x->h * x->w;
     for (int b = 0; b < x->n; b++) {
@@ -570,7 +571,8 @@ gcn_style_backward (gcn_style *net, gcn_style_acts *a, const gc_tensor *dy,
       float v = a->ct.data[i] + a->os.data[i];
       g0->data[i] = v > 0.f && v < 1.f ? dy->data[i] : 0.f;
     }
-    gc_upsample_bilinear_backward (2, g0, g1);
+    if (gc_upsample_bilinear_backward (2, g0, g1) < 0)
+      return -1;
   } else {
     for (size_t i = 0; i < n; i++) {
       float s = a->y.data[i];
@@ -589,17 +591,16 @@ gcn_style_backward (gcn_style *net, gcn_style_acts *a, const gc_tensor *dy,
         net->skip_gain.g[a->cls[b]] += (float) s;
     }
   }
-  if (net->cfg.head == 0)
-    gc_pixel_shuffle_backward (2, g0, g1);
+  if (net->cfg.head == 0 && gc_pixel_shuffle_backward (2, g0, g1) < 0)
+    return -1;
   if (gc_conv2d_backward (&net->out, &a->usn, g1, g2) < 0)
     return -1;
   relu_mask (&a->usn, g2);
   if (gc_instnorm_backward (&net->n_up, &a->us, a->cls, g2, g1) < 0)
     return -1;
-  if (net->cfg.head == 1)
-    gc_upsample_bilinear_backward (2, g1, g2);
-  else
-    gc_pixel_shuffle_backward (2, g1, g2);
+  if ((net->cfg.head == 1 ? gc_upsample_bilinear_backward (2, g1, g2)
+          : gc_pixel_shuffle_backward (2, g1, g2)) < 0)
+    return -1;
   if (gc_conv2d_backward (&net->up, &a->h[nb], g2, gh) < 0)
     return -1;
   for (int i = nb - 1; i >= 0; i--) {

@@ -142,7 +142,8 @@ gcn_style_disc_forward (gcn_style_disc *d, const gc_tensor *x, const int *cls,
   if (gc_tensor_copy (&a->in[0], x) < 0)
     return -1;
   for (int s = 1; s < S; s++)
-    gc_avgpool2_forward (&a->in[s - 1], &a->in[s]);
+    if (gc_avgpool2_forward (&a->in[s - 1], &a->in[s]) < 0)
+      return -1;
 
   for (int s = 0; s < S; s++) {
     const gc_tensor *h = &a->in[s];
@@ -206,8 +207,8 @@ gcn_style_disc_backward (gcn_style_disc *d, gcn_style_disc_acts *a,
   /* coarse to fine: each scale's input gradient flows back through the
    * pooling into the finer one */
   for (int s = S - 1; s > 0; s--) {
-    gc_avgpool2_backward (&a->in[s - 1], &a->gs[s], &a->gp);
-    if (gc_axpy (1.f, &a->gp, &a->gs[s - 1]) < 0)
+    if (gc_avgpool2_backward (&a->in[s - 1], &a->gs[s], &a->gp) < 0
+        || gc_axpy (1.f, &a->gp, &a->gs[s - 1]) < 0)
       return -1;
   }
   return gc_tensor_copy (dx, &a->gs[0]);

@@ -247,16 +247,15 @@ gcn_superres_forward (gcn_superres *n, const gc_tensor *lr, gc_tensor *hr,
       || gc_conv2d_forward (&n->skip, &c->xp2, &c->skip_out) < 0
       || gc_axpy (1.f, &c->skip_out, &c->tail_out) < 0)
     return -1;
-  gc_pixel_shuffle_forward (n->scale, &c->tail_out, hr);
-  return 0;
+  return gc_pixel_shuffle_forward (n->scale, &c->tail_out, hr);
 }
 
 int
 gcn_superres_backward (gcn_superres *n, gcn_superres_acts *c,
     const gc_tensor *dhr)
 {
-  gc_pixel_shuffle_backward (n->scale, dhr, &c->dsum);
-  if (gc_conv2d_backward (&n->skip, &c->xp2, &c->dsum, NULL) < 0
+  if (gc_pixel_shuffle_backward (n->scale, dhr, &c->dsum) < 0
+      || gc_conv2d_backward (&n->skip, &c->xp2, &c->dsum, NULL) < 0
       || gc_conv2d_backward (&n->tail, &c->a[n->n_mid], &c->dsum, &c->da) < 0)
     return -1;
   for (int i = n->n_mid; i >= 1; i--)

@@ -5,8 +5,10 @@
 #include "gc_threads.h"
 #include "gradcheck.h"
 
-typedef void (*fwd_fn) (int r, const gc_tensor *x, gc_tensor *y);
-typedef void (*bwd_fn) (int r, const gc_tensor *dy, gc_tensor *dx);
+#include <string.h>
+
+typedef int (*fwd_fn) (int r, const gc_tensor *x, gc_tensor *y);
+typedef int (*bwd_fn) (int r, const gc_tensor *dy, gc_tensor *dx);
 
 typedef struct {
   fwd_fn fwd;
@@ -18,22 +20,23 @@ static double
 op_loss (void *p)
 {
   loss_ctx *c = p;
-  c->fwd (c->r, c->x, c->y);
+  if (c->fwd (c->r, c->x, c->y) < 0)
+    return NAN;
   return gradcheck_dot (c->y->data, c->w->data, gc_tensor_size (c->y));
 }
 
-static void
+static int
 avgpool_fwd (int r, const gc_tensor *x, gc_tensor *y)
 {
-  gc_avgpool2_forward (x, y);
+  return gc_avgpool2_forward (x, y);
 }
 
 static const gc_tensor *avgpool_x;
 
-static void
+static int
 avgpool_bwd (int r, const gc_tensor *dy, gc_tensor *dx)
 {
-  gc_avgpool2_backward (avgpool_x, dy, dx);
+  return gc_avgpool2_backward (avgpool_x, dy, dx);
 }
 
 static void
@@ -47,11 +50,15 @@ check_resample_op (const char *name, fwd_fn fwd, bwd_fn bwd, int r, int n,
   gc_tensor_resize (&x, n, c, h, w);
   gradcheck_fill (x.data, gc_tensor_size (&x), h * 13 + w, -1, 1);
   gc_set_thread_limit (threads);
-  fwd (r, &x, &y);
+  snprintf (what, sizeof what, "%s r%d %dx%dx%dx%d t%d", name, r, n, c, h, w,
+      threads);
+  REQUIRE (fwd (r, &x, &y) == 0, "%s: forward failed: %s", what,
+      gc_last_error ());
   gc_tensor_resize (&wt, y.n, y.c, y.h, y.w);
   gradcheck_fill (wt.data, gc_tensor_size (&wt), c * 7 + r, -1, 1);
   avgpool_x = &x;
-  bwd (r, &wt, &dx);
+  REQUIRE (bwd (r, &wt, &dx) == 0, "%s: backward failed: %s", what,
+      gc_last_error ());
   snprintf (what, sizeof what, "%s r%d %dx%dx%dx%d t%d: dx shape", name, r, n,
       c, h, w, threads);
   CHECK (dx.n == x.n && dx.c == x.c && dx.h == x.h && dx.w == x.w, "%s",
@@ -133,15 +140,17 @@ check_known_values (void)
   /* bad input is reported, not crashed on */
   gc_tensor bad = GC_TENSOR_INIT;
   gc_tensor_resize (&x, 1, 3, 4, 4);
-  gc_pixel_shuffle_forward (2, &x, &bad);
-  CHECK (bad.data == NULL, "pixel shuffle accepted 3 channels for r=2");
-  gc_pixel_unshuffle_forward (3, &x, &bad);
-  CHECK (bad.data == NULL, "pixel unshuffle accepted 4x4 for r=3");
-  gc_upsample_nearest_forward (0, &x, &bad);
-  CHECK (bad.data == NULL, "upsample accepted factor 0");
-  gc_upsample_bilinear_forward (2, &x, NULL);
-  gc_pixel_shuffle_forward (1, &x, &x);
-  gc_avgpool2_forward (&x, &x);
+  CHECK (gc_pixel_shuffle_forward (2, &x, &bad) == -1 && bad.data == NULL,
+      "pixel shuffle accepted 3 channels for r=2");
+  CHECK (gc_pixel_unshuffle_forward (3, &x, &bad) == -1 && bad.data == NULL,
+      "pixel unshuffle accepted 4x4 for r=3");
+  CHECK (gc_upsample_nearest_forward (0, &x, &bad) == -1 && bad.data == NULL,
+      "upsample accepted factor 0");
+  CHECK (gc_upsample_bilinear_forward (2, &x, NULL) == -1,
+      "bilinear accepted a missing output");
+  CHECK (gc_pixel_shuffle_forward (1, &x, &x) == -1,
+      "pixel shuffle ran in place");
+  CHECK (gc_avgpool2_forward (&x, &x) == -1, "avgpool2 ran in place");
   CHECK (x.h == 4 && x.w == 4, "avgpool2 ran in place");
 
   gc_tensor_free (&x);
@@ -149,10 +158,61 @@ check_known_values (void)
   gc_tensor_free (&z);
 }
 
+/* Each op refuses a shape no valid call produces with -1 and an error
+ * that names the op, and leaves its output alone. */
+static void
+expect_refusal (const char *op, int rc, const gc_tensor *out)
+{
+  const char *err = gc_last_error ();
+  CHECK (rc == -1, "%s: a bad shape returned %d", op, rc);
+  CHECK (err && strstr (err, op) != NULL,
+      "%s: error does not name the op: \"%s\"", op, err ? err : "");
+  CHECK (!out || out->data == NULL, "%s: output written on refusal", op);
+}
+
+static void
+check_refusals (void)
+{
+  gc_tensor x = GC_TENSOR_INIT, odd = GC_TENSOR_INIT, tiny = GC_TENSOR_INIT;
+  gc_tensor y = GC_TENSOR_INIT, dy = GC_TENSOR_INIT;
+  gc_tensor_resize (&x, 1, 3, 4, 4);
+  gc_tensor_resize (&odd, 1, 4, 5, 5);
+  gc_tensor_resize (&tiny, 1, 2, 1, 3);
+  gc_tensor_resize (&dy, 1, 3, 3, 3);
+
+  expect_refusal ("pixel_shuffle", gc_pixel_shuffle_forward (2, &x, &y), &y);
+  expect_refusal ("pixel_shuffle backward",
+      gc_pixel_shuffle_backward (2, &odd, &y), &y);
+  expect_refusal ("pixel_unshuffle", gc_pixel_unshuffle_forward (2, &odd, &y),
+      &y);
+  expect_refusal ("pixel_unshuffle backward",
+      gc_pixel_unshuffle_backward (2, &x, &y), &y);
+  expect_refusal ("upsample_nearest", gc_upsample_nearest_forward (0, &x, &y),
+      &y);
+  expect_refusal ("upsample_nearest backward",
+      gc_upsample_nearest_backward (2, &odd, &y), &y);
+  expect_refusal ("upsample_bilinear",
+      gc_upsample_bilinear_forward (2, &x, &x), NULL);
+  expect_refusal ("upsample_bilinear backward",
+      gc_upsample_bilinear_backward (2, &odd, &y), &y);
+  expect_refusal ("avgpool2", gc_avgpool2_forward (&tiny, &y), &y);
+  expect_refusal ("avgpool2 backward", gc_avgpool2_backward (&x, &dy, &y),
+      &y);
+  expect_refusal ("avgpool2 backward", gc_avgpool2_backward (&x, NULL, &y),
+      &y);
+
+  gc_tensor_free (&x);
+  gc_tensor_free (&odd);
+  gc_tensor_free (&tiny);
+  gc_tensor_free (&y);
+  gc_tensor_free (&dy);
+}
+
 int
 main (void)
 {
   check_known_values ();
+  check_refusals ();
   for (int t = 1; t <= 2; t++) {
     check_resample_op ("pixel_shuffle", gc_pixel_shuffle_forward,
         gc_pixel_shuffle_backward, 2, 2, 12, 5, 7, t);

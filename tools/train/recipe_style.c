@@ -230,21 +230,25 @@ feat_level (featnet *f, int l)
 }
 
 /* Items [b0, b0 + nb) of x, up to level `top` (1..CONV_LEVELS). */
-static void
+static int
 featnet_forward (featnet *f, const gc_tensor *x, int b0, int nb, int top)
 {
-  gc_tensor_resize (&f->a0, nb, 3, x->h, x->w);
+  if (gc_tensor_resize (&f->a0, nb, 3, x->h, x->w) < 0)
+    return -1;
   size_t n = gc_tensor_size (&f->a0);
   const float *src = x->data + (size_t) b0 * 3 * x->h * x->w;
   for (size_t i = 0; i < n; i++)
     f->a0.data[i] = 2.f * (src[i] - 0.5f);
-  gc_conv2d_forward (&f->conv[0], &f->a0, &f->z[0]);
+  if (gc_conv2d_forward (&f->conv[0], &f->a0, &f->z[0]) < 0)
+    return -1;
   relu_t (&f->z[0]);
   for (int l = 1; l < top; l++) {
-    gc_avgpool2_forward (&f->z[l - 1], &f->p[l - 1]);
-    gc_conv2d_forward (&f->conv[l], &f->p[l - 1], &f->z[l]);
+    if (gc_avgpool2_forward (&f->z[l - 1], &f->p[l - 1]) < 0
+        || gc_conv2d_forward (&f->conv[l], &f->p[l - 1], &f->z[l]) < 0)
+      return -1;
     relu_t (&f->z[l]);
   }
+  return 0;
 }
 
 /* Zero the per-level gradients (shaped like the last forward). */
@@ -259,18 +263,21 @@ featnet_zero_grads (featnet *f)
 }
 
 /* Backward from f->df[] to dL/dx, added into items [b0, b0+nb) of dx. */
-static void
+static int
 featnet_backward (featnet *f, gc_tensor *dx, int b0)
 {
   for (int l = CONV_LEVELS - 1; l >= 1; l--) {
     relu_mask_t (&f->z[l], &f->df[l + 1]);
-    gc_conv2d_backward (&f->conv[l], &f->p[l - 1], &f->df[l + 1], &f->g);
-    gc_avgpool2_backward (&f->z[l - 1], &f->g, &f->gp);
-    gc_axpy (1.f, &f->gp, &f->df[l]);
+    if (gc_conv2d_backward (&f->conv[l], &f->p[l - 1], &f->df[l + 1],
+            &f->g) < 0
+        || gc_avgpool2_backward (&f->z[l - 1], &f->g, &f->gp) < 0
+        || gc_axpy (1.f, &f->gp, &f->df[l]) < 0)
+      return -1;
   }
   relu_mask_t (&f->z[0], &f->df[1]);
-  gc_conv2d_backward (&f->conv[0], &f->a0, &f->df[1], &f->g);
-  gc_axpy (1.f, &f->g, &f->df[0]);
+  if (gc_conv2d_backward (&f->conv[0], &f->a0, &f->df[1], &f->g) < 0
+      || gc_axpy (1.f, &f->g, &f->df[0]) < 0)
+    return -1;
   size_t n = gc_tensor_size (&f->df[0]);
   float *d = dx->data + (size_t) b0 * 3 * dx->h * dx->w;
   for (size_t i = 0; i < n; i++)
@@ -278,6 +285,7 @@ featnet_backward (featnet *f, gc_tensor *dx, int b0)
   /* the feature net is fixed: drop the parameter gradients it gathered */
   for (int l = 0; l < CONV_LEVELS; l++)
     gc_param_zero_grad (&f->conv[l].weight);
+  return 0;
 }
 
 /* Gram matrices G_b = F_b F_b^T / P of every item: out [n][C][C]. */
@@ -711,7 +719,10 @@ gt_recipe_style (gt_ctx *c)
     for (int r = 0; r < rounds; r++) {
       for (int b = 0; b < batch; b++)
         random_crop (&paint[s], &frng, &real, b);
-      featnet_forward (&feat, &real, 0, batch, CONV_LEVELS);
+      if (featnet_forward (&feat, &real, 0, batch, CONV_LEVELS) < 0) {
+        gc_set_error ("style: %s", gc_last_error ());
+        goto out;
+      }
       for (int l = 0; l < FEAT_LEVELS; l++) {
         const gc_tensor *F = feat_level (&feat, l);
         int C = F->c;
@@ -815,14 +826,24 @@ gt_recipe_style (gt_ctx *c)
     /* content reference: level-2 features of the input photos (after the
      * colour transfer the output is built on, so content does not pull
      * the palette back to the photo's) */
-    featnet_forward (&feat, g.cfg.head == 1 ? &acts.ct : &xb, 0, batch, 2);
+    if (featnet_forward (&feat, g.cfg.head == 1 ? &acts.ct : &xb, 0, batch,
+            2) < 0) {
+      gc_set_error ("style: %s", gc_last_error ());
+      goto out;
+    }
     gc_tensor_copy (&ref, feat_level (&feat, 2));
     /* style + content on the outputs */
-    featnet_forward (&feat, y, 0, batch, CONV_LEVELS);
+    if (featnet_forward (&feat, y, 0, batch, CONV_LEVELS) < 0) {
+      gc_set_error ("style: %s", gc_last_error ());
+      goto out;
+    }
     featnet_zero_grads (&feat);
     float l_style = style_loss (&feat, &st, cls, batch, w_style, scratch);
     float l_content = content_loss (&feat, &ref, w_content);
-    featnet_backward (&feat, &dy, 0);
+    if (featnet_backward (&feat, &dy, 0) < 0) {
+      gc_set_error ("style: %s", gc_last_error ());
+      goto out;
+    }
 
     float l_temp = 0.f;
     for (int b = 0; b < tpairs; b++)
