@@ -901,28 +901,34 @@ gcn_style_infer (gcn_style *net, const float *rgb, int w, int h,
     blend_rows (order[i], mix, ws->gamma + i * stride, ws->beta + i * stride);
 #define ROW(i) ws->gamma + (i) * stride, ws->beta + (i) * stride
 
-  gc_conv2d_forward (&net->enc1, &ws->x, &ws->a);
+  if (gc_conv2d_forward (&net->enc1, &ws->x, &ws->a) < 0)
+    return -1;
   norm_apply (&net->n_enc1, ROW (0), &ws->a, NULL, NORM_RELU);
-  gc_conv2d_forward (&net->enc2, &ws->a, &ws->b);
+  if (gc_conv2d_forward (&net->enc2, &ws->a, &ws->b) < 0)
+    return -1;
   norm_apply (&net->n_enc2, ROW (1), &ws->b, NULL, NORM_RELU);
   for (int i = 0; i < nb; i++) {
-    gc_conv2d_forward (&net->res_a[i], &ws->b, &ws->a);
+    if (gc_conv2d_forward (&net->res_a[i], &ws->b, &ws->a) < 0)
+      return -1;
     norm_apply (&net->n_res_a[i], ROW (2 + 2 * i), &ws->a, NULL, NORM_RELU);
-    gc_conv2d_forward (&net->res_b[i], &ws->a, &ws->c);
+    if (gc_conv2d_forward (&net->res_b[i], &ws->a, &ws->c) < 0)
+      return -1;
     norm_apply (&net->n_res_b[i], ROW (3 + 2 * i), &ws->c, &ws->b,
         NORM_ADD_INTO);
   }
-  gc_conv2d_forward (&net->up, &ws->b, &ws->a);
-  if (cfg->head == 1)
-    gc_upsample_bilinear_forward (2, &ws->a, &ws->c);
-  else
-    gc_pixel_shuffle_forward (2, &ws->a, &ws->c);
+  if (gc_conv2d_forward (&net->up, &ws->b, &ws->a) < 0)
+    return -1;
+  if ((cfg->head == 1 ? gc_upsample_bilinear_forward (2, &ws->a, &ws->c)
+          : gc_pixel_shuffle_forward (2, &ws->a, &ws->c)) < 0)
+    return -1;
   norm_apply (&net->n_up, ROW (2 + 2 * nb), &ws->c, NULL, NORM_RELU);
-  gc_conv2d_forward (&net->out, &ws->c, &ws->a);
+  if (gc_conv2d_forward (&net->out, &ws->c, &ws->a) < 0)
+    return -1;
 #undef ROW
 
   if (cfg->head == 1) {
-    gc_upsample_bilinear_forward (2, &ws->a, &ws->t);
+    if (gc_upsample_bilinear_forward (2, &ws->a, &ws->t) < 0)
+      return -1;
     gcn_lab_stats (ws->x.data, ws->x.w, ws->x.h, GCN_STYLE_STATS_STEP,
         ws->lab_from);
     for (int k = 0; k < GCN_LAB_STATS; k++) {
