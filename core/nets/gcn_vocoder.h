@@ -158,8 +158,9 @@ int gcn_vocoder_forward (gcn_vocoder *v, const float *x, int batch, int len,
 float gcn_vocoder_mag_loss (gcn_vocoder *v, gcn_vocoder_acts *a,
     const float *target, int t0, float weight);
 /* dy: dL/dy (B, len). Accumulates parameter gradients (adjoint of the
- * inverse STFT = a forward FFT of the windowed gradient). */
-void gcn_vocoder_backward (gcn_vocoder *v, gcn_vocoder_acts *a,
+ * inverse STFT = a forward FFT of the windowed gradient). 0, or -1 with
+ * gc_last_error () when a layer refuses. */
+int gcn_vocoder_backward (gcn_vocoder *v, gcn_vocoder_acts *a,
     const float *dy);
 
 /* ---- streaming inference ------------------------------------------------ */
@@ -171,11 +172,13 @@ void gcn_vocoder_stream_reset (gcn_vocoder_stream *s);
 /* Push hop samples at the model rate (COPY: speech; NB2WB: band-limited
  * speech upsampled to the model rate), get hop output samples, late by
  * gcn_vocoder_latency (). */
-void gcn_vocoder_stream_process (gcn_vocoder_stream *s, const float *in_hop,
+int gcn_vocoder_stream_process (gcn_vocoder_stream *s, const float *in_hop,
     float *out_hop);
 /* Push one frame of log-mel features (from gcn_vocoder_mel_from_mag), get
- * hop output samples (COPY models; for gandenoise mode=resynth). */
-void gcn_vocoder_stream_push_features (gcn_vocoder_stream *s,
+ * hop output samples (COPY models; for gandenoise mode=resynth). Both
+ * return 0, or -1 with gc_last_error () when a layer refuses (out_hop is
+ * then left alone). */
+int gcn_vocoder_stream_push_features (gcn_vocoder_stream *s,
     const float *logmel, float *out_hop);
 /* Analysis only: push hop samples at the model rate into the stream's
  * window and get that frame's magnitudes (bins). For resynthesis of

@@ -170,13 +170,14 @@ gcn_vocoder_disc_forward (gcn_vocoder_disc *d, const float *x, int batch,
       return -1;
     const gc_tensor *cur = &a->in[si];
     for (int l = 0; l < GCN_VDISC_LAYERS; l++) {
-      if (s->kind == 0)
-        gc_conv1d_forward (&s->c1[l], cur, &a->pre[si][l]);
-      else
-        gc_conv2d_forward (&s->c2[l], cur, &a->pre[si][l]);
+      rc = s->kind == 0 ? gc_conv1d_forward (&s->c1[l], cur, &a->pre[si][l])
+          : gc_conv2d_forward (&s->c2[l], cur, &a->pre[si][l]);
+      if (rc < 0)
+        return -1;
       if (l < GCN_VDISC_LAYERS - 1) {
-        gc_act_forward (GC_ACT_LEAKY_RELU, SLOPE, &a->pre[si][l],
-            &a->act[si][l]);
+        if (gc_act_forward (GC_ACT_LEAKY_RELU, SLOPE, &a->pre[si][l],
+                &a->act[si][l]) < 0)
+          return -1;
         cur = &a->act[si][l];
       }
     }
@@ -197,7 +198,7 @@ gcn_vocoder_disc_backward (gcn_vocoder_disc *d, gcn_vdisc_acts *a,
     gc_tensor *g = &a->d0, *gn = &a->d1;
     const gc_tensor *lg = &a->pre[si][L - 1];
     if (gc_tensor_resize (g, lg->n, lg->c, lg->h, lg->w) < 0)
-      return 0;
+      return -1.0f;
     if (d_logits && d_logits[si])
       memcpy (g->data, d_logits[si], gc_tensor_size (g) * sizeof (float));
     else
@@ -220,14 +221,17 @@ gcn_vocoder_disc_backward (gcn_vocoder_disc *d, gcn_vdisc_acts *a,
             fm += sum / n;
           }
         }
-        gc_act_backward (GC_ACT_LEAKY_RELU, SLOPE, &a->pre[si][l], act, g, g);
+        if (gc_act_backward (GC_ACT_LEAKY_RELU, SLOPE, &a->pre[si][l], act,
+                g, g) < 0)
+          return -1.0f;
       }
       const gc_tensor *in = l ? &a->act[si][l - 1] : &a->in[si];
       int want_dx = l > 0 || dx != NULL;
-      if (s->kind == 0)
-        gc_conv1d_backward (&s->c1[l], in, g, want_dx ? gn : NULL);
-      else
-        gc_conv2d_backward (&s->c2[l], in, g, want_dx ? gn : NULL);
+      int rc = s->kind == 0 ?
+          gc_conv1d_backward (&s->c1[l], in, g, want_dx ? gn : NULL) :
+          gc_conv2d_backward (&s->c2[l], in, g, want_dx ? gn : NULL);
+      if (rc < 0)
+        return -1.0f;
       if (!want_dx)
         break;
       gc_tensor *t = g;
@@ -252,8 +256,10 @@ gcn_vocoder_disc_backward (gcn_vocoder_disc *d, gcn_vdisc_acts *a,
       int frames = g->h, bins = g->w;
       size_t fb = (size_t) frames * bins;
       float *dmag = malloc (fb * sizeof (float));
-      if (!dmag)
-        continue;
+      if (!dmag) {
+        gc_set_error ("vocoder disc: out of memory");
+        return -1.0f;
+      }
       for (int b = 0; b < batch; b++) {
         const float *mag = a->mag[si] + b * fb;
         for (size_t i = 0; i < fb; i++)

@@ -70,7 +70,9 @@ gcn_vdisc_logits (const gcn_vdisc_acts *a, int s)
  * given, adds the feature-matching loss fm_weight * sum over subs and hidden
  * layers of mean |act - act_real| (returned). Accumulates parameter
  * gradients; x and dx (batch, len) may be NULL when no input gradient is
- * wanted (dx is accumulated into, not overwritten). */
+ * wanted (dx is accumulated into, not overwritten). A layer that refuses
+ * makes it return -1 (the loss itself is never negative for fm_weight >= 0)
+ * with gc_last_error () set. */
 float gcn_vocoder_disc_backward (gcn_vocoder_disc *d, gcn_vdisc_acts *a,
     const float *x, float *const *d_logits, const gcn_vdisc_acts *fm_real,
     float fm_weight, float *dx);

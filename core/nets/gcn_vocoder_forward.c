@@ -65,28 +65,30 @@ acts_reserve (gcn_vocoder *v, gcn_vocoder_acts *a, int batch, int T)
   return 0;
 }
 
-void
+int
 gcn_voc_lrelu (const gc_tensor *x, gc_tensor *y)
 {
-  gc_act_forward (GC_ACT_LEAKY_RELU, LRELU, x, y);
+  return gc_act_forward (GC_ACT_LEAKY_RELU, LRELU, x, y);
 }
 
 /* The network on features (B, n_mels, 1, T) -> out (B, 3 bins, 1, T). */
-static void
+static int
 net_forward (gcn_vocoder *v, gcn_vocoder_acts *a)
 {
-  gc_conv1d_forward (&v->conv_in, &a->feat, &a->a[0]);
-  for (int i = 0; i < 2; i++) {
-    gcn_voc_lrelu (&a->a[i], &a->u[i]);
-    gc_conv1d_forward (&v->res_a[i], &a->u[i], &a->v[i]);
-    gcn_voc_lrelu (&a->v[i], &a->w[i]);
-    gc_conv1d_forward (&v->res_b[i], &a->w[i], &a->z[i]);
-    gc_add (&a->a[i], &a->z[i], &a->a[i + 1]);
-  }
-  gc_gru_forward (&v->gru, &a->a[2], NULL, &a->gout, &a->gcache);
-  gc_add (&a->a[2], &a->gout, &a->hsum);
-  gcn_voc_lrelu (&a->hsum, &a->hact);
-  gc_conv1d_forward (&v->conv_out, &a->hact, &a->out);
+  if (gc_conv1d_forward (&v->conv_in, &a->feat, &a->a[0]) < 0)
+    return -1;
+  for (int i = 0; i < 2; i++)
+    if (gcn_voc_lrelu (&a->a[i], &a->u[i]) < 0
+        || gc_conv1d_forward (&v->res_a[i], &a->u[i], &a->v[i]) < 0
+        || gcn_voc_lrelu (&a->v[i], &a->w[i]) < 0
+        || gc_conv1d_forward (&v->res_b[i], &a->w[i], &a->z[i]) < 0
+        || gc_add (&a->a[i], &a->z[i], &a->a[i + 1]) < 0)
+      return -1;
+  if (gc_gru_forward (&v->gru, &a->a[2], NULL, &a->gout, &a->gcache) < 0
+      || gc_add (&a->a[2], &a->gout, &a->hsum) < 0
+      || gcn_voc_lrelu (&a->hsum, &a->hact) < 0)
+    return -1;
+  return gc_conv1d_forward (&v->conv_out, &a->hact, &a->out);
 }
 
 int
@@ -119,7 +121,8 @@ gcn_vocoder_forward (gcn_vocoder *v, const float *x, int batch, int len,
             (lm[m] + FEAT_SHIFT) * FEAT_SCALE;
     }
   }
-  net_forward (v, a);
+  if (net_forward (v, a) < 0)
+    return -1;
   memset (a->d_logmag, 0, (size_t) batch * T * B * sizeof (float));
   gcn_pghi *pghi = NULL;
   if (v->cfg.task == GCN_VOCODER_COPY) {

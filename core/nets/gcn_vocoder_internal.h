@@ -39,7 +39,7 @@ GCN_VOC_INTERNAL void gcn_voc_synth_frame (gcn_vocoder *v, gc_stft *fft,
     float *frame);
 
 /* gcn_vocoder_forward.c */
-GCN_VOC_INTERNAL void gcn_voc_lrelu (const gc_tensor *x, gc_tensor *y);
+GCN_VOC_INTERNAL int gcn_voc_lrelu (const gc_tensor *x, gc_tensor *y);
 
 /* gcn_vocoder_refine.c: phase refinement toward the input mel (RTISI-LA). */
 typedef struct {

@@ -109,30 +109,32 @@ gcn_vocoder_stream_reset (gcn_vocoder_stream *s)
 
 /* One frame through the network (same layers as net_forward, T = 1, with
  * the causal history in the states), synthesis and overlap-add. */
-static void
+static int
 stream_frame (gcn_vocoder_stream *s, const float *spec_in, float *out_hop)
 {
   gcn_vocoder *v = s->v;
   int nm = v->cfg.n_mels, C = v->cfg.channels, N = v->cfg.n_fft;
   int hop = v->cfg.hop;
   if (gc_tensor_resize (&s->x, 1, nm, 1, 1) < 0)
-    return;
+    return -1;
   for (int m = 0; m < nm; m++)
     s->x.data[m] = (s->logmel[m] + FEAT_SHIFT) * FEAT_SCALE;
   gcn_voc_logmel_to_base (v, s->logmel, s->base);
-  gc_conv1d_stream (&v->conv_in, &s->st_in, &s->x, &s->acc);
-  for (int i = 0; i < 2; i++) {
-    gcn_voc_lrelu (&s->acc, &s->t0);
-    gc_conv1d_stream (&v->res_a[i], &s->st_a[i], &s->t0, &s->t1);
-    gcn_voc_lrelu (&s->t1, &s->t1);
-    gc_conv1d_forward (&v->res_b[i], &s->t1, &s->t2);
-    gc_axpy (1.0f, &s->t2, &s->acc);
-  }
+  if (gc_conv1d_stream (&v->conv_in, &s->st_in, &s->x, &s->acc) < 0)
+    return -1;
+  for (int i = 0; i < 2; i++)
+    if (gcn_voc_lrelu (&s->acc, &s->t0) < 0
+        || gc_conv1d_stream (&v->res_a[i], &s->st_a[i], &s->t0, &s->t1) < 0
+        || gcn_voc_lrelu (&s->t1, &s->t1) < 0
+        || gc_conv1d_forward (&v->res_b[i], &s->t1, &s->t2) < 0
+        || gc_axpy (1.0f, &s->t2, &s->acc) < 0)
+      return -1;
   gc_gru_step (&v->gru, s->acc.data, s->h, s->gru_scratch);
   for (int c = 0; c < C; c++)
     s->acc.data[c] += s->h[c];
-  gcn_voc_lrelu (&s->acc, &s->t0);
-  gc_conv1d_forward (&v->conv_out, &s->t0, &s->out);
+  if (gcn_voc_lrelu (&s->acc, &s->t0) < 0
+      || gc_conv1d_forward (&v->conv_out, &s->t0, &s->out) < 0)
+    return -1;
   int B = v->bins;
   gcn_voc_frame_logmag (v, s->out.data, 1, s->base, s->logmag);
   if (s->pghi) {
@@ -152,7 +154,7 @@ stream_frame (gcn_vocoder_stream *s, const float *spec_in, float *out_hop)
       gcn_voc_refiner_push (s->refine, had ? s->spec : NULL, s->held_logmel,
           out_hop);
       memcpy (s->held_logmel, s->logmel, nm * sizeof (float));
-      return;
+      return 0;
     }
     memcpy (s->held_logmel, s->logmel, nm * sizeof (float));
   } else {
@@ -164,6 +166,7 @@ stream_frame (gcn_vocoder_stream *s, const float *spec_in, float *out_hop)
   memcpy (out_hop, s->ola, hop * sizeof (float));
   memmove (s->ola, s->ola + hop, (N - hop) * sizeof (float));
   memset (s->ola + N - hop, 0, hop * sizeof (float));
+  return 0;
 }
 
 void
@@ -179,16 +182,16 @@ gcn_vocoder_stream_analyze (gcn_vocoder_stream *s, const float *in_hop,
     mag[k] = hypotf (s->spec_in[2 * k], s->spec_in[2 * k + 1]);
 }
 
-void
+int
 gcn_vocoder_stream_process (gcn_vocoder_stream *s, const float *in_hop,
     float *out_hop)
 {
   gcn_vocoder_stream_analyze (s, in_hop, s->mag);
   gcn_vocoder_mel_from_mag (s->v, s->mag, s->logmel);
-  stream_frame (s, s->spec_in, out_hop);
+  return stream_frame (s, s->spec_in, out_hop);
 }
 
-void
+int
 gcn_vocoder_stream_push_features (gcn_vocoder_stream *s, const float *logmel,
     float *out_hop)
 {
@@ -196,6 +199,6 @@ gcn_vocoder_stream_push_features (gcn_vocoder_stream *s, const float *logmel,
   for (int m = 0; m < v->cfg.n_mels; m++)
     s->logmel[m] = isfinite (logmel[m]) ? logmel[m] : logf (MEL_FLOOR);
   /* NB2WB without an input spectrum has nothing to pass through */
-  stream_frame (s, v->cfg.task == GCN_VOCODER_NB2WB ? s->spec_in : NULL,
-      out_hop);
+  return stream_frame (s, v->cfg.task == GCN_VOCODER_NB2WB ? s->spec_in :
+      NULL, out_hop);
 }

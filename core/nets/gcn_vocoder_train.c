@@ -86,26 +86,31 @@ synth_backward (gcn_vocoder *v, gcn_vocoder_acts *a, const float *dy)
   }
 }
 
-void
+int
 gcn_vocoder_backward (gcn_vocoder *v, gcn_vocoder_acts *a, const float *dy)
 {
   int T = a->frames, B = v->bins, batch = a->batch;
   synth_backward (v, a, dy);
   gc_tensor dout = { batch, 3 * B, 1, T, a->d_out, (size_t) batch * 3 * B * T };
   gc_tensor *d1 = &a->dtmp, *d2 = &a->dtmp2, *da = &a->dtmp3;
-  gc_conv1d_backward (&v->conv_out, &a->hact, &dout, d1);
-  gc_act_backward (GC_ACT_LEAKY_RELU, LRELU, &a->hsum, &a->hact, d1, d1);
+  if (gc_conv1d_backward (&v->conv_out, &a->hact, &dout, d1) < 0
+      || gc_act_backward (GC_ACT_LEAKY_RELU, LRELU, &a->hsum, &a->hact, d1,
+          d1) < 0)
+    return -1;
   /* hsum = a2 + gru (a2) */
-  gc_gru_backward (&v->gru, &a->a[2], &a->gcache, d1, d2);
-  gc_tensor_copy (da, d1);
-  gc_axpy (1.0f, d2, da);
+  if (gc_gru_backward (&v->gru, &a->a[2], &a->gcache, d1, d2) < 0
+      || gc_tensor_copy (da, d1) < 0 || gc_axpy (1.0f, d2, da) < 0)
+    return -1;
   for (int i = 1; i >= 0; i--) {
     /* a[i+1] = a[i] + res_b (gcn_voc_lrelu (res_a (gcn_voc_lrelu (a[i])))) */
-    gc_conv1d_backward (&v->res_b[i], &a->w[i], da, d1);
-    gc_act_backward (GC_ACT_LEAKY_RELU, LRELU, &a->v[i], &a->w[i], d1, d1);
-    gc_conv1d_backward (&v->res_a[i], &a->u[i], d1, d2);
-    gc_act_backward (GC_ACT_LEAKY_RELU, LRELU, &a->a[i], &a->u[i], d2, d2);
-    gc_axpy (1.0f, d2, da);
+    if (gc_conv1d_backward (&v->res_b[i], &a->w[i], da, d1) < 0
+        || gc_act_backward (GC_ACT_LEAKY_RELU, LRELU, &a->v[i], &a->w[i], d1,
+            d1) < 0
+        || gc_conv1d_backward (&v->res_a[i], &a->u[i], d1, d2) < 0
+        || gc_act_backward (GC_ACT_LEAKY_RELU, LRELU, &a->a[i], &a->u[i], d2,
+            d2) < 0
+        || gc_axpy (1.0f, d2, da) < 0)
+      return -1;
   }
-  gc_conv1d_backward (&v->conv_in, &a->feat, da, NULL);
+  return gc_conv1d_backward (&v->conv_in, &a->feat, da, NULL);
 }

@@ -74,7 +74,8 @@ gradcheck_vocoder (int task, const char *label, int rotation_only)
   memset (&a, 0, sizeof a);
   gc_param_list_zero_grad (&v.params);
   probe_loss (&v, x, batch, len, r, &a, y);
-  gcn_vocoder_backward (&v, &a, r);
+  CHECK (gcn_vocoder_backward (&v, &a, r) == 0, "backward %s: %s", label,
+      gc_last_error ());
   int checked = 0, bad = 0;
   for (int p = 0; p < v.params.count; p++) {
     gc_param *par = v.params.items[p];
@@ -139,8 +140,10 @@ streaming_equals_whole (int task, int refine)
   CHECK (gcn_vocoder_forward (&v, x, 1, len, y, &a) == 0, "forward");
   gcn_vocoder_stream *st = gcn_vocoder_stream_new (&v);
   CHECK (st != NULL, "stream");
+  int rc = 0;
   for (int t = 0; t < len / hop; t++)
-    gcn_vocoder_stream_process (st, x + t * hop, s + t * hop);
+    rc |= gcn_vocoder_stream_process (st, x + t * hop, s + t * hop);
+  CHECK (rc == 0, "stream process: %s", gc_last_error ());
   int lat = gcn_vocoder_latency (&v);
   /* COPY holds a frame back for the PGHI look-ahead */
   int want = cfg.n_fft - (task == GCN_VOCODER_COPY ? 0 : cfg.hop)
@@ -591,6 +594,80 @@ test_disc (void)
   free (dx);
 }
 
+/* A layer that refuses its input (here: a channel count broken after
+ * init) makes every pass return -1 with the layer's error instead of
+ * going on with stale tensors. */
+static void
+expect_conv1d_error (const char *what, int failed)
+{
+  CHECK (failed && strstr (gc_last_error (), "conv1d") != NULL,
+      "%s: a failing layer not reported (error: %s)", what, gc_last_error ());
+}
+
+static void
+test_layer_failures (void)
+{
+  gcn_vocoder_config cfg;
+  gcn_vocoder_config_default (&cfg, GCN_VOCODER_COPY);
+  gcn_vocoder v;
+  REQUIRE (gcn_vocoder_init (&v, &cfg, 3) == 0, "init: %s", gc_last_error ());
+  int hop = cfg.hop, len = hop * 8;
+  float *x = malloc (len * sizeof (float)), *y = malloc (len * sizeof (float));
+  make_signal (x, len, cfg.sample_rate, 4);
+  gcn_vocoder_acts a;
+  memset (&a, 0, sizeof a);
+
+  v.res_b[1].cin++;
+  expect_conv1d_error ("forward", gcn_vocoder_forward (&v, x, 1, len, y,
+          &a) == -1);
+  gcn_vocoder_stream *st = gcn_vocoder_stream_new (&v);
+  REQUIRE (st != NULL, "stream");
+  expect_conv1d_error ("stream process",
+      gcn_vocoder_stream_process (st, x, y) == -1);
+  float mel[128];
+  for (int m = 0; m < cfg.n_mels; m++)
+    mel[m] = -4.f;
+  expect_conv1d_error ("stream push_features",
+      gcn_vocoder_stream_push_features (st, mel, y) == -1);
+  v.res_b[1].cin--;
+
+  CHECK (gcn_vocoder_forward (&v, x, 1, len, y, &a) == 0, "forward: %s",
+      gc_last_error ());
+  v.conv_out.cin++;
+  expect_conv1d_error ("backward", gcn_vocoder_backward (&v, &a, x) == -1);
+  v.conv_out.cin--;
+  CHECK (gcn_vocoder_backward (&v, &a, x) == 0, "backward: %s",
+      gc_last_error ());
+
+  gcn_vocoder_disc d;
+  REQUIRE (gcn_vocoder_disc_init (&d, 2, 5) == 0, "disc init");
+  REQUIRE (d.sub[0].kind == 0, "sub 0 is a period critic");
+  gcn_vdisc_acts da;
+  memset (&da, 0, sizeof da);
+  float *xd = malloc (1100 * sizeof (float)), *dx = calloc (1100, 4);
+  make_signal (xd, 1100, 16000, 5);
+  d.sub[0].c1[1].cin++;
+  expect_conv1d_error ("disc forward",
+      gcn_vocoder_disc_forward (&d, xd, 1, 1100, &da) == -1);
+  d.sub[0].c1[1].cin--;
+  CHECK (gcn_vocoder_disc_forward (&d, xd, 1, 1100, &da) == 0,
+      "disc forward: %s", gc_last_error ());
+  d.sub[0].c1[1].cin++;
+  expect_conv1d_error ("disc backward",
+      gcn_vocoder_disc_backward (&d, &da, xd, NULL, NULL, 0, dx) < 0);
+  d.sub[0].c1[1].cin--;
+
+  gcn_vdisc_acts_free (&da);
+  gcn_vocoder_disc_free (&d);
+  free (xd);
+  free (dx);
+  gcn_vocoder_stream_free (st);
+  gcn_vocoder_acts_free (&a);
+  gcn_vocoder_free (&v);
+  free (x);
+  free (y);
+}
+
 int
 main (void)
 {
@@ -606,6 +683,7 @@ main (void)
   test_resampler ();
   test_model_files ();
   test_disc ();
+  test_layer_failures ();
   /* bad configurations are refused */
   gcn_vocoder_config cfg;
   gcn_vocoder v;

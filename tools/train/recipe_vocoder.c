@@ -455,8 +455,9 @@ gt_recipe_vocoder (gt_ctx *c)
      * (simultaneous gradient steps): the generator's gradient is taken
      * through D before D moves. Saves two of four D passes a step. */
     if (adv) {
-      gcn_vocoder_disc_forward (&d, xv, batch, lv, &dr);
-      gcn_vocoder_disc_forward (&d, yv, batch, lv, &df);
+      if (gcn_vocoder_disc_forward (&d, xv, batch, lv, &dr) < 0
+          || gcn_vocoder_disc_forward (&d, yv, batch, lv, &df) < 0)
+        goto out;
       if (!g_real) {
         g_real = gcn_vdisc_grads_alloc (&d, &dr);
         g_fake = gcn_vdisc_grads_alloc (&d, &df);
@@ -483,12 +484,16 @@ gt_recipe_vocoder (gt_ctx *c)
       }
       vals[4] = gcn_vocoder_disc_backward (&d, &df, yv, g_gen, &dr, w_fm,
           dv);
+      if (vals[4] < 0)
+        goto out;
 
       /* ---- discriminator (its gradients from the pass above dropped) */
       gc_param_list_zero_grad (&d.params);
       vals[5] = gcn_vdisc_d_loss (&d, gan, &dr, &df, g_real, g_fake);
-      gcn_vocoder_disc_backward (&d, &dr, xv, g_real, NULL, 0, NULL);
-      gcn_vocoder_disc_backward (&d, &df, yv, g_fake, NULL, 0, NULL);
+      if (gcn_vocoder_disc_backward (&d, &dr, xv, g_real, NULL, 0, NULL) < 0
+          || gcn_vocoder_disc_backward (&d, &df, yv, g_fake, NULL, 0,
+              NULL) < 0)
+        goto out;
       gt_dist_grads (c, step, &d.params);
       gc_clip_grad_norm (&d.params, 10.0f);
       gc_adam_step (&od);
@@ -497,7 +502,8 @@ gt_recipe_vocoder (gt_ctx *c)
     for (int b = 0; b < batch; b++)
       memcpy (dy + (size_t) b * len + lo, dv + (size_t) b * lv,
           lv * sizeof (float));
-    gcn_vocoder_backward (&v, &acts, dy);
+    if (gcn_vocoder_backward (&v, &acts, dy) < 0)
+      goto out;
     gt_dist_grads (c, step, &v.params);
     gc_clip_grad_norm (&v.params, 10.0f);
     gc_adam_step (&og);
