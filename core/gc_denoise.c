@@ -163,7 +163,7 @@ follower_apply (gc_denoise *d, follower *f, float *out)
 }
 
 /* One hop of every channel: the network hears the mean of the channels;
- * its gains go to each. */
+ * its gains go to each. Returns the voice probability, -1 on failure. */
 static float
 linked_hop (gc_denoise *d, const float *const *x)
 {
@@ -181,6 +181,8 @@ linked_hop (gc_denoise *d, const float *const *x)
       powf (10.f, d->guard_db / 10.f) : 0.f;
   float vad = gcn_denoiser_process_spectrum (&d->st, d->mix.spec, d->bins,
       d->min_gain, d->gains);
+  if (vad < 0.f)
+    return -1.f;
   for (int c = 0; c < ch; c++) {
     follower_analyze (d, &d->fol[c], x[c]);
     follower_apply (d, &d->fol[c], d->out_f[c]);
@@ -494,7 +496,8 @@ store_hop (gc_denoise *d, const float *in)
 }
 
 /* Hop `hi` of raw input (already in the ring) through the running mode;
- * out_f[c] gets the output for frames [hi hop - lag, + hop). */
+ * out_f[c] gets the output for frames [hi hop - lag, + hop). Returns the
+ * voice probability, or -1 when a network failed (gc_last_error). */
 static float
 process_hop (gc_denoise *d, int64_t hi)
 {
@@ -507,9 +510,11 @@ process_hop (gc_denoise *d, int64_t hi)
     if (!x[c])
       x[c] = d->zeros;
   }
-  if (d->cur == GC_DENOISE_MASK && d->linked)
+  if (d->cur == GC_DENOISE_MASK && d->linked) {
     best = linked_hop (d, x);
-  else
+    if (best < 0.f)
+      return -1.f;
+  } else
     for (int c = 0; c < d->ch; c++) {
       float v;
       if (d->cur == GC_DENOISE_RESYNTH)
@@ -519,6 +524,8 @@ process_hop (gc_denoise *d, int64_t hi)
         gcn_dn_stream_set_guard (d->dn[c], d->guard_db);
         v = gcn_dn_stream_process (d->dn[c], x[c], d->out_f[c], d->min_gain);
       }
+      if (v < 0.f)
+        return -1.f;
       best = v > best ? v : best;
     }
   if (d->bypass)
@@ -607,6 +614,8 @@ switch_mode (gc_denoise *d, float *out)
   for (int64_t hi = first; hi < now; hi++) {
     int64_t start = hi * d->hop - d->lag;
     float vad = process_hop (d, hi);
+    if (vad < 0.f)
+      return -1;
     judge_hop (d, start, vad);
     n += emit_hop (d, start, out + (size_t) n * d->ch, d->in_count);
   }
@@ -622,7 +631,7 @@ switch_mode (gc_denoise *d, float *out)
 #endif
 
 /* One hop from in (NULL: silence) through the network; emits what is due
- * below limit. */
+ * below limit (-1 when the network failed). */
 static int
 run_hop (gc_denoise *d, const float *in, float *out, uint64_t limit)
 {
@@ -630,6 +639,8 @@ run_hop (gc_denoise *d, const float *in, float *out, uint64_t limit)
   store_hop (d, in);
   int64_t start = hi * d->hop - d->lag;
   float vad = process_hop (d, hi);
+  if (vad < 0.f)
+    return -1;
   judge_hop (d, start, vad);
   return emit_hop (d, start, out, limit);
 }
@@ -644,47 +655,50 @@ int
 gc_denoise_push_hops (gc_denoise *d, const float *in, int n_hops, float *out)
 {
   size_t hs = (size_t) d->hop * d->ch;
-  int n = 0;
+  int n = 0, k = 0;
   FTZ_BEGIN;
   if (d->want != d->cur)
-    n += switch_mode (d, out);
-  for (int h = 0; h < n_hops; h++) {
+    n = k = switch_mode (d, out);
+  for (int h = 0; h < n_hops && k >= 0; h++) {
     d->in_count += d->hop;
-    n += run_hop (d, in ? in + h * hs : NULL, out + (size_t) n * d->ch,
+    k = run_hop (d, in ? in + h * hs : NULL, out + (size_t) n * d->ch,
         UINT64_MAX);
+    n += k;
   }
   FTZ_END;
-  return n;
+  return k < 0 ? -1 : n;
 }
 
 int
 gc_denoise_drain (gc_denoise *d, const float *in, int n_frames, float *out)
 {
   size_t hs = (size_t) d->hop * d->ch;
-  int n = 0;
+  int n = 0, k = 0;
   if (n_frames < 0)
     n_frames = 0;
   if (n_frames > d->hop)
     n_frames = d->hop;
   FTZ_BEGIN;
   if (d->want != d->cur)
-    n += switch_mode (d, out);
+    n = k = switch_mode (d, out);
   d->in_count += n_frames;
   memset (d->pin, 0, hs * sizeof (float));
   if (n_frames > 0 && in)
     memcpy (d->pin, in, (size_t) n_frames * d->ch * sizeof (float));
-  for (int first = 1; d->out_pos < d->in_count; first = 0)
-    n += run_hop (d, first ? d->pin : NULL, out + (size_t) n * d->ch,
+  for (int first = 1; d->out_pos < d->in_count && k >= 0; first = 0) {
+    k = run_hop (d, first ? d->pin : NULL, out + (size_t) n * d->ch,
         d->in_count);
+    n += k;
+  }
   memset (d->pin, 0, hs * sizeof (float));
   FTZ_END;
-  return n;
+  return k < 0 ? -1 : n;
 }
 
-void
+int
 gc_denoise_process (gc_denoise *d, const float *in, float *out, int n_frames)
 {
-  int hop = d->hop, ch = d->ch;
+  int hop = d->hop, ch = d->ch, rc = 0;
   FTZ_BEGIN;
   for (int i = 0; i < n_frames; i++) {
     float *pi = d->pin + (size_t) d->fill * ch, *po = d->pout +
@@ -706,6 +720,12 @@ gc_denoise_process (gc_denoise *d, const float *in, float *out, int n_frames)
     store_hop (d, d->pin);
     int64_t start = hi * hop - d->lag;
     float vad = process_hop (d, hi);
+    if (vad < 0.f) {
+      /* the host still wants its frames: a failed hop is silence */
+      memset (d->pout, 0, (size_t) hop * ch * sizeof (float));
+      rc = -1;
+      continue;
+    }
     judge_hop (d, start, vad);
     for (int c = 0; c < ch; c++)
       for (int k = 0; k < hop; k++) {
@@ -714,4 +734,5 @@ gc_denoise_process (gc_denoise *d, const float *in, float *out, int n_frames)
       }
   }
   FTZ_END;
+  return rc;
 }

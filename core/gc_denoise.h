@@ -117,21 +117,24 @@ int gc_denoise_voice (const gc_denoise *d);
 float gc_denoise_vad_prob (const gc_denoise *d);
 
 /* Any number of interleaved frames; out[i] is the output for in[i -
- * latency] (zeros before the start). in and out may be the same. */
-void gc_denoise_process (gc_denoise *d, const float *in, float *out,
+ * latency] (zeros before the start). in and out may be the same. 0, or -1
+ * with gc_last_error () when the network failed on a hop (that hop comes
+ * out as silence). */
+int gc_denoise_process (gc_denoise *d, const float *in, float *out,
     int n_frames);
 
 /* Most frames one push or drain can give out: n_hops hops, plus what a
  * mode switch may re-make. */
 int gc_denoise_max_out (const gc_denoise *d, int n_hops);
 /* n_hops whole hops (NULL: silence); writes the frames that are due to
- * out and returns how many. */
+ * out and returns how many, or -1 with gc_last_error () when the network
+ * failed (reset before going on). */
 int gc_denoise_push_hops (gc_denoise *d, const float *in, int n_hops,
     float *out);
 /* End of stream: the last n_frames (< one hop) of input, then everything
  * still held, so frames out == frames in. Returns the frames written
- * (at most gc_denoise_max_out (d, lag / hop + 2)). Reset afterwards to
- * start a new stream. */
+ * (at most gc_denoise_max_out (d, lag / hop + 2)), or -1 as
+ * gc_denoise_push_hops. Reset afterwards to start a new stream. */
 int gc_denoise_drain (gc_denoise *d, const float *in, int n_frames,
     float *out);
 

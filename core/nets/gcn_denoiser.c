@@ -473,7 +473,7 @@ gcn_denoiser_state_free (gcn_denoiser_state *s)
   memset (s, 0, sizeof (*s));
 }
 
-void
+int
 gcn_denoiser_step (gcn_denoiser_state *s, const float *feat,
     float *band_gain, float *fine_gain, float *vad)
 {
@@ -481,7 +481,8 @@ gcn_denoiser_step (gcn_denoiser_state *s, const float *feat,
   int h1 = net->cfg.gru1, h2 = net->cfg.gru2;
 
   memcpy (s->x.data, feat, (size_t) gcn_dn_in_size (net) * sizeof (float));
-  gc_conv1d_stream (&net->conv, &s->conv, &s->x, &s->y);
+  if (gc_conv1d_stream (&net->conv, &s->conv, &s->x, &s->y) < 0)
+    return -1;
   for (int i = 0; i < net->cfg.conv_ch; i++)
     s->y.data[i] = tanhf (s->y.data[i]);
   gc_gru_step (&net->gru1, s->y.data, s->h1, s->scratch);
@@ -489,19 +490,24 @@ gcn_denoiser_step (gcn_denoiser_state *s, const float *feat,
   memcpy (s->cat.data, s->h1, h1 * sizeof (float));
   memcpy (s->cat.data + h1, s->h2, h2 * sizeof (float));
 
-  gc_dense_forward (&net->band_head, &s->cat, &s->o);
+  if (gc_dense_forward (&net->band_head, &s->cat, &s->o) < 0)
+    return -1;
   for (int i = 0; i < GCN_DN_BANDS; i++)
     band_gain[i] = gc_sigmoidf_direct (s->o.data[i]);
-  gc_dense_forward (&net->fine_head, &s->cat, &s->o);
+  if (gc_dense_forward (&net->fine_head, &s->cat, &s->o) < 0)
+    return -1;
   for (int i = 0; i < GCN_DN_FINE; i++)
     fine_gain[i] = gc_sigmoidf_direct (s->o.data[i]);
-  gc_dense_forward (&net->vad_head, &s->cat, &s->o);
+  if (gc_dense_forward (&net->vad_head, &s->cat, &s->o) < 0)
+    return -1;
   *vad = gc_sigmoidf_direct (s->o.data[0]);
   if (net->cfg.df_order > 0) {
-    gc_dense_forward (&net->df_head, &s->cat, &s->o);
+    if (gc_dense_forward (&net->df_head, &s->cat, &s->o) < 0)
+      return -1;
     for (int i = 0; i < gcn_dn_df_size (net); i++)
       s->df[i] = tanhf (s->o.data[i]);
   }
+  return 0;
 }
 
 void
@@ -562,7 +568,8 @@ gcn_denoiser_process_spectrum (gcn_denoiser_state *s, float *spec, int bins,
   gcn_dn_features (spec, bins, s->feat, NULL);
   if (net->cfg.phase)
     gcn_dn_phase_features (spec, s->hist, bins, s->feat + GCN_DN_FEATS);
-  gcn_denoiser_step (s, s->feat, band_gain, fine_gain, &vad);
+  if (gcn_denoiser_step (s, s->feat, band_gain, fine_gain, &vad) < 0)
+    return -1.f;                /* spec untouched */
   gcn_dn_bin_gains (band_gain, fine_gain, bins, g);
   if (s->guard)
     gcn_dn_guard_update (s->guard, spec, vad);
@@ -702,6 +709,8 @@ gcn_dn_stream_process (gcn_dn_stream *s, const float *in, float *out,
 
   vad = gcn_denoiser_process_spectrum (&s->st, s->spec, s->bins, min_gain,
       NULL);
+  if (vad < 0.f)
+    return -1.f;
   gc_stft_irfft (s->fft, s->spec, s->frame);
   for (int i = 0; i < n; i++)
     s->ola[i] += s->frame[i] * s->win[i];

@@ -180,16 +180,18 @@ int gcn_denoiser_state_init (gcn_denoiser_state *s, const gcn_denoiser *net);
 void gcn_denoiser_state_reset (gcn_denoiser_state *s);
 void gcn_denoiser_state_free (gcn_denoiser_state *s);
 /* One frame: feat[gcn_dn_in_size] -> band_gain[32], fine_gain[64], *vad;
- * the deep-filter taps of the frame are left in s->df. */
-void gcn_denoiser_step (gcn_denoiser_state *s, const float *feat,
+ * the deep-filter taps of the frame are left in s->df. 0, or -1 with
+ * gc_last_error () when a layer refuses. */
+int gcn_denoiser_step (gcn_denoiser_state *s, const float *feat,
     float *band_gain, float *fine_gain, float *vad);
 /* Everything a stream does to one frame's spectrum (`bins` interleaved
  * complex bins, as gc_stft_rfft gives): features, network, gains and deep
  * filter, history update. On return spec holds the enhanced spectrum of
  * the frame `lookahead` frames back (zeros before the start), and
  * bin_gain (may be NULL) that frame's per-bin gains before the attenuation
- * limit. Returns the voice-activity probability (of that frame). Input
- * must be finite. */
+ * limit. Returns the voice-activity probability (of that frame), or -1
+ * with gc_last_error () when a layer refuses (spec is then untouched).
+ * Input must be finite. */
 float gcn_denoiser_process_spectrum (gcn_denoiser_state *s, float *spec,
     int bins, float min_gain, float *bin_gain);
 
@@ -222,7 +224,9 @@ gcn_dn_stream *gcn_dn_stream_new (const gcn_denoiser *net, int rate);
 void gcn_dn_stream_free (gcn_dn_stream *s);
 void gcn_dn_stream_reset (gcn_dn_stream *s);
 /* min_gain in (0, 1]: the attenuation limit as a linear gain floor.
- * Returns the frame's voice-activity probability. Input must be finite. */
+ * Returns the frame's voice-activity probability, or -1 with
+ * gc_last_error () when the network fails (out is then left alone). Input
+ * must be finite. */
 float gcn_dn_stream_process (gcn_dn_stream *s, const float *in, float *out,
     float min_gain);
 int gcn_dn_stream_latency (const gcn_dn_stream *s);    /* samples */

@@ -224,6 +224,8 @@ gcn_rs_stream_process (gcn_rs_stream *s, const float *in, float *out,
     gc_stft_rfft (s->fft, s->frame, s->spec);
     vad = gcn_denoiser_process_spectrum (&s->st, s->spec, s->bins, min_gain,
         s->bin_gain);
+    if (vad < 0.f)
+      return -1.f;
     for (int k = 0; k < s->gbins && k < s->bins; k++)
       gk[k] = s->bin_gain[k];
     gc_stft_irfft (s->fft, s->spec, s->frame);
@@ -249,7 +251,8 @@ gcn_rs_stream_process (gcn_rs_stream *s, const float *in, float *out,
       for (int k = 0; k < s->vbins; k++)
         s->mag[k] *= s->mag[s->vbins + k];
       gcn_vocoder_mel_from_mag (s->voc, s->mag, s->logmel);
-      gcn_vocoder_stream_push_features (s->vs, s->logmel, s->vout);
+      if (gcn_vocoder_stream_push_features (s->vs, s->logmel, s->vout) < 0)
+        return -1.f;
     } else {
       memset (s->vout, 0, s->vhop * sizeof (float));
     }

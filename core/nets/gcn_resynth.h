@@ -51,7 +51,9 @@ int gcn_rs_stream_hop (const gcn_rs_stream *s);
 /* Push one hop (rate / 100) of finite samples, get one hop out, late by
  * gcn_rs_stream_latency. min_gain: gain floor of the mask (high) band;
  * feed_gain: gain floor applied to the vocoder's magnitudes (both in
- * (0, 1]). Returns the hop's voice-activity probability. */
+ * (0, 1]). Returns the hop's voice-activity probability, or -1 with
+ * gc_last_error () when a network fails (the stream is then in an
+ * undefined state until gcn_rs_stream_reset). */
 float gcn_rs_stream_process (gcn_rs_stream *s, const float *in, float *out,
     float min_gain, float feed_gain);
 

@@ -231,6 +231,59 @@ check_hostile (const gcn_denoiser *net)
   free (y);
 }
 
+/* A layer that refuses its input (a head's width broken after the
+ * processors are made) turns push, drain and process into -1 with the
+ * layer's error; process () still gives the host its frames, as silence. */
+static void
+check_layer_failure (gcn_denoiser *net, int ch, gc_denoise_link link)
+{
+  int rate = 16000;
+  gc_denoise *d = gc_denoise_new (net, NULL, rate, ch, link);
+  REQUIRE (d != NULL, "new: %s", gc_last_error ());
+  int hop = gc_denoise_hop (d);
+  long n = 12L * hop;
+  float *x = make_signal (rate, ch, n, 6);
+  float *y = malloc (sizeof (float) * ch * (n + gc_denoise_max_out (d, 8)));
+  const char *what = link == GC_DENOISE_LINKED ? "linked" : "independent";
+
+  net->band_head.in++;
+  CHECK (gc_denoise_push_hops (d, x, 2, y) == -1
+      && strstr (gc_last_error (), "dense") != NULL,
+      "%s push: a failing layer not reported (error: %s)", what,
+      gc_last_error ());
+  gc_denoise_reset (d);
+  CHECK (gc_denoise_drain (d, x, hop / 2, y) == -1
+      && strstr (gc_last_error (), "dense") != NULL,
+      "%s drain: a failing layer not reported (error: %s)", what,
+      gc_last_error ());
+  gc_denoise_reset (d);
+  for (long i = 0; i < ch * n; i++)
+    y[i] = 1.f;
+  CHECK (gc_denoise_process (d, x, y, (int) n) == -1
+      && strstr (gc_last_error (), "dense") != NULL,
+      "%s process: a failing layer not reported (error: %s)", what,
+      gc_last_error ());
+  long loud = 0;
+  for (long i = 0; i < ch * n; i++)
+    loud += y[i] != 0.f;
+  CHECK (loud == 0, "%s process: %ld frames of a failed stream not silent",
+      what, loud);
+  net->band_head.in--;
+  gc_denoise_reset (d);
+  CHECK (gc_denoise_push_hops (d, x, 2, y) >= 0, "%s push once mended: %s",
+      what, gc_last_error ());
+  gc_denoise_reset (d);
+  CHECK (gc_denoise_process (d, x, y, (int) n) == 0, "%s process once "
+      "mended: %s", what, gc_last_error ());
+  loud = 0;
+  for (long i = 0; i < ch * n; i++)
+    loud += y[i] != 0.f;
+  CHECK (loud > 0, "%s process once mended: all silent", what);
+  gc_denoise_free (d);
+  free (x);
+  free (y);
+}
+
 int
 main (void)
 {
@@ -261,6 +314,8 @@ main (void)
         }
     check_linked (&net, 16000);
     check_linked (&net, 44100);
+    check_layer_failure (&net, 2, GC_DENOISE_LINKED);
+    check_layer_failure (&net, 1, GC_DENOISE_INDEPENDENT);
     gcn_denoiser_free (&net);
   }
 
