@@ -301,11 +301,12 @@ bilinear_run (int r, const gc_tensor *src, gc_tensor *dst, int H, int W,
 {
   tap *ty = gc_alloc ((size_t) H * r * sizeof (tap));
   tap *tx = gc_alloc ((size_t) W * r * sizeof (tap));
-  if (!ty || !tx) {
+  int ok = ty && tx;
+  if (!ok) {
     gc_free (ty);
     gc_free (tx);
   }
-  GC_CHECK_ALLOC (ty && tx, "upsample_bilinear: out of memory");
+  GC_CHECK_ALLOC (ok, "upsample_bilinear: out of memory");
   make_taps (H, r, ty);
   make_taps (W, r, tx);
   bilin_ctx c = { r, src, dst, ty, tx };
