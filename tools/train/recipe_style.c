@@ -856,8 +856,11 @@ gt_recipe_style (gt_ctx *c)
     for (int b = 0; b < batch; b++)
       random_crop (&paint[cls[b]], &irng[b], &real, b);
     gcn_style_disc_sn_begin (&d, 1);
-    gcn_style_disc_forward (&d, &x2, cls, &da_fake);
-    gcn_style_disc_forward (&d, &real, cls, &da_real);
+    if (gcn_style_disc_forward (&d, &x2, cls, &da_fake) < 0
+        || gcn_style_disc_forward (&d, &real, cls, &da_real) < 0) {
+      gc_set_error ("style: critic: %s", gc_last_error ());
+      goto out;
+    }
     float l_adv = 0.f, l_d = 0.f, d_real = 0.f, d_fake = 0.f;
     for (int s = 0; s < scales; s++) {
       gc_tensor *o = &da_fake.out[s];
@@ -866,7 +869,10 @@ gt_recipe_style (gt_ctx *c)
           dout[s].data) / scales;
       gc_scale (&dout[s], w_adv / scales);
     }
-    gcn_style_disc_backward (&d, &da_fake, doutp, &dfake);
+    if (gcn_style_disc_backward (&d, &da_fake, doutp, &dfake) < 0) {
+      gc_set_error ("style: critic: %s", gc_last_error ());
+      goto out;
+    }
     gc_param_list_zero_grad (&d.params);
     for (size_t i = 0; i < gc_tensor_size (&dfake); i++)
       dy.data[i] += dfake.data[i];
@@ -900,8 +906,11 @@ gt_recipe_style (gt_ctx *c)
       gc_scale (&dout[s], 1.f / scales);
       gc_scale (&dreal[s], 1.f / scales);
     }
-    gcn_style_disc_backward (&d, &da_fake, doutp, NULL);
-    gcn_style_disc_backward (&d, &da_real, drealp, NULL);
+    if (gcn_style_disc_backward (&d, &da_fake, doutp, NULL) < 0
+        || gcn_style_disc_backward (&d, &da_real, drealp, NULL) < 0) {
+      gc_set_error ("style: critic: %s", gc_last_error ());
+      goto out;
+    }
     gcn_style_disc_sn_end (&d);
     gt_dist_grads (c, step, &d.params);
     gc_adam_step (&opt.d);
