@@ -141,7 +141,8 @@ spec_input (gcn_vdisc_sub *s, const float *x, int batch, int len,
     return -1;
   for (int b = 0; b < batch; b++) {
     float *sp = a->spec[si] + (size_t) b * frames * bins * 2;
-    gc_stft_forward (s->stft, x + (size_t) b * len, len, sp);
+    if (gc_stft_forward (s->stft, x + (size_t) b * len, len, sp) < 0)
+      return -1;
     for (size_t i = 0; i < (size_t) frames * bins; i++) {
       float m = hypotf (sp[2 * i], sp[2 * i + 1]);
       a->mag[si][(size_t) b * frames * bins + i] = m;
