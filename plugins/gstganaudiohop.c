@@ -2,6 +2,8 @@
  * gstganaudiohop.h. */
 #include "gstganaudiohop.h"
 
+#include "gancore.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -237,6 +239,17 @@ wrap_output (GstGanAudioHop * self, const gfloat * src, gint n,
   return buf;
 }
 
+/* The subclass's model failed on the stream: an element error, and the
+ * stream stops (going on would push stale or missing audio). */
+static GstFlowReturn
+model_failed (GstGanAudioHop * self)
+{
+  GST_ELEMENT_ERROR (self, STREAM, FAILED,
+      ("The model failed while processing the stream"),
+      ("%s", gc_last_error ()));
+  return GST_FLOW_ERROR;
+}
+
 /* Output frames owed for the input so far (rounded like the resampler). */
 static guint64
 owed (GstGanAudioHopPrivate * p)
@@ -271,6 +284,8 @@ drain (GstGanAudioHop * self)
     const gfloat *out = NULL;
     gint got = klass->drain (self, in, (gint) n, want, &out);
     n = 0;
+    if (got < 0)
+      return model_failed (self);
     GstBuffer *buf = wrap_output (self, out, got, want);
     if (buf)
       ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
@@ -338,6 +353,8 @@ gst_gan_audio_hop_generate_output (GstBaseTransform * trans,
   const gfloat *out = NULL;
   gint got = GST_GAN_AUDIO_HOP_GET_CLASS (self)->process (self, in, (gint) n,
       &out);
+  if (got < 0)
+    return model_failed (self);
   *outbuf = wrap_output (self, out, got, G_MAXUINT64);
   return GST_FLOW_OK;
 }

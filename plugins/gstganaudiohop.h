@@ -35,7 +35,8 @@ struct _GstGanAudioHopClass {
   gboolean (*setup) (GstGanAudioHop * hop, const GstAudioInfo * in,
       const GstAudioInfo * out);
   /* n_frames (whole hops) of interleaved input; point *out at the output
-   * frames now due (lead-in included) and return how many. */
+   * frames now due (lead-in included) and return how many, or -1 when the
+   * model fails (gc_last_error () says why: the element posts an error). */
   gint (*process) (GstGanAudioHop * hop, const gfloat * in, gint n_frames,
       const gfloat ** out);
   /* End of a stream: the last n_frames (less than a hop, maybe 0) of input

@@ -324,8 +324,9 @@ ensure (float **buf, gsize * cap, gsize n)
 }
 
 /* 16 kHz samples into the vocoder, whole hops only; the output of each
- * hop is appended to out_f. Returns the number of output samples. */
-static gsize
+ * hop is appended to out_f. Returns the number of output samples, or -1
+ * when the network fails (gc_last_error () says why). */
+static gssize
 run_vocoder (GstGanVocoder * self, const float *x, gsize n)
 {
   gsize produced = 0;
@@ -342,18 +343,20 @@ run_vocoder (GstGanVocoder * self, const float *x, gsize n)
     i += take;
     if (self->pending_n < hop)
       break;
-    gcn_vocoder_stream_process (self->stream, self->pending, self->hop_f);
+    if (gcn_vocoder_stream_process (self->stream, self->pending,
+            self->hop_f) < 0)
+      return -1;
     self->pending_n = 0;
     ensure (&self->out_f, &self->out_cap, produced + hop);
     memcpy (self->out_f + produced, self->hop_f, hop * sizeof (float));
     produced += hop;
   }
-  return produced;
+  return (gssize) produced;
 }
 
 /* Push the input samples in (n) through resampler and vocoder; returns
- * the output samples now in out_f. */
-static gsize
+ * the output samples now in out_f, or -1 as run_vocoder. */
+static gssize
 run (GstGanVocoder * self, const float *in, gsize n)
 {
   const float *x = in;
@@ -379,7 +382,7 @@ gst_gan_vocoder_process (GstGanAudioHop * hop, const gfloat * in,
     self->in_f[i] = !isfinite (v) ? 0.f : v > 1e4f ? 1e4f : v < -1e4f ?
         -1e4f : v;
   }
-  gsize got = run (self, self->in_f, n_frames);
+  gssize got = run (self, self->in_f, n_frames);
   *out = self->out_f;
   return (gint) got;
 }
@@ -392,7 +395,7 @@ gst_gan_vocoder_drain (GstGanAudioHop * hop, const gfloat * in,
     gint n_frames, guint64 want, const gfloat ** out)
 {
   GstGanVocoder *self = GST_GAN_VOCODER (hop);
-  gsize got;
+  gssize got;
   (void) in;
   (void) n_frames;
   if (self->rs && self->rs_count < want)
