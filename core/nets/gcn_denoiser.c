@@ -751,7 +751,7 @@ seq_to_rows (const gc_tensor *seq, gc_tensor *rows)
 }
 
 void
-gcn_denoiser_train_init (gcn_denoiser_train *tr)
+gcn_denoiser_acts_init (gcn_denoiser_acts *tr)
 {
   gc_tensor *all[] = { &tr->x, &tr->conv_y, &tr->act_y, &tr->g1, &tr->g2,
     &tr->cat, &tr->cat_rows, &tr->band_pre, &tr->fine_pre, &tr->vad_pre,
@@ -763,7 +763,7 @@ gcn_denoiser_train_init (gcn_denoiser_train *tr)
 }
 
 void
-gcn_denoiser_train_free (gcn_denoiser_train *tr)
+gcn_denoiser_acts_free (gcn_denoiser_acts *tr)
 {
   gc_tensor *all[] = { &tr->x, &tr->conv_y, &tr->act_y, &tr->g1, &tr->g2,
     &tr->cat, &tr->cat_rows, &tr->band_pre, &tr->fine_pre, &tr->vad_pre,
@@ -773,7 +773,7 @@ gcn_denoiser_train_free (gcn_denoiser_train *tr)
     gc_tensor_free (all[i]);
   gc_gru_cache_free (&tr->c1);
   gc_gru_cache_free (&tr->c2);
-  gcn_denoiser_train_init (tr);
+  gcn_denoiser_acts_init (tr);
 }
 
 static int
@@ -787,7 +787,7 @@ head_forward (gc_dense *l, const gc_tensor *x, gc_tensor *pre, gc_tensor *out,
 }
 
 int
-gcn_denoiser_forward_train (gcn_denoiser *net, gcn_denoiser_train *tr,
+gcn_denoiser_forward_train (gcn_denoiser *net, gcn_denoiser_acts *tr,
     const float *feat, int n, int t)
 {
   tr->n = n;
@@ -819,7 +819,7 @@ gcn_denoiser_forward_train (gcn_denoiser *net, gcn_denoiser_train *tr,
 
 /* d(head input rows) += dense^T (act' * d_out). */
 static int
-head_backward (gcn_denoiser_train *tr, gc_dense *l, const gc_tensor *pre,
+head_backward (gcn_denoiser_acts *tr, gc_dense *l, const gc_tensor *pre,
     const gc_tensor *out, const float *d_out, int act)
 {
   if (gc_tensor_resize (&tr->dtmp, out->n, out->c, 1, 1) < 0)
@@ -837,7 +837,7 @@ head_backward (gcn_denoiser_train *tr, gc_dense *l, const gc_tensor *pre,
 }
 
 int
-gcn_denoiser_backward_train (gcn_denoiser *net, gcn_denoiser_train *tr,
+gcn_denoiser_backward_train (gcn_denoiser *net, gcn_denoiser_acts *tr,
     const float *d_band, const float *d_fine, const float *d_vad,
     const float *d_df)
 {

@@ -238,7 +238,7 @@ void gcn_dn_stream_set_guard (gcn_dn_stream *s, float margin_db);
 /* ---- training over batches of sequences ----------------------------------
  * Frame-major layout everywhere: feat [N*T][FEATS], band [N*T][32],
  * fine [N*T][64], vad [N*T][1] (row n*T + t). */
-typedef struct gcn_denoiser_train {
+typedef struct gcn_denoiser_acts {
   int n, t;
   gc_tensor x, conv_y, act_y, g1, g2, cat, cat_rows;
   gc_gru_cache c1, c2;
@@ -246,16 +246,16 @@ typedef struct gcn_denoiser_train {
   gc_tensor band, fine, vad, df;  /* sigmoid (tanh for df: [N*T][df size]) */
   /* backward scratch */
   gc_tensor d_rows, d_cat, d_g1, d_g2, d_g1_in, d_act, dtmp, dtmp2;
-} gcn_denoiser_train;
+} gcn_denoiser_acts;
 
-void gcn_denoiser_train_init (gcn_denoiser_train *tr);
-void gcn_denoiser_train_free (gcn_denoiser_train *tr);
-int gcn_denoiser_forward_train (gcn_denoiser *net, gcn_denoiser_train *tr,
+void gcn_denoiser_acts_init (gcn_denoiser_acts *tr);
+void gcn_denoiser_acts_free (gcn_denoiser_acts *tr);
+int gcn_denoiser_forward_train (gcn_denoiser *net, gcn_denoiser_acts *tr,
     const float *feat, int n, int t);
 /* Gradients w.r.t. the head outputs (any may be NULL = zero; d_df is
  * ignored without a deep filter); accumulates parameter gradients. Both
  * training passes return 0, or -1 with the failing layer's message. */
-int gcn_denoiser_backward_train (gcn_denoiser *net, gcn_denoiser_train *tr,
+int gcn_denoiser_backward_train (gcn_denoiser *net, gcn_denoiser_acts *tr,
     const float *d_band, const float *d_fine, const float *d_vad,
     const float *d_df);
 

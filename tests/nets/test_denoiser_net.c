@@ -36,8 +36,8 @@ check_stream_matches_batch (int df_order, int phase)
   int in = gcn_dn_in_size (&net);
   float *feat = malloc (sizeof (float) * n * t * in);
   gc_rng_fill_normal (&r, feat, (size_t) n * t * in, 0.f, 1.f);
-  gcn_denoiser_train tr;
-  gcn_denoiser_train_init (&tr);
+  gcn_denoiser_acts tr;
+  gcn_denoiser_acts_init (&tr);
   REQUIRE (gcn_denoiser_forward_train (&net, &tr, feat, n, t) == 0,
       "forward_train: %s", gc_last_error ());
   for (int i = 0; i < n; i++) {
@@ -62,7 +62,7 @@ check_stream_matches_batch (int df_order, int phase)
     }
     gcn_denoiser_state_free (&st);
   }
-  gcn_denoiser_train_free (&tr);
+  gcn_denoiser_acts_free (&tr);
   gcn_denoiser_free (&net);
   free (feat);
 }

@@ -18,7 +18,7 @@
 
 typedef struct ctx {
   gcn_denoiser net;
-  gcn_denoiser_train tr;
+  gcn_denoiser_acts tr;
   dn_batch b;
   dn_heads h;
   float *d_band, *d_fine, *d_vad, *d_df, *gbin, *ffake, *dfeat_w;
@@ -84,7 +84,7 @@ run (int df_order, int la)
       1.f);
   gradcheck_fill_normal (&r, c.net.band_head.bias.w, c.net.band_head.bias.n,
       1.f);
-  gcn_denoiser_train_init (&c.tr);
+  gcn_denoiser_acts_init (&c.tr);
   int n = 2, t = 6, rows = n * t, rows_net = n * (t + la);
   CHECK (dn_batch_alloc (&c.b, n, t, la) == 0, "batch");
   CHECK (dn_heads_alloc (&c.h, rows, gcn_dn_df_size (&c.net)) == 0, "heads");
@@ -143,7 +143,7 @@ run (int df_order, int la)
   free (c.n_df);
   dn_heads_free (&c.h);
   dn_batch_free (&c.b);
-  gcn_denoiser_train_free (&c.tr);
+  gcn_denoiser_acts_free (&c.tr);
   gcn_denoiser_free (&c.net);
 }
 
@@ -174,8 +174,8 @@ train_matches_stream (int bins, int la)
   gradcheck_fill_normal (&r, b.Xf, (size_t) (la > 0 ? la : 1) * BINS * 2,
       1e-2f);
   item_features (&b, 0);
-  gcn_denoiser_train tr;
-  gcn_denoiser_train_init (&tr);
+  gcn_denoiser_acts tr;
+  gcn_denoiser_acts_init (&tr);
   gcn_denoiser_forward_train (&net, &tr, b.feat, 1, t + la);
   dn_heads h;
   CHECK (dn_heads_alloc (&h, t, gcn_dn_df_size (&net)) == 0, "heads");
@@ -208,7 +208,7 @@ train_matches_stream (int bins, int la)
       "%.3g\n", bins, la, worst);
   CHECK (worst < 1e-3f, "training and streaming spectra differ (%g)", worst);
   gcn_denoiser_state_free (&st);
-  gcn_denoiser_train_free (&tr);
+  gcn_denoiser_acts_free (&tr);
   dn_heads_free (&h);
   free (gbin);
   dn_batch_free (&b);

@@ -152,7 +152,7 @@ dn_rows_scatter (const float *src, int n, int t, int la, int c, float *dst)
 }
 
 void
-dn_heads_gather (dn_heads *h, const gcn_denoiser_train *tr, int n, int t,
+dn_heads_gather (dn_heads *h, const gcn_denoiser_acts *tr, int n, int t,
     int la)
 {
   rows_gather (tr->band.data, n, t, la, GCN_DN_BANDS, h->band);

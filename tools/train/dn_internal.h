@@ -135,7 +135,7 @@ int dn_heads_alloc (dn_heads *h, int rows, int dfs);
 void dn_heads_free (dn_heads *h);
 void dn_rows_scatter (const float *src, int n, int t, int la, int c,
     float *dst);
-void dn_heads_gather (dn_heads *h, const gcn_denoiser_train *tr, int n,
+void dn_heads_gather (dn_heads *h, const gcn_denoiser_acts *tr, int n,
     int t, int la);
 void dn_enhance (dn_batch *b, const dn_heads *h, int order, float *gbin);
 /* dn_loss.c */

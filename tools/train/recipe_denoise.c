@@ -251,8 +251,8 @@ gt_recipe_denoise (gt_ctx *c)
     steps - sched_from, warmup, 0, 0.f };
 
   dn_batch b;
-  gcn_denoiser_train tr;
-  gcn_denoiser_train_init (&tr);
+  gcn_denoiser_acts tr;
+  gcn_denoiser_acts_init (&tr);
   int rows = batch * frames, rows_net = batch * (frames + la);
   int dfs = gcn_dn_df_size (&net);
   dn_heads heads;
@@ -407,7 +407,7 @@ gt_recipe_denoise (gt_ctx *c)
   free (dfeat);
   gc_stft_free (fft);
   dn_batch_free (&b);
-  gcn_denoiser_train_free (&tr);
+  gcn_denoiser_acts_free (&tr);
   gc_adam_free (&og);
   gc_adam_free (&od);
   dn_disc_free (&D);
