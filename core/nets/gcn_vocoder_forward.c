@@ -5,6 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* the per-frame buffers of the acts (the tensors resize themselves) */
+static void
+acts_free_buffers (gcn_vocoder_acts *a)
+{
+  free (a->spec_in);
+  free (a->base);
+  free (a->logmag);
+  free (a->phase);
+  free (a->spec_out);
+  free (a->d_out);
+  free (a->d_logmag);
+  free (a->frame);
+  free (a->logmel);
+}
+
 void
 gcn_vocoder_acts_free (gcn_vocoder_acts *a)
 {
@@ -15,15 +30,7 @@ gcn_vocoder_acts_free (gcn_vocoder_acts *a)
   for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
     gc_tensor_free (ts[i]);
   gc_gru_cache_free (&a->gcache);
-  free (a->spec_in);
-  free (a->base);
-  free (a->logmag);
-  free (a->phase);
-  free (a->spec_out);
-  free (a->d_out);
-  free (a->d_logmag);
-  free (a->frame);
-  free (a->logmel);
+  acts_free_buffers (a);
   memset (a, 0, sizeof *a);
 }
 
@@ -36,15 +43,7 @@ acts_reserve (gcn_vocoder *v, gcn_vocoder_acts *a, int batch, int T)
     a->frames = T;
     return 0;
   }
-  free (a->spec_in);
-  free (a->base);
-  free (a->logmag);
-  free (a->phase);
-  free (a->spec_out);
-  free (a->d_out);
-  free (a->d_logmag);
-  free (a->frame);
-  free (a->logmel);
+  acts_free_buffers (a);
   a->spec_in = malloc (bt * 2 * sizeof (float));
   a->base = malloc (bt * sizeof (float));
   a->logmag = malloc (bt * sizeof (float));
