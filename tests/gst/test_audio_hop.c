@@ -116,6 +116,17 @@ harness (gint fail_at, GstBus ** bus)
   return h;
 }
 
+/* The element holds the bus and the bus's messages hold the element:
+ * flush and detach it before the harness lets go. */
+static void
+teardown (GstHarness * h, GstBus * bus)
+{
+  gst_bus_set_flushing (bus, TRUE);
+  gst_element_set_bus (h->element, NULL);
+  gst_harness_teardown (h);
+  gst_object_unref (bus);
+}
+
 static GstBuffer *
 ramp (gint n, gint from)
 {
@@ -155,8 +166,7 @@ GST_START_TEST (test_identity_conserves_samples)
   fail_unless_equals_int (got, total);
   GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   fail_unless (msg == NULL, "an error without a failure");
-  gst_harness_teardown (h);
-  gst_object_unref (bus);
+  teardown (h, bus);
 }
 GST_END_TEST;
 
@@ -179,8 +189,7 @@ GST_START_TEST (test_model_failure_stops_the_stream)
   g_error_free (err);
   g_free (dbg);
   gst_message_unref (msg);
-  gst_harness_teardown (h);
-  gst_object_unref (bus);
+  teardown (h, bus);
 }
 GST_END_TEST;
 
