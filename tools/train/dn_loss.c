@@ -12,6 +12,23 @@
  * the noisy phase, what SI-SDR measures) and voice-activity BCE, all on the
  * enhanced spectrum b->Y (dn_enhance () first). Writes gradients w.r.t. the
  * outputs of the heads (d_df: of the deep-filter taps, when order > 0). */
+/* The gain loss of n gains g against their ideal sqrt (speech / noisy)
+ * energies: squared error of square-rooted gains, errors that remove
+ * speech weighed asym times; adds to *loss, writes kg * dL/dg into d. */
+static void
+gain_loss (const float *g, const float *speech, const float *noisy, int n,
+    float kg, float *d, double *loss)
+{
+  for (int k = 0; k < n; k++) {
+    float tgt = noisy[k] > 1e-20f ? fminf (1.f, sqrtf (speech[k] / noisy[k]))
+        : 1.f;
+    float gv = fmaxf (g[k], 1e-6f), e = sqrtf (gv) - sqrtf (tgt);
+    float w = e < 0 ? dn_opt_asym : 1.f;
+    *loss += w * e * e;
+    d[k] = w * kg * e / sqrtf (gv);
+  }
+}
+
 void
 dn_recon_losses (const dn_batch *b, const dn_heads *h, int order,
     float *d_band, float *d_fine, float *d_vad, float *d_df,
@@ -84,20 +101,8 @@ dn_recon_losses (const dn_batch *b, const dn_heads *h, int order,
 
       memset (db, 0, GCN_DN_BANDS * sizeof (float));
       memset (df, 0, GCN_DN_FINE * sizeof (float));
-      for (int k = 0; k < present; k++) {
-        float tgt = ex[k] > 1e-20f ? fminf (1.f, sqrtf (es[k] / ex[k])) : 1.f;
-        float gv = fmaxf (gb[k], 1e-6f), e = sqrtf (gv) - sqrtf (tgt);
-        float w = e < 0 ? dn_opt_asym : 1.f;
-        lg += w * e * e;
-        db[k] = w * kg * e / sqrtf (gv);
-      }
-      for (int k = 0; k < nf; k++) {
-        float tgt = px[k] > 1e-20f ? fminf (1.f, sqrtf (ps[k] / px[k])) : 1.f;
-        float gv = fmaxf (gf[k], 1e-6f), e = sqrtf (gv) - sqrtf (tgt);
-        float w = e < 0 ? dn_opt_asym : 1.f;
-        lg += w * e * e;
-        df[k] = w * kg * e / sqrtf (gv);
-      }
+      gain_loss (gb, es, ex, present, kg, db, &lg);
+      gain_loss (gf, ps, px, nf, kg, df, &lg);
 
       if (ddf)
         memset (ddf, 0, (size_t) GCN_DN_FINE * order * 2 * sizeof (float));
