@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gcn_vocoder.h"
 
 static const int dn_rates[] = { 8000, 16000, 24000, 32000, 44100, 48000 };

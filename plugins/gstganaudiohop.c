@@ -2,7 +2,7 @@
  * gstganaudiohop.h. */
 #include "gstganaudiohop.h"
 
-#include "gancore.h"
+#include "gc_core.h"
 
 #include <math.h>
 #include <string.h>

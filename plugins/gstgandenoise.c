@@ -52,7 +52,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gc_denoise.h"
 #include "gcn_denoiser.h"
 #include "gcn_vocoder.h"

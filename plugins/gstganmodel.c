@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gan_models.h"
 
 GST_DEBUG_CATEGORY_STATIC (gan_model_debug);

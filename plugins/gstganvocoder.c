@@ -45,7 +45,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gcn_vocoder.h"
 
 GST_DEBUG_CATEGORY_STATIC (gan_vocoder_debug);

@@ -6,7 +6,7 @@
  *
  * Each figure is the best of several timed repetitions: on a busy machine
  * the fastest run is the one least disturbed by other processes. */
-#include "gancore.h"
+#include "gc_core.h"
 
 #include <stdio.h>
 #include <stdlib.h>

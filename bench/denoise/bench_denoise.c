@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gc_denoise.h"
 #include "gt_wav.h"
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gcn_style.h"
 
 static double

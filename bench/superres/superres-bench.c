@@ -14,7 +14,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gcn_superres.h"
 
 static double

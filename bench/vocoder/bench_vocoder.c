@@ -20,7 +20,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gcn_vocoder.h"
 
 static double

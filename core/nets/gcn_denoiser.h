@@ -47,7 +47,7 @@
 #define GCN_DENOISER_H
 
 #include "gc_export.h"
-#include "gancore.h"
+#include "gc_core.h"
 
 GC_BEGIN_DECLS
 

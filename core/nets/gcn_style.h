@@ -38,7 +38,7 @@
 #define GCN_STYLE_H
 
 #include "gc_export.h"
-#include "gancore.h"
+#include "gc_core.h"
 #include "gcn_style_colour.h"
 
 GC_BEGIN_DECLS

@@ -13,7 +13,7 @@
 #define GCN_STYLE_DISC_H
 
 #include "gc_export.h"
-#include "gancore.h"
+#include "gc_core.h"
 
 GC_BEGIN_DECLS
 

@@ -26,7 +26,7 @@
 #define GCN_VOCODER_H
 
 #include "gc_export.h"
-#include "gancore.h"
+#include "gc_core.h"
 #include "gcn_pghi.h"
 #include "gcn_resampler.h"
 

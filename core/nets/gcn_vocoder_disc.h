@@ -16,7 +16,7 @@
 #define GCN_VOCODER_DISC_H
 
 #include "gc_export.h"
-#include "gancore.h"
+#include "gc_core.h"
 
 GC_BEGIN_DECLS
 

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gan_test.h"
 
 /* The scalar loss as a function of the current inputs and parameters. */

@@ -5,7 +5,7 @@
 
 #include <math.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 
 /* Voice-like test signal: harmonics of a gliding pitch, syllable envelope,
  * plus white noise. Deterministic. */

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gcn_denoiser.h"
 
 static inline int

@@ -28,7 +28,7 @@ main (void)
 }
 #else
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gc_denoise.h"
 #include "gcn_denoiser.h"
 #include "shipped_denoiser.h"

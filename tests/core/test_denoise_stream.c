@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gc_denoise.h"
 #include "gcn_denoiser.h"
 #include "shipped_denoiser.h"

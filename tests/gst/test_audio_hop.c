@@ -7,7 +7,7 @@
 #include <gst/check/gstharness.h>
 
 #include "gstganaudiohop.h"
-#include "gancore.h"
+#include "gc_core.h"
 
 #define HOP 160
 

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gcn_denoiser.h"
 #include "gan_check_model.h"
 #include "test_voice.h"

@@ -12,7 +12,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gcn_denoiser.h"
 
 static const int rates[] = { 8000, 16000, 24000, 32000, 44100, 48000 };

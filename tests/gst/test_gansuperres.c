@@ -11,7 +11,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gcn_superres.h"
 #include "gan_check_model.h"
 

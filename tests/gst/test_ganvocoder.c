@@ -9,7 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gcn_vocoder.h"
 #include "gan_check_model.h"
 

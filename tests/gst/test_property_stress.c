@@ -12,7 +12,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gcn_vocoder.h"
 
 typedef struct {

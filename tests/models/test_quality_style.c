@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gcn_style.h"
 #include "gcn_style_colour.h"
 #include "style_measures.h"

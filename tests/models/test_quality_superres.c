@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gcn_resize.h"
 #include "gcn_superres.h"
 #include "gan_test.h"

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gcn_vocoder.h"
 #include "gan_test.h"
 #include "model_quality.h"

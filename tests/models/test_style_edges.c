@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "gan_test.h"
-#include "gancore.h"
+#include "gc_core.h"
 #include "gcn_style.h"
 
 #define PW 400                  /* the picture */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gcn_denoiser.h"
 #include "gan_test.h"
 #include "test_voice.h"

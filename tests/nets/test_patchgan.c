@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gcn_patchgan.h"
 #include "gan_test.h"
 

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "style_measures.h"
 #include "gan_test.h"
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gcn_resize.h"
 #include "gcn_superres.h"
 #include "gan_test.h"

@@ -4,7 +4,7 @@
  * and missing files are refused with an error exit and no output file. */
 #include "tcheck.h"
 
-#include "gancore.h"
+#include "gc_core.h"
 
 #include <math.h>
 #include <sys/stat.h>

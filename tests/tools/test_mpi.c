@@ -21,7 +21,7 @@
  * first step (checked here: 1 process with batch B/2 is far from both). */
 #include "tcheck.h"
 
-#include "gancore.h"
+#include "gc_core.h"
 #include "gt_png.h"
 
 #include <dirent.h>

@@ -11,7 +11,7 @@
 #include "tcheck.h"
 #include "png_check.h"
 
-#include "gancore.h"
+#include "gc_core.h"
 
 #include <math.h>
 #include <signal.h>

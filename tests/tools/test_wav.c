@@ -5,7 +5,7 @@
 #include "tcheck.h"
 #include "gt_wav.h"
 
-#include "gancore.h"
+#include "gc_core.h"
 
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>

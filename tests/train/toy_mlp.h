@@ -11,7 +11,7 @@
 #ifndef TOY_MLP_H
 #define TOY_MLP_H
 
-#include "gancore.h"
+#include "gc_core.h"
 
 #define TOY_MLP_MAX 8
 

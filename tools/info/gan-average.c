@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 
 /* Metadata that says where a file came from, not what network it holds:
  * the only keys allowed to differ between the inputs. */

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gancore.h"
+#include "gc_core.h"
 
 static void
 print_model (const gc_model_file *m, int tensors)

@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
-#include "gancore.h"
+#include "gc_core.h"
 
 /* Common options, filled from the command line before the recipe runs:
  *   gan-train RECIPE --data DIR --out MODEL.safetensors [--steps N]

@@ -1,6 +1,6 @@
 /* 16-bit PCM WAV writer; see gt_wav.h. */
 #include "gt_wav.h"
-#include "gancore.h"
+#include "gc_core.h"
 
 #include <math.h>
 #include <stdio.h>
