@@ -23,9 +23,10 @@
 #ifndef GC_BASE_H
 #define GC_BASE_H
 
-#include "gc_export.h"
 #include <stddef.h>
 #include <stdint.h>
+
+#include "gancore.h"
 
 GC_BEGIN_DECLS
 
@@ -34,9 +35,9 @@ GC_BEGIN_DECLS
 /* ---- errors ------------------------------------------------------------ */
 
 /* Functions that can fail return 0 on success and -1 on failure, having
- * written a human readable message into the thread-local error buffer.
- * gc_set_error may take gc_last_error () as an argument, to add context. */
-const char *gc_last_error (void);
+ * written a human readable message into the thread-local error buffer
+ * that gc_last_error () (gancore.h) reads. gc_set_error may take
+ * gc_last_error () as an argument, to add context. */
 void gc_set_error (const char *fmt, ...)
 #ifdef __GNUC__
     __attribute__ ((format (printf, 1, 2)))

@@ -9,6 +9,7 @@
 #define HAVE_MXCSR 1
 #endif
 
+#include "gc_modelfile.h"
 #include "gc_spectral.h"
 #include "gcn_dn_guard.h"
 #include "gcn_resynth.h"
@@ -36,6 +37,7 @@ typedef struct {
 
 struct gc_denoise {
   const gcn_denoiser *net;
+  gcn_denoiser *own;            /* the network gc_denoise_open loaded */
   gcn_vocoder *voc;
   int rate, ch, hop, n_fft, bins;
   int linked;                   /* LINKED with more than one channel */
@@ -215,6 +217,10 @@ gc_denoise_free (gc_denoise *d)
   gc_free (d->zeros);
   gc_free (d->pin);
   gc_free (d->pout);
+  if (d->own) {
+    gcn_denoiser_free (d->own);
+    free (d->own);
+  }
   free (d);
 }
 
@@ -293,6 +299,59 @@ gc_denoise_new (const gcn_denoiser *net, gcn_vocoder *voc, int rate,
   d->cur = d->want = GC_DENOISE_MASK;
   d->lag = d->hop * (1 + net->cfg.lookahead);
   gc_denoise_reset (d);
+  return d;
+}
+
+/* The public constructors: a denoiser that owns the network of a model
+ * file, in the file or in memory. */
+static gc_denoise *
+open_model (gc_model_file *mf, int rate, int channels, gc_denoise_link link)
+{
+  gcn_denoiser *net = calloc (1, sizeof (*net));
+  if (!net) {
+    gc_set_error ("denoise: out of memory");
+    return NULL;
+  }
+  if (gcn_denoiser_load (net, mf) < 0) {
+    free (net);
+    return NULL;
+  }
+  gc_denoise *d = gc_denoise_new (net, NULL, rate, channels, link);
+  if (!d) {
+    gcn_denoiser_free (net);
+    free (net);
+    return NULL;
+  }
+  d->own = net;
+  return d;
+}
+
+gc_denoise *
+gc_denoise_open (const char *model_path, int rate, int channels,
+    gc_denoise_link link)
+{
+  gc_model_file mf;
+  if (!model_path) {
+    gc_set_error ("denoise: no model file (libgancore has no built-in "
+        "model)");
+    return NULL;
+  }
+  if (gc_model_load (&mf, model_path) < 0)
+    return NULL;
+  gc_denoise *d = open_model (&mf, rate, channels, link);
+  gc_model_free (&mf);
+  return d;
+}
+
+gc_denoise *
+gc_denoise_open_buffer (const void *data, size_t size, int rate,
+    int channels, gc_denoise_link link)
+{
+  gc_model_file mf;
+  if (gc_model_parse (&mf, data, size, "model buffer") < 0)
+    return NULL;
+  gc_denoise *d = open_model (&mf, rate, channels, link);
+  gc_model_free (&mf);
   return d;
 }
 

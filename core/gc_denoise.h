@@ -1,10 +1,17 @@
-/* gc_denoise — the streaming speech denoiser every host uses.
+/* gc_denoise (internal, not installed) — the streaming speech denoiser
+ * every host uses.
  *
  * One object per stream: hop buffering, history, the network (mask mode)
  * or the vocoder resynthesis (resynth mode), the speech guard, voice
  * activity with a hold time, an optional mute-when-no-voice gate, and the
- * stream's latency. The GStreamer element, the LADSPA and LV2 plugins and
- * the tests all call it, so their outputs are the same by construction.
+ * stream's latency. The GStreamer element, the LADSPA and LV2 plugins, the
+ * public API and the tests all call it, so their outputs are the same by
+ * construction.
+ *
+ * gancore.h declares the public part: gc_denoise_open (a denoiser that
+ * owns the network of a model file), process, reset, the settings. This
+ * header adds what the in-tree hosts need: a denoiser on networks they
+ * loaded themselves, resynth mode, the push interface, the VAD callback.
  *
  * Two ways to feed it:
  *
@@ -22,45 +29,31 @@
  *
  * Don't mix the two on one object between resets.
  *
- * Channels are interleaved. channel mode INDEPENDENT runs one network per
- * channel; LINKED runs the network once on the mean of the channels and
- * applies the same gains (and deep-filter taps) to every channel, so the
- * stereo image does not wander. Identical channels give exactly the mono
- * output; a channel that is a scaled copy of another stays that scaled
- * copy. Resynth mode always runs each channel on its own.
+ * Channels are interleaved. Identical channels in LINKED mode give exactly
+ * the mono output; a channel that is a scaled copy of another stays that
+ * scaled copy. Resynth mode always runs each channel on its own.
  *
  * Real time: everything is allocated by gc_denoise_new () and
  * gc_denoise_set_mode () (resynth streams are made on first use: they
  * cost a latency search). The setters, process, push, drain and reset do
  * no allocation, no locking and no I/O. Denormals are flushed to zero
- * while they run (the caller's mode is restored). NaN and infinite input
- * samples are read as 0. The setters are plain stores: call them from
- * the thread that processes, between calls.
+ * while they run (the caller's mode is restored).
  */
 #ifndef GC_DENOISE_H
 #define GC_DENOISE_H
 
-#include "gc_export.h"
 #include <stdint.h>
 
+#include "gancore.h"
 #include "gcn_denoiser.h"
 #include "gcn_vocoder.h"
 
 GC_BEGIN_DECLS
 
-#define GC_DENOISE_MAX_CHANNELS 8
-
 typedef enum {
   GC_DENOISE_MASK = 0,          /* predicted gains on the input spectrum */
   GC_DENOISE_RESYNTH = 1,       /* vocoder regenerates the speech band */
 } gc_denoise_mode;
-
-typedef enum {
-  GC_DENOISE_INDEPENDENT = 0,   /* one network per channel */
-  GC_DENOISE_LINKED = 1,        /* one gain from all channels, for each */
-} gc_denoise_link;
-
-typedef struct gc_denoise gc_denoise;
 
 /* Called when the voice-activity state changes: voice on or off, the
  * probability of the hop that decided it, and the output frame it
@@ -72,25 +65,14 @@ typedef void (*gc_denoise_vad_fn) (void *user, int voice, float prob,
  * outlive the object; voc must be a copy-synthesis vocoder. rate: one
  * gcn_dn_rate_ok accepts. Starts in mask mode with: attenuation limit
  * 20 dB, speech guard off, VAD threshold 0.5, hold 300 ms, gate off.
- * NULL on failure (gc_last_error says why). */
+ * The speech guard acts in mask mode only. NULL on failure (gc_last_error
+ * says why). */
 gc_denoise *gc_denoise_new (const gcn_denoiser *net, gcn_vocoder *voc,
     int rate, int channels, gc_denoise_link link);
-void gc_denoise_free (gc_denoise *d);
 
 int gc_denoise_rate (const gc_denoise *d);
 int gc_denoise_channels (const gc_denoise *d);
-int gc_denoise_hop (const gc_denoise *d);     /* frames: rate / 100 */
 
-/* Most noise reduction, dB; 0 (or less) passes the input through
- * unchanged, delayed like the processed signal. */
-void gc_denoise_set_attenuation_limit (gc_denoise *d, float db);
-/* Speech guard margin, dB (gcn_dn_guard.h); 0 turns it off. Mask mode. */
-void gc_denoise_set_speech_guard (gc_denoise *d, float db);
-/* A hop counts as voice when its probability is >= threshold; voice ends
- * after hold_ms without one. */
-void gc_denoise_set_vad (gc_denoise *d, double threshold, double hold_ms);
-/* 1: mute the output while there is no voice (ramped over one hop). */
-void gc_denoise_set_gate (gc_denoise *d, int on);
 void gc_denoise_set_vad_callback (gc_denoise *d, gc_denoise_vad_fn fn,
     void *user);
 
@@ -101,27 +83,13 @@ void gc_denoise_set_vad_callback (gc_denoise *d, gc_denoise_vad_fn fn,
  * warmed up on the last 200 ms of input and continues the output at the
  * next frame not yet given out, so nothing repeats or goes missing. With
  * process () it takes effect at the next hop, from a fresh state, and
- * latency () changes with it. */
+ * latency () changes with it. Reset keeps the mode. */
 int gc_denoise_set_mode (gc_denoise *d, gc_denoise_mode mode);
 gc_denoise_mode gc_denoise_get_mode (const gc_denoise *d);
 
 /* Delay of the running mode, in frames (a whole number of hops): what
  * the push interface holds back beyond the hop being filled. */
 int gc_denoise_lag (const gc_denoise *d);
-/* Frames between input and output of gc_denoise_process: lag + hop. */
-int gc_denoise_latency (const gc_denoise *d);
-
-/* Current voice-activity state (after the hold) and the latest hop's
- * probability. */
-int gc_denoise_voice (const gc_denoise *d);
-float gc_denoise_vad_prob (const gc_denoise *d);
-
-/* Any number of interleaved frames; out[i] is the output for in[i -
- * latency] (zeros before the start). in and out may be the same. 0, or -1
- * with gc_last_error () when the network failed on a hop (that hop comes
- * out as silence). */
-int gc_denoise_process (gc_denoise *d, const float *in, float *out,
-    int n_frames);
 
 /* Most frames one push or drain can give out: n_hops hops, plus what a
  * mode switch may re-make. */
@@ -137,10 +105,6 @@ int gc_denoise_push_hops (gc_denoise *d, const float *in, int n_hops,
  * gc_denoise_push_hops. Reset afterwards to start a new stream. */
 int gc_denoise_drain (gc_denoise *d, const float *in, int n_frames,
     float *out);
-
-/* Forget the stream (a new one starts from silence); keeps the settings
- * and the mode. */
-void gc_denoise_reset (gc_denoise *d);
 
 GC_END_DECLS
 #endif

@@ -21,26 +21,16 @@ const gan_dp_control gan_dp_controls[GAN_DP_N_CONTROLS] = {
 gan_dp *
 gan_dp_new (unsigned long rate, int channels)
 {
-  gc_model_file mf;
-  if (rate > 48000 || !gcn_dn_rate_ok ((int) rate) || channels < 1 ||
-      channels > 2)
+  /* the denoiser refuses a rate it does not run at */
+  if (rate > 48000 || channels < 1 || channels > 2)
     return NULL;
   gan_dp *p = calloc (1, sizeof (*p));
   if (!p)
     return NULL;
-  memset (&mf, 0, sizeof (mf));
-  if (gc_model_parse (&mf, gan_model_denoise_48k, gan_model_denoise_48k_size,
-          "embedded denoise-48k") || gcn_denoiser_load (&p->net, &mf)) {
-    gc_model_free (&mf);
-    free (p);
-    return NULL;
-  }
-  gc_model_free (&mf);
   p->ch = channels;
-  p->dn = gc_denoise_new (&p->net, NULL, (int) rate, channels,
-      GC_DENOISE_LINKED);
+  p->dn = gc_denoise_open_buffer (gan_model_denoise_48k,
+      gan_model_denoise_48k_size, (int) rate, channels, GC_DENOISE_LINKED);
   if (!p->dn) {
-    gcn_denoiser_free (&p->net);
     free (p);
     return NULL;
   }
@@ -56,7 +46,6 @@ gan_dp_free (gan_dp *p)
   if (!p)
     return;
   gc_denoise_free (p->dn);
-  gcn_denoiser_free (&p->net);
   free (p);
 }
 

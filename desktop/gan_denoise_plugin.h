@@ -1,10 +1,11 @@
 /* The part of the LADSPA and LV2 plugins that is not host glue: the
- * embedded model, one gc_denoise per instance, controls, and planar
- * buffers in and out. No allocation after gan_dp_new. */
+ * embedded model, one gc_denoise per instance (libgancore's public API,
+ * gancore.h), controls, and planar buffers in and out. No allocation after
+ * gan_dp_new. */
 #ifndef GAN_DENOISE_PLUGIN_H
 #define GAN_DENOISE_PLUGIN_H
 
-#include "gc_denoise.h"
+#include "gancore.h"
 
 /* Controls, in the order both plugins expose them after the audio ports.
  * The defaults are gandenoise's, so that the plugins and the element give
@@ -31,7 +32,6 @@ extern const gan_dp_control gan_dp_controls[GAN_DP_N_CONTROLS];
 /* Ports, in both plugins: audio inputs, audio outputs (one per channel),
  * the controls above, the latency output. */
 typedef struct {
-  gcn_denoiser net;
   gc_denoise *dn;
   int ch;
   float applied[GAN_DP_N_CONTROLS];

@@ -21,7 +21,7 @@ allowed () {
     core) echo "core" ;;
     models) echo "models" ;;
     plugins) echo "plugins core models" ;;
-    desktop) echo "desktop models core:gc_denoise.h" ;;
+    desktop) echo "desktop models core:gancore.h" ;;
     tools) echo "tools core models" ;;
     tests|bench|fuzz) echo "tests bench fuzz tools plugins desktop core models" ;;
   esac
