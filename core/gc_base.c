@@ -40,6 +40,18 @@ gc_check_failed_ (const char *file, int line, const char *fmt, ...)
   gc_set_error ("%s:%d: %s", file, line, msg);
 }
 
+void
+gc_check_abort_ (const char *file, int line, const char *fmt, ...)
+{
+  va_list ap;
+  fprintf (stderr, "%s:%d: ", file, line);
+  va_start (ap, fmt);
+  vfprintf (stderr, fmt, ap);
+  va_end (ap);
+  fputc ('\n', stderr);
+  abort ();
+}
+
 void *
 gc_alloc (size_t bytes)
 {
