@@ -12,6 +12,7 @@
 #include "gc_modelfile.h"
 #include "gc_spectral.h"
 #include "gcn_dn_guard.h"
+#include "gcn_dn_residual.h"
 #include "gcn_resynth.h"
 
 /* Raw input kept, in hops: the bypass path reads it at the mode's delay,
@@ -44,7 +45,7 @@ struct gc_denoise {
 
   /* settings */
   float min_gain, feed_gain, guard_db;
-  int bypass, gate;
+  int bypass, gate, residual_on;
   double thr;
   uint64_t hang;
   gc_denoise_vad_fn vad_fn;
@@ -58,6 +59,7 @@ struct gc_denoise {
   follower mix, fol[GC_DENOISE_MAX_CHANNELS];
   gcn_denoiser_state st;
   gcn_dn_guard *guard;
+  gcn_dn_residual *residual;
   int hist_frames;
 
   gc_denoise_mode cur, want;
@@ -181,6 +183,7 @@ linked_hop (gc_denoise *d, const float *const *x)
   follower_analyze (d, &d->mix, m);
   d->st.guard_margin = d->guard_db > 0.f ?
       powf (10.f, d->guard_db / 10.f) : 0.f;
+  d->st.residual_on = d->residual_on;
   float vad = gcn_denoiser_process_spectrum (&d->st, d->mix.spec, d->bins,
       d->min_gain, d->gains);
   if (vad < 0.f)
@@ -210,6 +213,7 @@ gc_denoise_free (gc_denoise *d)
   if (d->st.net)
     gcn_denoiser_state_free (&d->st);
   gcn_dn_guard_free (d->guard);
+  gcn_dn_residual_free (d->residual);
   if (d->fft)
     gc_stft_free (d->fft);
   gc_free (d->win);
@@ -234,7 +238,8 @@ linked_init (gc_denoise *d)
   d->win = gc_alloc (d->n_fft * sizeof (float));
   d->gains = gc_alloc (GCN_DN_MAX_BINS * sizeof (float));
   d->guard = gcn_dn_guard_new (d->bins);
-  if (!d->fft || !d->win || !d->gains || !d->guard ||
+  d->residual = gcn_dn_residual_new (d->bins);
+  if (!d->fft || !d->win || !d->gains || !d->guard || !d->residual ||
       gcn_denoiser_state_init (&d->st, net) ||
       follower_init (&d->mix, net, d->n_fft, d->bins, 0))
     return -1;
@@ -243,6 +248,7 @@ linked_init (gc_denoise *d)
       return -1;
   gcn_dn_window (d->win, d->n_fft);
   d->st.guard = d->guard;
+  d->st.residual = d->residual;
   return 0;
 }
 
@@ -391,6 +397,12 @@ gc_denoise_set_speech_guard (gc_denoise *d, float db)
 }
 
 void
+gc_denoise_set_residual_suppression (gc_denoise *d, int on)
+{
+  d->residual_on = on != 0;
+}
+
+void
 gc_denoise_set_vad (gc_denoise *d, double threshold, double hold_ms)
 {
   d->thr = threshold;
@@ -492,6 +504,7 @@ reset_processors (gc_denoise *d)
     follower_reset (&d->mix, d->net, d->n_fft, 0);
     gcn_denoiser_state_reset (&d->st);
     gcn_dn_guard_reset (d->guard);
+    gcn_dn_residual_reset (d->residual);
   }
 }
 
@@ -581,6 +594,7 @@ process_hop (gc_denoise *d, int64_t hi)
             d->feed_gain);
       else {
         gcn_dn_stream_set_guard (d->dn[c], d->guard_db);
+        gcn_dn_stream_set_residual (d->dn[c], d->residual_on);
         v = gcn_dn_stream_process (d->dn[c], x[c], d->out_f[c], d->min_gain);
       }
       if (v < 0.f)

@@ -89,6 +89,11 @@ GC_API void gc_denoise_set_attenuation_limit (gc_denoise *d, float db);
  * much above the bin's noise floor while there is voice, so breathy speech
  * in a quiet recording is kept; 0 turns it off (gandenoise uses 10). */
 GC_API void gc_denoise_set_speech_guard (gc_denoise *d, float db);
+/* 1: where the network takes noise out of a bin, cap its gain at the
+ * Wiener gain of the bin's tracked noise floor (at most 10 dB more), for
+ * the steady noise a small network leaves in; 0 turns it off (gandenoise
+ * uses 1). Mask mode only. */
+GC_API void gc_denoise_set_residual_suppression (gc_denoise *d, int on);
 /* A hop counts as voice when its probability is >= threshold; voice ends
  * after hold_ms without one. */
 GC_API void gc_denoise_set_vad (gc_denoise *d, double threshold,

@@ -3,6 +3,7 @@
 #include "gcn_denoiser.h"
 #include "gc_sigmoid.h"
 #include "gcn_dn_guard.h"
+#include "gcn_dn_residual.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -579,6 +580,12 @@ gcn_denoiser_process_spectrum (gcn_denoiser_state *s, float *spec, int bins,
   /* the gains are for the frame la hops back: it comes out of the delay
    * line, this one goes in */
   gcn_dn_delay_swap (s->delay, s->swap, la, spec, bins);
+  if (s->guard && s->residual) {
+    if (s->residual_on)
+      gcn_dn_residual_apply (s->residual, s->guard, spec, g);
+    else
+      gcn_dn_residual_track (s->residual, spec, g);
+  }
   if (s->guard && s->guard_margin > 0.f)
     gcn_dn_guard_apply (s->guard, spec, s->guard_margin, vad, g);
   if (bin_gain)
@@ -620,6 +627,7 @@ struct gcn_dn_stream {
   float *win, *inbuf, *frame, *spec, *ola;
   gcn_denoiser_state st;
   gcn_dn_guard *guard;
+  gcn_dn_residual *residual;
 };
 
 gcn_dn_stream *
@@ -644,14 +652,16 @@ gcn_dn_stream_new (const gcn_denoiser *net, int rate)
   s->ola = gc_alloc (s->n_fft * sizeof (float));
   s->spec = gc_alloc (2 * (size_t) s->bins * sizeof (float));
   s->guard = gcn_dn_guard_new (s->bins);
+  s->residual = gcn_dn_residual_new (s->bins);
   if (!s->fft || !s->win || !s->inbuf || !s->frame || !s->ola || !s->spec ||
-      !s->guard || gcn_denoiser_state_init (&s->st, net)) {
+      !s->guard || !s->residual || gcn_denoiser_state_init (&s->st, net)) {
     gcn_dn_stream_free (s);
     gc_set_error ("denoiser: out of memory");
     return NULL;
   }
   gcn_dn_window (s->win, s->n_fft);
   s->st.guard = s->guard;
+  s->st.residual = s->residual;
   return s;
 }
 
@@ -670,6 +680,7 @@ gcn_dn_stream_free (gcn_dn_stream *s)
   if (s->st.net)
     gcn_denoiser_state_free (&s->st);
   gcn_dn_guard_free (s->guard);
+  gcn_dn_residual_free (s->residual);
   free (s);
 }
 
@@ -680,12 +691,19 @@ gcn_dn_stream_reset (gcn_dn_stream *s)
   memset (s->ola, 0, s->n_fft * sizeof (float));
   gcn_denoiser_state_reset (&s->st);
   gcn_dn_guard_reset (s->guard);
+  gcn_dn_residual_reset (s->residual);
 }
 
 void
 gcn_dn_stream_set_guard (gcn_dn_stream *s, float margin_db)
 {
   s->st.guard_margin = margin_db > 0.f ? powf (10.f, margin_db / 10.f) : 0.f;
+}
+
+void
+gcn_dn_stream_set_residual (gcn_dn_stream *s, int on)
+{
+  s->st.residual_on = on != 0;
 }
 
 int

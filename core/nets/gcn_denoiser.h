@@ -174,6 +174,11 @@ typedef struct gcn_denoiser_state {
    * every frame; raises the gains when guard_margin > 0 */
   struct gcn_dn_guard *guard;
   float guard_margin;
+  /* optional Wiener ceiling on the guard's floor (gcn_dn_residual.h),
+   * owned by the caller, needs the guard: follows every frame; lowers the
+   * gains when residual_on */
+  struct gcn_dn_residual *residual;
+  int residual_on;
 } gcn_denoiser_state;
 
 int gcn_denoiser_state_init (gcn_denoiser_state *s, const gcn_denoiser *net);
@@ -234,6 +239,10 @@ int gcn_dn_stream_latency (const gcn_dn_stream *s);    /* samples */
  * above its tracked noise floor; 0 turns it off (the default). The floor
  * is tracked either way, so switching it on mid-stream acts at once. */
 void gcn_dn_stream_set_guard (gcn_dn_stream *s, float margin_db);
+/* Residual suppression (gcn_dn_residual.h): 1 caps the gains where the
+ * network takes noise out at the Wiener gain of the tracked floor; 0 (the
+ * default) leaves the network's gains. */
+void gcn_dn_stream_set_residual (gcn_dn_stream *s, int on);
 
 /* ---- training over batches of sequences ----------------------------------
  * Frame-major layout everywhere: feat [N*T][FEATS], band [N*T][32],

@@ -126,6 +126,7 @@ test_stream (const char *model, int channels, gc_denoise_link link)
   /* settings are plain stores any time between calls */
   gc_denoise_set_attenuation_limit (a, 0.f);
   gc_denoise_set_speech_guard (a, 10.f);
+  gc_denoise_set_residual_suppression (a, 1);
   gc_denoise_set_vad (a, 0.6, 200.);
   gc_denoise_set_gate (a, 0);
   gc_denoise_reset (a);

@@ -501,14 +501,17 @@ GST_START_TEST (test_property_changes_while_playing)
   gc_rng r;
   long pushed = 0;
   gdouble guard;
-  g_object_get (h->element, "speech-guard", &guard, NULL);
+  gboolean residual;
+  g_object_get (h->element, "speech-guard", &guard, "residual-suppression",
+      &residual, NULL);
   fail_unless (guard == 10.0);
+  fail_unless (!residual);
   gc_rng_seed (&r, 7);
   for (int i = 0; i < 24; i++) {
     g_object_set (h->element, "attenuation-limit", (double) (i % 4) * 15.0,
         "vad-threshold", (i % 3) / 2.0, "num-threads", i % 3,
         "vad-hangover", (guint) (i * 20), "speech-guard", (i % 5) * 7.5,
-        NULL);
+        "residual-suppression", i % 2, NULL);
     int len = 317 + i * 31;
     fail_unless_equals_int (gst_harness_push (h, make_buffer ("F32LE", rate,
                 2, pushed, len, &r, NULL)), GST_FLOW_OK);
@@ -526,6 +529,8 @@ GST_START_TEST (test_property_changes_while_playing)
   fail_unless (lim == 45.0);
   g_object_get (h->element, "speech-guard", &guard, NULL);
   fail_unless (guard == 22.5);
+  g_object_get (h->element, "residual-suppression", &residual, NULL);
+  fail_unless (residual);
   g_free (out);
   gst_harness_teardown (h);
 }
