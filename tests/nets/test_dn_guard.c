@@ -11,17 +11,10 @@
 #include "gcn_denoiser.h"
 #include "gcn_dn_guard.h"
 #include "gan_test.h"
+#include "noise_spectrum.h"
 
 #define BINS 161                /* 16 kHz */
 
-/* One frame of complex Gaussian bins of mean power p. */
-static void
-noise_frame (gc_rng *r, float p, float *spec)
-{
-  float sd = sqrtf (p / 2.f);
-  for (int k = 0; k < 2 * BINS; k++)
-    spec[k] = sd * gc_rng_normal (r);
-}
 
 static void
 floor_range (const gcn_dn_guard *g, float *lo, float *hi)
@@ -45,7 +38,7 @@ test_tracking (void)
   gc_rng_seed (&r, 3);
   CHECK (gcn_dn_guard_floor (g, 0) < 0.f, "a floor before any frame");
   for (int t = 0; t < 300; t++) {
-    noise_frame (&r, 1.f, spec);
+    noise_spectrum (&r, 1.f, spec, BINS);
     gcn_dn_guard_update (g, spec, 1.f);
   }
   /* the minimum of the smoothed periodogram lies a few dB under the mean */
@@ -54,7 +47,7 @@ test_tracking (void)
 
   /* the background drops 20 dB: followed within the smoothing time */
   for (int t = 0; t < 30; t++) {
-    noise_frame (&r, 0.01f, spec);
+    noise_spectrum (&r, 0.01f, spec, BINS);
     gcn_dn_guard_update (g, spec, 1.f);
   }
   floor_range (g, &lo, &hi);
@@ -62,13 +55,13 @@ test_tracking (void)
 
   /* it rises again: the old minimum holds for at most one window */
   for (int t = 0; t < window - 2 * GCN_DN_GUARD_SUBWIN; t++) {
-    noise_frame (&r, 1.f, spec);
+    noise_spectrum (&r, 1.f, spec, BINS);
     gcn_dn_guard_update (g, spec, 1.f);
   }
   floor_range (g, &lo, &hi);
   CHECK (hi < 0.02f, "floor rose before the window ended: %g", hi);
   for (int t = 0; t < 3 * GCN_DN_GUARD_SUBWIN; t++) {
-    noise_frame (&r, 1.f, spec);
+    noise_spectrum (&r, 1.f, spec, BINS);
     gcn_dn_guard_update (g, spec, 1.f);
   }
   floor_range (g, &lo, &hi);
@@ -77,11 +70,11 @@ test_tracking (void)
   /* a loud voiced stretch of 0.6 s (a breathy part of a word) stays
    * above the floor: the window must outlast it */
   for (int t = 0; t < 300; t++) {
-    noise_frame (&r, 0.01f, spec);
+    noise_spectrum (&r, 0.01f, spec, BINS);
     gcn_dn_guard_update (g, spec, 1.f);
   }
   for (int t = 0; t < 60; t++) {
-    noise_frame (&r, 1.f, spec);
+    noise_spectrum (&r, 1.f, spec, BINS);
     gcn_dn_guard_update (g, spec, 1.f);
   }
   floor_range (g, &lo, &hi);
@@ -95,7 +88,7 @@ test_tracking (void)
     gcn_dn_guard_update (g, spec, 1.f);
   CHECK (gcn_dn_guard_floor (g, 5) < 0.f, "silence gave a floor");
   for (int t = 0; t < 20; t++) {
-    noise_frame (&r, 1.f, spec);
+    noise_spectrum (&r, 1.f, spec, BINS);
     gcn_dn_guard_update (g, spec, 1.f);
   }
   floor_range (g, &lo, &hi);
@@ -105,7 +98,7 @@ test_tracking (void)
    * frames: its minimum is the quiet part, its level is not */
   gcn_dn_guard_reset (g);
   for (int t = 0; t < 600; t++) {
-    noise_frame (&r, (t / 10) % 2 ? 1.f : 0.01f, spec);
+    noise_spectrum (&r, (t / 10) % 2 ? 1.f : 0.01f, spec, BINS);
     gcn_dn_guard_update (g, spec, 0.f);
   }
   floor_range (g, &lo, &hi);

@@ -10,16 +10,10 @@
 #include "gcn_dn_guard.h"
 #include "gcn_dn_residual.h"
 #include "gan_test.h"
+#include "noise_spectrum.h"
 
 #define BINS 161                /* 16 kHz */
 
-static void
-noise_frame (gc_rng *r, float p, float *spec)
-{
-  float sd = sqrtf (p / 2.f);
-  for (int k = 0; k < 2 * BINS; k++)
-    spec[k] = sd * gc_rng_normal (r);
-}
 
 static void
 fill (float *g, float v)
@@ -39,7 +33,7 @@ main (void)
   gc_rng_seed (&r, 7);
 
   /* no floor yet: the network's gains stand */
-  noise_frame (&r, 1.f, spec);
+  noise_spectrum (&r, 1.f, spec, BINS);
   fill (gain, 0.5f);
   gcn_dn_residual_apply (res, guard, spec, gain);
   for (int k = 0; k < BINS; k++)
@@ -51,7 +45,7 @@ main (void)
   float lo = 1.f, hi = 0.f;
   double mean = 0.;
   for (int t = 0; t < 300; t++) {
-    noise_frame (&r, 1.f, spec);
+    noise_spectrum (&r, 1.f, spec, BINS);
     gcn_dn_guard_update (guard, spec, 0.f);
     fill (gain, 0.5f);
     gcn_dn_residual_apply (res, guard, spec, gain);
@@ -69,7 +63,7 @@ main (void)
   CHECK (mean < 0.36, "steady noise kept at a mean gain of %g", mean);
 
   /* the network keeps the bins whole: the ceiling does not act */
-  noise_frame (&r, 1.f, spec);
+  noise_spectrum (&r, 1.f, spec, BINS);
   gcn_dn_guard_update (guard, spec, 0.f);
   fill (gain, 1.f);
   gcn_dn_residual_apply (res, guard, spec, gain);
@@ -78,7 +72,7 @@ main (void)
         gain[k]);
 
   /* a gain already under the ceiling is the network's to keep */
-  noise_frame (&r, 1.f, spec);
+  noise_spectrum (&r, 1.f, spec, BINS);
   gcn_dn_guard_update (guard, spec, 0.f);
   fill (gain, 0.1f);
   gcn_dn_residual_apply (res, guard, spec, gain);
@@ -89,7 +83,7 @@ main (void)
    * the network gives it (the speech estimate follows within that time) */
   const int tone = 40;
   for (int t = 0; t < 20; t++) {
-    noise_frame (&r, 1.f, spec);
+    noise_spectrum (&r, 1.f, spec, BINS);
     spec[2 * tone] = sqrtf (1000.f);
     spec[2 * tone + 1] = 0.f;
     fill (gain, 0.8f);
@@ -102,9 +96,5 @@ main (void)
   gcn_dn_residual_reset (res);
   gcn_dn_residual_free (res);
   gcn_dn_guard_free (guard);
-  if (failures)
-    fprintf (stderr, "%d failure(s)\n", failures);
-  else
-    printf ("test_dn_residual: all passed\n");
-  return failures ? 1 : 0;
+  return gan_test_report ("test_dn_residual");
 }
