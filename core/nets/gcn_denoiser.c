@@ -338,13 +338,14 @@ gcn_denoiser_load (gcn_denoiser *net, const gc_model_file *m)
   cfg.df_order = gc_model_meta_get_int (m, "df_order", 0);
   cfg.phase = gc_model_meta_get_int (m, "phase", 0);
   cfg.lookahead = gc_model_meta_get_int (m, "lookahead", 0);
+  /* sizes first: the latency check below multiplies the lookahead */
+  if (!config_ok (&cfg)) {
+    gc_set_error ("%s: bad denoiser sizes in metadata", m->source);
+    return -1;
+  }
   if (gc_model_meta_get_int (m, "latency_ms", 10) != 10 * (1 + cfg.lookahead)) {
     gc_set_error ("%s: latency_ms does not match lookahead %d", m->source,
         cfg.lookahead);
-    return -1;
-  }
-  if (!config_ok (&cfg)) {
-    gc_set_error ("%s: bad denoiser sizes in metadata", m->source);
     return -1;
   }
   gc_rng_seed (&r, 1);

@@ -27,7 +27,7 @@ static int
 config_check (const gcn_vocoder_config *c)
 {
   if (c->sample_rate < 4000 || c->sample_rate > 192000 || c->n_fft < 16
-      || c->n_fft > 8192 || c->n_fft % 2 || c->hop * 4 != c->n_fft
+      || c->n_fft > 8192 || c->n_fft % 4 || c->hop != c->n_fft / 4
       || c->n_mels < 4 || c->n_mels > 512 || c->channels < 1
       || c->channels > 1024 || (c->task != GCN_VOCODER_COPY
           && c->task != GCN_VOCODER_NB2WB)

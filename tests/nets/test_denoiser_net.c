@@ -302,9 +302,60 @@ test_stream_reconstruction (void)
   }
 }
 
+/* A model file round-trips through gcn_denoiser_load; absurd metadata is
+ * refused with a message, not trusted (a lookahead of INT_MAX once
+ * overflowed the latency check before the sizes were checked). */
+static void
+test_load_metadata (void)
+{
+  gcn_denoiser_config cfg;
+  gcn_denoiser net, back;
+  gc_rng r;
+  gcn_denoiser_config_default (&cfg);
+  cfg.conv_ch = 8;
+  cfg.gru1 = cfg.gru2 = 8;
+  gc_rng_seed (&r, 3);
+  CHECK (gcn_denoiser_init (&net, &cfg, &r) == 0, "init");
+  char *storage;
+  const char **kv = gcn_denoiser_meta (&net, &storage);
+  void *buf = NULL;
+  size_t size = 0;
+  gc_model_file m;
+  CHECK (gc_model_save_mem (&buf, &size, &net.params, kv) == 0, "save");
+  CHECK (gc_model_parse (&m, buf, size, "mem") == 0, "parse");
+  CHECK (gcn_denoiser_load (&back, &m) == 0, "load: %s", gc_last_error ());
+  CHECK (back.cfg.conv_ch == 8 && back.cfg.gru2 == 8, "config from metadata");
+  gcn_denoiser_free (&back);
+  gc_model_free (&m);
+  free (buf);
+  static const char *const bad[][2] = { {"lookahead", "2147483647"},
+    {"lookahead", "-1"}, {"conv_ch", "0"}, {"phase", "2"} };
+  for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+    const char *odd[64];
+    int n = 0;
+    for (int i = 0; kv[i] && n < 60; i += 2) {
+      odd[n++] = kv[i];
+      odd[n++] = strcmp (kv[i], bad[b][0]) ? kv[i + 1] : bad[b][1];
+    }
+    odd[n] = NULL;
+    CHECK (gc_model_save_mem (&buf, &size, &net.params, odd) == 0, "save");
+    CHECK (gc_model_parse (&m, buf, size, "odd") == 0, "parse");
+    CHECK (gcn_denoiser_load (&back, &m) < 0, "%s %s accepted", bad[b][0],
+        bad[b][1]);
+    CHECK (strstr (gc_last_error (), "odd") != NULL, "message: %s",
+        gc_last_error ());
+    gc_model_free (&m);
+    free (buf);
+  }
+  free (kv);
+  free (storage);
+  gcn_denoiser_free (&net);
+}
+
 int
 main (void)
 {
+  test_load_metadata ();
   test_net_stream_matches_batch ();
   test_band_partition ();
   test_deep_filter_apply ();

@@ -451,6 +451,11 @@ test_model_files (void)
   gc_model_save_mem (&buf3, &size3, &v.params, huge);
   CHECK (gcn_vocoder_load_mem (&bad, buf3, size3, "huge") < 0, "channels");
   free (buf3);
+  /* a hop whose n_fft (4 hops) overflows an int */
+  const char *big_hop[] = { "arch", "vocoder", "hop", "2147483647", NULL };
+  gc_model_save_mem (&buf3, &size3, &v.params, big_hop);
+  CHECK (gcn_vocoder_load_mem (&bad, buf3, size3, "big_hop") < 0, "hop");
+  free (buf3);
   /* another architecture is refused */
   const char *other[] = { "arch", "denoiser", NULL };
   void *buf2 = NULL;
