@@ -76,13 +76,3 @@ gcn_dn_residual_apply (gcn_dn_residual *r, const struct gcn_dn_guard *guard,
     r->speech[k] = p * gain[k] * gain[k];
   }
 }
-
-void
-gcn_dn_residual_track (gcn_dn_residual *r, const float *spec,
-    const float *gain)
-{
-  for (int k = 0; k < r->bins; k++) {
-    float p = spec[2 * k] * spec[2 * k] + spec[2 * k + 1] * spec[2 * k + 1];
-    r->speech[k] = p * gain[k] * gain[k];
-  }
-}

@@ -38,14 +38,11 @@ void gcn_dn_residual_free (gcn_dn_residual *r);
 void gcn_dn_residual_reset (gcn_dn_residual *r);
 /* Lower gain[k] of the frame `spec` (`bins` interleaved complex values, the
  * frame the gains are for) to the ceiling above, with the floor that
- * `guard` tracks; before a floor is known nothing changes. Every frame must
- * pass through here, in order, for the speech estimate to follow. */
+ * `guard` tracks; before a floor is known nothing changes. Frames pass in
+ * order; when the ceiling is switched off and on again, its speech
+ * estimate is stale for the first frame only. */
 void gcn_dn_residual_apply (gcn_dn_residual *r,
     const struct gcn_dn_guard *guard, const float *spec, float *gain);
-/* While the ceiling is off: only follow the speech estimate, so that
- * switching it on mid-stream starts from the present. */
-void gcn_dn_residual_track (gcn_dn_residual *r, const float *spec,
-    const float *gain);
 
 GC_END_DECLS
 #endif

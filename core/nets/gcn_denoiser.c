@@ -581,12 +581,8 @@ gcn_denoiser_process_spectrum (gcn_denoiser_state *s, float *spec, int bins,
   /* the gains are for the frame la hops back: it comes out of the delay
    * line, this one goes in */
   gcn_dn_delay_swap (s->delay, s->swap, la, spec, bins);
-  if (s->guard && s->residual) {
-    if (s->residual_on)
-      gcn_dn_residual_apply (s->residual, s->guard, spec, g);
-    else
-      gcn_dn_residual_track (s->residual, spec, g);
-  }
+  if (s->guard && s->residual && s->residual_on)
+    gcn_dn_residual_apply (s->residual, s->guard, spec, g);
   if (s->guard && s->guard_margin > 0.f)
     gcn_dn_guard_apply (s->guard, spec, s->guard_margin, vad, g);
   if (bin_gain)

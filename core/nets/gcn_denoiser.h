@@ -175,8 +175,8 @@ typedef struct gcn_denoiser_state {
   struct gcn_dn_guard *guard;
   float guard_margin;
   /* optional Wiener ceiling on the guard's floor (gcn_dn_residual.h),
-   * owned by the caller, needs the guard: follows every frame; lowers the
-   * gains when residual_on */
+   * owned by the caller, needs the guard: lowers the gains when
+   * residual_on */
   struct gcn_dn_residual *residual;
   int residual_on;
 } gcn_denoiser_state;
