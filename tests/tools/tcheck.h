@@ -8,6 +8,7 @@
 #endif
 #include <fcntl.h>
 #include <ftw.h>
+#include <libgen.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,19 @@ tcheck_tmpdir (const char *tag)
     return NULL;
   }
   return p;
+}
+
+/* Decoding needs GStreamer's system plugins, which the suite's environment
+ * hides (for our own plugin's tests): show them again, with a registry of
+ * the test's own beside its program (before gst_init). */
+static inline void
+tcheck_use_system_plugins (const char *argv0, const char *registry)
+{
+  char path[4096], *self = strdup (argv0);
+  unsetenv ("GST_PLUGIN_SYSTEM_PATH_1_0");
+  snprintf (path, sizeof path, "%s/%s", dirname (self), registry);
+  free (self);
+  setenv ("GST_REGISTRY_1_0", path, 1);
 }
 
 static inline unsigned char *

@@ -5,7 +5,6 @@
 
 #include "gt_png.h"
 
-#include <libgen.h>
 #include <math.h>
 #include <sys/wait.h>
 
@@ -40,12 +39,7 @@ main (int argc, char **argv)
 {
   REQUIRE (argc > 1, "usage: test_eval PATH-TO-gan-eval");
   gan_eval = argv[1];
-  /* Decoding needs the system plugins the suite's environment hides. */
-  unsetenv ("GST_PLUGIN_SYSTEM_PATH_1_0");
-  char reg[4096], *self = strdup (argv[0]);
-  snprintf (reg, sizeof reg, "%s/registry-system.bin", dirname (self));
-  free (self);
-  setenv ("GST_REGISTRY_1_0", reg, 1);
+  tcheck_use_system_plugins (argv[0], "registry-system.bin");
   char *dir = tcheck_tmpdir ("eval");
   REQUIRE (dir, "no temp dir");
   char a[600], b[600], small[600], args[2048], out[4096];

@@ -11,7 +11,6 @@
 
 #include <fcntl.h>
 #include <gst/gst.h>
-#include <libgen.h>
 #include <math.h>
 #include <sys/stat.h>
 
@@ -223,13 +222,7 @@ test_lists_and_errors (gt_ctx *c, const char *dir)
 int
 main (int argc, char **argv)
 {
-  /* The suite's environment hides the system plugins (for our own plugin's
-   * tests); decoding needs them, with a registry of our own. */
-  unsetenv ("GST_PLUGIN_SYSTEM_PATH_1_0");
-  char reg[4096], *self = strdup (argv[0]);
-  snprintf (reg, sizeof reg, "%s/registry-system.bin", dirname (self));
-  free (self);
-  setenv ("GST_REGISTRY_1_0", reg, 1);
+  tcheck_use_system_plugins (argv[0], "registry-system.bin");
   gst_init (&argc, &argv);
 
   char *dir = tcheck_tmpdir ("media");

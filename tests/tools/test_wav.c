@@ -9,7 +9,6 @@
 
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
-#include <libgen.h>
 #include <math.h>
 
 static uint32_t
@@ -199,13 +198,7 @@ test_errors (const char *dir)
 int
 main (int argc, char **argv)
 {
-  /* wavparse is a system plugin: the suite hides those, so use them with a
-   * registry of our own (as test_media does). */
-  unsetenv ("GST_PLUGIN_SYSTEM_PATH_1_0");
-  char reg[4096], *self = strdup (argv[0]);
-  snprintf (reg, sizeof reg, "%s/registry-wav.bin", dirname (self));
-  free (self);
-  setenv ("GST_REGISTRY_1_0", reg, 1);
+  tcheck_use_system_plugins (argv[0], "registry-wav.bin");   /* wavparse */
   gst_init (&argc, &argv);
 
   char *dir = tcheck_tmpdir ("wav");
