@@ -44,8 +44,8 @@ struct gc_denoise {
   int linked;                   /* LINKED with more than one channel */
 
   /* settings */
-  float min_gain, feed_gain, guard_db;
-  int bypass, gate, residual_on;
+  float min_gain, feed_gain;
+  int bypass, gate;
   double thr;
   uint64_t hang;
   gc_denoise_vad_fn vad_fn;
@@ -181,9 +181,6 @@ linked_hop (gc_denoise *d, const float *const *x)
     m[i] = s * inv;
   }
   follower_analyze (d, &d->mix, m);
-  d->st.guard_margin = d->guard_db > 0.f ?
-      powf (10.f, d->guard_db / 10.f) : 0.f;
-  d->st.residual_on = d->residual_on;
   float vad = gcn_denoiser_process_spectrum (&d->st, d->mix.spec, d->bins,
       d->min_gain, d->gains);
   if (vad < 0.f)
@@ -393,13 +390,20 @@ gc_denoise_set_attenuation_limit (gc_denoise *d, float db)
 void
 gc_denoise_set_speech_guard (gc_denoise *d, float db)
 {
-  d->guard_db = db;
+  /* handed to the mask processors now, not once per hop */
+  for (int c = 0; c < d->ch; c++)
+    if (d->dn[c])
+      gcn_dn_stream_set_guard (d->dn[c], db);
+  d->st.guard_margin = db > 0.f ? powf (10.f, db / 10.f) : 0.f;
 }
 
 void
 gc_denoise_set_residual_suppression (gc_denoise *d, int on)
 {
-  d->residual_on = on != 0;
+  for (int c = 0; c < d->ch; c++)
+    if (d->dn[c])
+      gcn_dn_stream_set_residual (d->dn[c], on);
+  d->st.residual_on = on != 0;
 }
 
 void
@@ -593,8 +597,6 @@ process_hop (gc_denoise *d, int64_t hi)
         v = gcn_rs_stream_process (d->rs[c], x[c], d->out_f[c], d->min_gain,
             d->feed_gain);
       else {
-        gcn_dn_stream_set_guard (d->dn[c], d->guard_db);
-        gcn_dn_stream_set_residual (d->dn[c], d->residual_on);
         v = gcn_dn_stream_process (d->dn[c], x[c], d->out_f[c], d->min_gain);
       }
       if (v < 0.f)
