@@ -243,6 +243,7 @@ gcn_denoiser_config_default (gcn_denoiser_config *cfg)
   cfg->df_order = 0;
   cfg->phase = 0;
   cfg->lookahead = 0;
+  cfg->floor = 0;
 }
 
 static int
@@ -252,7 +253,8 @@ config_ok (const gcn_denoiser_config *cfg)
       cfg->kernel <= 16 && cfg->gru1 >= 1 && cfg->gru1 <= 1024 &&
       cfg->gru2 >= 1 && cfg->gru2 <= 1024 && cfg->df_order >= 0 &&
       cfg->df_order <= GCN_DN_DF_MAX && (cfg->phase == 0 || cfg->phase == 1)
-      && cfg->lookahead >= 0 && cfg->lookahead <= GCN_DN_LOOKAHEAD_MAX;
+      && cfg->lookahead >= 0 && cfg->lookahead <= GCN_DN_LOOKAHEAD_MAX &&
+      (cfg->floor == 0 || cfg->floor == 1);
 }
 
 int
@@ -338,6 +340,7 @@ gcn_denoiser_load (gcn_denoiser *net, const gc_model_file *m)
   cfg.df_order = gc_model_meta_get_int (m, "df_order", 0);
   cfg.phase = gc_model_meta_get_int (m, "phase", 0);
   cfg.lookahead = gc_model_meta_get_int (m, "lookahead", 0);
+  cfg.floor = gc_model_meta_get_int (m, "floor", 0);
   /* sizes first: the latency check below multiplies the lookahead */
   if (!config_ok (&cfg)) {
     gc_set_error ("%s: bad denoiser sizes in metadata", m->source);
@@ -363,7 +366,7 @@ gcn_denoiser_meta (const gcn_denoiser *net, char **storage)
 {
   static const char *keys[] = { "arch", "conv_ch", "kernel", "gru1", "gru2",
     "bands", "fine", "win_ms", "hop_ms", "latency_ms", "rates", "df_order",
-    "phase", "lookahead" };
+    "phase", "lookahead", "floor" };
   enum { NK = sizeof (keys) / sizeof (keys[0]) };
   const char **kv = calloc (2 * NK + 1, sizeof (char *));
   char *buf = calloc (NK, 64);
@@ -388,6 +391,7 @@ gcn_denoiser_meta (const gcn_denoiser *net, char **storage)
   snprintf (buf + 11 * 64, 64, "%d", c->df_order);
   snprintf (buf + 12 * 64, 64, "%d", c->phase);
   snprintf (buf + 13 * 64, 64, "%d", c->lookahead);
+  snprintf (buf + 14 * 64, 64, "%d", c->floor);
   for (int i = 0; i < NK; i++) {
     kv[2 * i] = keys[i];
     kv[2 * i + 1] = buf + i * 64;
@@ -428,6 +432,7 @@ gcn_denoiser_state_init (gcn_denoiser_state *s, const gcn_denoiser *net)
       sizeof (float));
   s->cur = gc_alloc ((size_t) GCN_DN_FINE * 2 * sizeof (float));
   s->feat = gc_alloc ((size_t) GCN_DN_IN_MAX * sizeof (float));
+  gcn_dn_floor_reset (&s->floor);
   if (!s->h1 || !s->h2 || !s->scratch || !s->hist || !s->cur || !s->feat ||
       (net->cfg.df_order > 0 && !s->df) || (la > 0 && (!s->delay || !s->swap))
       ||
@@ -452,6 +457,7 @@ gcn_denoiser_state_reset (gcn_denoiser_state *s)
   if (s->delay)
     memset (s->delay, 0, (size_t) s->net->cfg.lookahead * GCN_DN_MAX_BINS * 2 *
         sizeof (float));
+  gcn_dn_floor_reset (&s->floor);
 }
 
 void
@@ -567,9 +573,13 @@ gcn_denoiser_process_spectrum (gcn_denoiser_state *s, float *spec, int bins,
   float vad;
   int nlow = bins < GCN_DN_FINE ? bins : GCN_DN_FINE;
 
-  gcn_dn_features (spec, bins, s->feat, NULL);
+  float band[GCN_DN_BANDS];
+  gcn_dn_features (spec, bins, s->feat, band);
   if (net->cfg.phase)
     gcn_dn_phase_features (spec, s->hist, bins, s->feat + GCN_DN_FEATS);
+  if (net->cfg.floor)
+    gcn_dn_floor_features (&s->floor, band, s->feat +
+        gcn_dn_floor_offset (net));
   if (gcn_denoiser_step (s, s->feat, band_gain, fine_gain, &vad) < 0)
     return -1.f;                /* spec untouched */
   gcn_dn_bin_gains (band_gain, fine_gain, bins, g);

@@ -19,6 +19,8 @@
  *      steady angle from frame to frame, noise by a random one. They tell
  *      the gains what is periodic and give the deep filter the phase it
  *      must follow (magnitudes alone cannot).
+ *   with cfg.floor: 32 band a-posteriori SNRs against minimum-statistics
+ *      floors (gcn_dn_floor.h): what has been there all along.
  * Network:
  *   conv1d causal k=3 (feats -> conv_ch), tanh
  *   GRU gru1, GRU gru2 (stacked)
@@ -48,6 +50,7 @@
 
 #include "gc_export.h"
 #include "gc_core.h"
+#include "gcn_dn_floor.h"
 
 GC_BEGIN_DECLS
 
@@ -60,7 +63,8 @@ GC_BEGIN_DECLS
 #define GCN_DN_DF_MAX 8             /* most deep-filter taps */
 #define GCN_DN_LOOKAHEAD_MAX 2      /* most lookahead frames */
 #define GCN_DN_PHASE_FEATS (2 * GCN_DN_FINE)
-#define GCN_DN_IN_MAX (GCN_DN_FEATS + GCN_DN_PHASE_FEATS)
+#define GCN_DN_FLOOR_FEATS GCN_DN_BANDS
+#define GCN_DN_IN_MAX (GCN_DN_FEATS + GCN_DN_PHASE_FEATS + GCN_DN_FLOOR_FEATS)
 
 /* ---- framing on the 50 Hz grid ----------------------------------------- */
 /* 1 when rate is supported: a multiple of 100 within 8000 .. 48000. */
@@ -114,10 +118,11 @@ typedef struct gcn_denoiser_config {
   int df_order;                 /* deep-filter taps; 0: gains only */
   int phase;                    /* 1: phase-advance input features */
   int lookahead;                /* frames the gains wait for (latency) */
+  int floor;                    /* 1: band floor (stationarity) features */
 } gcn_denoiser_config;
 
 /* Defaults: conv_ch 64, kernel 3, gru1 80, gru2 80, df_order 0, phase 0,
- * lookahead 0. */
+ * lookahead 0, floor 0. */
 void gcn_denoiser_config_default (gcn_denoiser_config *cfg);
 
 typedef struct gcn_denoiser {
@@ -137,10 +142,15 @@ static inline int gcn_dn_df_size (const gcn_denoiser *net)
 }
 
 /* Network input size per frame: GCN_DN_FEATS, + GCN_DN_PHASE_FEATS with
- * phase features. */
-static inline int gcn_dn_in_size (const gcn_denoiser *net)
+ * phase features, + GCN_DN_FLOOR_FEATS with floor features, in that
+ * order. */
+static inline int gcn_dn_floor_offset (const gcn_denoiser *net)
 {
   return GCN_DN_FEATS + (net->cfg.phase ? GCN_DN_PHASE_FEATS : 0);
+}
+static inline int gcn_dn_in_size (const gcn_denoiser *net)
+{
+  return gcn_dn_floor_offset (net) + (net->cfg.floor ? GCN_DN_FLOOR_FEATS : 0);
 }
 
 /* Random weights from r (r must not be NULL); the deep-filter head starts at
@@ -169,6 +179,7 @@ typedef struct gcn_denoiser_state {
                                  * complex bins each */
   float *swap;
   float *cur, *feat;
+  gcn_dn_floor floor;           /* band floors (cfg.floor) */
   gc_tensor x, y, cat, o;
   /* optional speech guard (gcn_dn_guard.h), owned by the caller: tracks
    * every frame; raises the gains when guard_margin > 0 */

@@ -86,7 +86,7 @@ run (int df_order, int la)
       1.f);
   gcn_denoiser_acts_init (&c.tr);
   int n = 2, t = 6, rows = n * t, rows_net = n * (t + la);
-  CHECK (dn_batch_alloc (&c.b, n, t, la) == 0, "batch");
+  CHECK (dn_batch_alloc (&c.b, n, t, la, 0) == 0, "batch");
   CHECK (dn_heads_alloc (&c.h, rows, gcn_dn_df_size (&c.net)) == 0, "heads");
   /* a full-band item and one band-limited below the deep-filtered bins */
   c.b.bins[0] = BINS;
@@ -98,7 +98,7 @@ run (int df_order, int la)
   gradcheck_fill_normal (&r, c.b.Xf,
       (size_t) n * (la > 0 ? la : 1) * BINS * 2, 1.f);
   for (int i = 0; i < n; i++)
-    item_features (&c.b, i);
+    item_features (&c.b, i, NULL);
   c.d_band = calloc ((size_t) rows * GCN_DN_BANDS, sizeof (float));
   c.d_fine = calloc ((size_t) rows * GCN_DN_FINE, sizeof (float));
   c.d_vad = calloc (rows, sizeof (float));
@@ -151,14 +151,19 @@ run (int df_order, int la)
  * gives the same enhanced spectra as a stream
  * (gcn_denoiser_process_spectrum) fed the same frames one by one, with
  * phase features and the deep filter's history, at full band and
- * band-limited; with lookahead the stream's output is la frames late. */
+ * band-limited; with lookahead the stream's output is la frames late.
+ * With floor features and `warm` frames before the item, the stream hears
+ * those frames first, and every input the network gets in training (phase
+ * and floor features included) is the one the stream computes; the
+ * network itself starts fresh in training, so spectra are compared only
+ * without warm frames. */
 static void
-train_matches_stream (int bins, int la)
+train_matches_stream (int bins, int la, int floor, int warm)
 {
   gc_rng r;
   gc_rng_seed (&r, 31);
   gcn_denoiser net;
-  gcn_denoiser_config cfg = { 12, 3, 10, 8, 3, 1, la };
+  gcn_denoiser_config cfg = { 12, 3, 10, 8, 3, 1, la, floor };
   if (gcn_denoiser_init (&net, &cfg, &r) < 0) {
     CHECK (0, "init");
     return;
@@ -166,14 +171,21 @@ train_matches_stream (int bins, int la)
   gradcheck_fill_normal (&r, net.df_head.weight.w, net.df_head.weight.n, 0.1f);
   gradcheck_fill_normal (&r, net.conv.weight.w, net.conv.weight.n, 0.1f);
   dn_batch b;
-  int t = 9;
-  CHECK (dn_batch_alloc (&b, 1, t, la) == 0, "batch");
-  b.in = gcn_dn_in_size (&net);
+  int t = 9, in = gcn_dn_in_size (&net);
+  CHECK (dn_batch_alloc (&b, 1, t, la, warm) == 0, "batch");
+  b.in = in;
+  b.phase = cfg.phase;
+  b.floor = cfg.floor;
   b.bins[0] = bins;
+  /* the warm frames: a steady noise, then the item louder and varying */
+  float *pre = malloc ((size_t) (warm > 0 ? warm : 1) * BINS * 2 *
+      sizeof (float));
+  gradcheck_fill_normal (&r, pre, (size_t) (warm > 0 ? warm : 1) * BINS * 2,
+      1e-3f);
   gradcheck_fill_normal (&r, b.X, (size_t) t * BINS * 2, 1e-2f);
   gradcheck_fill_normal (&r, b.Xf, (size_t) (la > 0 ? la : 1) * BINS * 2,
       1e-2f);
-  item_features (&b, 0);
+  item_features (&b, 0, pre);
   gcn_denoiser_acts tr;
   gcn_denoiser_acts_init (&tr);
   gcn_denoiser_forward_train (&net, &tr, b.feat, 1, t + la);
@@ -187,15 +199,23 @@ train_matches_stream (int bins, int la)
    * bins, scaled to its n_fft */
   gcn_denoiser_state st;
   CHECK (gcn_denoiser_state_init (&st, &net) == 0, "state");
-  float scale = (float) (2 * (bins - 1)) / NFFT, worst = 0;
-  for (int j = 0; j < t + la; j++) {
+  float scale = (float) (2 * (bins - 1)) / NFFT, worst = 0, worst_feat = 0;
+  for (int j = -warm; j < t + la; j++) {
     float spec[2 * BINS];
-    const float *X = j < t ? b.X + (size_t) j * BINS * 2 :
-        b.Xf + (size_t) (j - t) * BINS * 2;
+    const float *X = j < 0 ? pre + (size_t) (j + warm) * BINS * 2 :
+        j < t ? b.X + (size_t) j * BINS * 2 : b.Xf + (size_t) (j - t) * BINS * 2;
     for (int k = 0; k < 2 * bins; k++)
       spec[k] = X[k] * scale;
     gcn_denoiser_process_spectrum (&st, spec, bins, 0.f, NULL);
-    for (int k = 0; k < 2 * bins; k++) {
+    if (j < 0)
+      continue;
+    for (int k = 0; k < in; k++) {
+      float want = b.feat[(size_t) j * in + k];
+      float err = fabsf (st.feat[k] - want);
+      if (err > worst_feat)
+        worst_feat = err;
+    }
+    for (int k = 0; k < 2 * bins && warm == 0; k++) {
       /* zeros while the delay line fills, then frame j - la */
       float want = j < la ? 0.f :
           b.Y[(size_t) (j - la) * BINS * 2 + k] * scale;
@@ -204,13 +224,29 @@ train_matches_stream (int bins, int la)
         worst = err;
     }
   }
-  printf ("train vs stream, %d bins, lookahead %d: worst relative error "
-      "%.3g\n", bins, la, worst);
+  printf ("train vs stream, %d bins, lookahead %d, floor %d, warm %d: worst "
+      "relative error %.3g, worst feature error %.3g\n", bins, la, floor,
+      warm, worst, worst_feat);
   CHECK (worst < 1e-3f, "training and streaming spectra differ (%g)", worst);
+  CHECK (worst_feat < 1e-4f, "training and streaming inputs differ (%g)",
+      worst_feat);
+  if (floor) {
+    /* the floor features say something: after the quiet warm frames the
+     * louder item stands above its floor in some band */
+    float most = -1.f;
+    for (int j = 0; j < t; j++)
+      for (int k = 0; k < GCN_DN_FLOOR_FEATS; k++) {
+        float v = b.feat[(size_t) j * in + gcn_dn_floor_offset (&net) + k];
+        most = v > most ? v : most;
+      }
+    CHECK (warm == 0 || most > 0.5f, "floor features after warm frames: "
+        "largest %g", most);
+  }
   gcn_denoiser_state_free (&st);
   gcn_denoiser_acts_free (&tr);
   dn_heads_free (&h);
   free (gbin);
+  free (pre);
   dn_batch_free (&b);
   gcn_denoiser_free (&net);
 }
@@ -439,9 +475,12 @@ main (void)
   run (3, 1);
   run (0, 2);
   for (int la = 0; la <= 2; la++) {
-    train_matches_stream (BINS, la);
-    train_matches_stream (161, la);
-    train_matches_stream (41, la);
+    train_matches_stream (BINS, la, 0, 0);
+    train_matches_stream (161, la, 0, 0);
+    train_matches_stream (41, la, 0, 0);
+    train_matches_stream (BINS, la, 1, 0);
+    train_matches_stream (161, la, 1, 40);
+    train_matches_stream (41, la, 1, 40);
   }
   printf ("%d failure(s)\n", failures);
   return failures ? 1 : 0;

@@ -8,14 +8,15 @@
 #include <string.h>
 
 int
-dn_batch_alloc (dn_batch *b, int n, int t, int la)
+dn_batch_alloc (dn_batch *b, int n, int t, int la, int warm)
 {
-  long len = (long) (t + la) * HOP;
+  long len = (long) (warm + t + la) * HOP;
   b->n = n;
   b->t = t;
   b->la = la;
+  b->warm = warm;
   b->Xf = malloc ((size_t) n * (la > 0 ? la : 1) * BINS * 2 * sizeof (float));
-  b->spec_tmp = malloc ((size_t) (t + la) * BINS * 2 * sizeof (float));
+  b->spec_tmp = malloc ((size_t) (warm + t + la) * BINS * 2 * sizeof (float));
   b->x = malloc (len * sizeof (float));
   b->s = malloc (len * sizeof (float));
   b->nz = malloc (len * sizeof (float));
@@ -25,6 +26,7 @@ dn_batch_alloc (dn_batch *b, int n, int t, int la)
   b->Y = malloc ((size_t) n * t * BINS * 2 * sizeof (float));
   b->bins = malloc (n * sizeof (int));
   b->in = GCN_DN_FEATS;
+  b->phase = b->floor = 0;
   b->feat = malloc ((size_t) n * (t + la) * GCN_DN_IN_MAX * sizeof (float));
   return (b->x && b->s && b->nz && b->tmp && b->X && b->S && b->Y && b->bins &&
       b->feat && b->Xf && b->spec_tmp) ? 0 : -1;
@@ -47,35 +49,45 @@ dn_batch_free (dn_batch *b)
 }
 
 /* Features of a spectrum restricted to `bins` bins, scaled as a stream at
- * that rate would see it. */
+ * that rate would see it; band (may be NULL) receives the scaled band
+ * energies. */
 void
-dn_limited_features (const float *spec, int bins, float *feat, float *scratch)
+dn_limited_features (const float *spec, int bins, float *feat, float *band,
+    float *scratch)
 {
   float scale = (float) (2 * (bins - 1)) / NFFT;
   for (int k = 0; k < bins; k++) {
     scratch[2 * k] = spec[2 * k] * scale;
     scratch[2 * k + 1] = spec[2 * k + 1] * scale;
   }
-  gcn_dn_features (scratch, bins, feat, NULL);
+  gcn_dn_features (scratch, bins, feat, band);
 }
 
 /* Network inputs of item i from its noisy spectra (the t scored frames,
  * then the la frames after them), as a stream at the item's band limit
- * computes them (phase features against the previous frame, zeros before
- * the first). Row i (t + la) + f holds frame f. */
+ * computes them: phase features against the previous frame, floor
+ * features after the `warm` frames before the item (`pre`, which a stream
+ * that has been running heard), zeros before the first frame. Row
+ * i (t + la) + f holds frame f. */
 static void
-item_features (dn_batch *b, int i)
+item_features (dn_batch *b, int i, const float *pre)
 {
   float cur[2 * BINS], prev[2 * BINS], scratch[2 * BINS];
+  float feat[GCN_DN_IN_MAX], band[GCN_DN_BANDS];
   int bins = b->bins[i], tt = b->t + b->la;
   float scale = (float) (2 * (bins - 1)) / NFFT;
+  int phase = b->phase, floor_at = GCN_DN_FEATS +
+      (phase ? GCN_DN_PHASE_FEATS : 0);
+  gcn_dn_floor fl;
+  gcn_dn_floor_reset (&fl);
   memset (prev, 0, sizeof prev);
-  for (int t = 0; t < tt; t++) {
-    const float *X = t < b->t ? b->X + ((size_t) i * b->t + t) * BINS * 2 :
+  for (int t = -b->warm; t < tt; t++) {
+    const float *X = t < 0 ? pre + (size_t) (t + b->warm) * BINS * 2 :
+        t < b->t ? b->X + ((size_t) i * b->t + t) * BINS * 2 :
         b->Xf + ((size_t) i * b->la + t - b->t) * BINS * 2;
-    float *f = b->feat + ((size_t) i * tt + t) * b->in;
-    dn_limited_features (X, bins, f, scratch);
-    if (b->in > GCN_DN_FEATS) {
+    float *f = t < 0 ? feat : b->feat + ((size_t) i * tt + t) * b->in;
+    dn_limited_features (X, bins, f, band, scratch);
+    if (phase) {
       for (int k = 0; k < GCN_DN_FINE; k++) {
         cur[2 * k] = X[2 * k] * scale;
         cur[2 * k + 1] = X[2 * k + 1] * scale;
@@ -83,6 +95,8 @@ item_features (dn_batch *b, int i)
       gcn_dn_phase_features (cur, prev, bins, f + GCN_DN_FEATS);
       memcpy (prev, cur, GCN_DN_FINE * 2 * sizeof (float));
     }
+    if (b->floor)
+      gcn_dn_floor_features (&fl, band, f + floor_at);
   }
 }
 
@@ -92,8 +106,8 @@ void
 dn_batch_make (dn_data *d, dn_batch *b, gc_stft *fft, const float *win,
     uint64_t seed, long step, int first)
 {
-  long len = (long) (b->t + b->la) * HOP;
-  size_t fs = (size_t) BINS * 2;
+  long len = (long) (b->warm + b->t + b->la) * HOP;
+  size_t fs = (size_t) BINS * 2, w = (size_t) b->warm * fs;
   for (int i = 0; i < b->n; i++) {
     gc_rng r;
     gt_item_rng (&r, seed, step, first + i);
@@ -101,12 +115,12 @@ dn_batch_make (dn_data *d, dn_batch *b, gc_stft *fft, const float *win,
     float *X = b->X + (size_t) i * b->t * fs;
     float *S = b->S + (size_t) i * b->t * fs;
     gcn_dn_analyze (fft, win, HOP, b->x, len, b->spec_tmp);
-    memcpy (X, b->spec_tmp, (size_t) b->t * fs * sizeof (float));
-    memcpy (b->Xf + (size_t) i * b->la * fs, b->spec_tmp + (size_t) b->t * fs,
-        (size_t) b->la * fs * sizeof (float));
+    memcpy (X, b->spec_tmp + w, (size_t) b->t * fs * sizeof (float));
+    memcpy (b->Xf + (size_t) i * b->la * fs, b->spec_tmp + w +
+        (size_t) b->t * fs, (size_t) b->la * fs * sizeof (float));
+    item_features (b, i, b->spec_tmp);
     gcn_dn_analyze (fft, win, HOP, b->s, len, b->spec_tmp);
-    memcpy (S, b->spec_tmp, (size_t) b->t * fs * sizeof (float));
-    item_features (b, i);
+    memcpy (S, b->spec_tmp + w, (size_t) b->t * fs * sizeof (float));
   }
 }
 

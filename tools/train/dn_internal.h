@@ -52,14 +52,19 @@ typedef struct dn_disc {
 typedef struct dn_batch {
   int n, t;                       /* items, frames scored per item */
   int la;                         /* lookahead: frames heard past the last */
-  float *x, *s, *nz, *tmp;        /* time signals, one item, (t + la) hops */
+  int warm;                       /* frames before the first, heard only by
+                                   * the floor features (as a running
+                                   * stream's) */
+  float *x, *s, *nz, *tmp;        /* time signals, one item, (warm + t + la)
+                                   * hops */
   float *X, *S;                   /* spectra [n][t][BINS][2] */
   float *Xf;                      /* the la noisy frames after X [n][la][..] */
-  float *spec_tmp;                /* one item's t + la analysed frames */
+  float *spec_tmp;                /* one item's warm + t + la analysed frames */
   float *Y;                       /* the enhanced spectra, same layout */
   int *bins;                      /* band limit per item */
   float *feat;                    /* [n*(t+la)][in] network inputs */
   int in;                         /* gcn_dn_in_size of the network */
+  int phase, floor;               /* its input feature kinds (cfg) */
 } dn_batch;
 
 /* With lookahead L the network runs over t + L rows per item, and row
@@ -125,10 +130,10 @@ void dn_disc_forward (dn_disc *D, const gc_tensor *x);
 void dn_disc_backward (dn_disc *D, const gc_tensor *x, const float *dscore,
     int want_dx);
 /* dn_batch.c */
-int dn_batch_alloc (dn_batch *b, int n, int t, int la);
+int dn_batch_alloc (dn_batch *b, int n, int t, int la, int warm);
 void dn_batch_free (dn_batch *b);
 void dn_limited_features (const float *spec, int bins, float *feat,
-    float *scratch);
+    float *band, float *scratch);
 void dn_batch_make (dn_data *d, dn_batch *b, gc_stft *fft, const float *win,
     uint64_t seed, long step, int first);
 int dn_heads_alloc (dn_heads *h, int rows, int dfs);

@@ -109,6 +109,12 @@ const gt_setting gt_denoise_settings[] = {
         "magnitudes only)" },
   { "lookahead", GT_SETTING_INT, 0, NULL, "frames the gains wait for; each "
         "adds 10 ms of latency" },
+  { "floor", GT_SETTING_INT, 0, NULL, "1: band floor (stationarity) input "
+        "features (gcn_dn_floor.h); from an init model without them they "
+        "start at zero weight" },
+  { "floor_warm", GT_SETTING_INT, 150, NULL, "with floor: frames of each "
+        "item's mixture heard by the floor features before the item, as a "
+        "running stream's floor has (0 .. 1000)" },
   { "init", GT_SETTING_STR, 0, NULL, "start from a trained model's weights "
         "(tensors it lacks, such as a new deep filter, keep their fresh "
         "values; the widened GRUs compute what the model did)" },
@@ -222,6 +228,18 @@ gt_recipe_denoise (gt_ctx *c)
   cfg.df_order = (int) gt_setting_int (c, tab, "df");
   cfg.phase = (int) gt_setting_int (c, tab, "phase");
   cfg.lookahead = (int) gt_setting_int (c, tab, "lookahead");
+  cfg.floor = (int) gt_setting_int (c, tab, "floor");
+  long warm = cfg.floor ? gt_setting_int (c, tab, "floor_warm") : 0;
+  if (warm < 0 || warm > 1000) {
+    gc_set_error ("denoise: floor_warm must lie in 0 .. 1000 frames");
+    return -1;
+  }
+  /* an item is reverberated in one FFT of CONV_N samples */
+  if ((warm + frames + cfg.lookahead) * (long) HOP + RIR_LEN > CONV_N) {
+    gc_set_error ("denoise: items too long (frames + floor_warm + lookahead "
+        "<= %d)", (CONV_N - RIR_LEN) / HOP);
+    return -1;
+  }
   const char *init = gt_setting_str (c, tab, "init");
   dn_disc D;
   if (gcn_denoiser_init (&net, &cfg, &rng) < 0 || dn_disc_init (&D, &rng) < 0) {
@@ -278,8 +296,10 @@ gt_recipe_denoise (gt_ctx *c)
   gc_stft *fft = gc_stft_new (NFFT, NFFT, HOP, GC_WIN_SQRT_HANN);
   float win[NFFT];
   gcn_dn_window (win, NFFT);
-  int balloc = dn_batch_alloc (&b, batch, frames, la);
+  int balloc = dn_batch_alloc (&b, batch, frames, la, (int) warm);
   b.in = gcn_dn_in_size (&net);
+  b.phase = cfg.phase;
+  b.floor = cfg.floor;
   if (balloc < 0 || hall < 0 || !n_band || !n_fine || !n_vad || !n_df || !d_band || !d_fine || !d_vad
       || !d_df || !gbin || !ffake || !freal || !dfeat || !fft) {
     gc_set_error ("denoise: out of memory");
@@ -310,7 +330,7 @@ gt_recipe_denoise (gt_ctx *c)
         for (int t = 0; t < frames; t++) {
           int row = i * frames + t;
           dn_limited_features (b.S + (size_t) row * BINS * 2, b.bins[i],
-              freal + (size_t) row * GCN_DN_FEATS, scratch);
+              freal + (size_t) row * GCN_DN_FEATS, NULL, scratch);
         }
       dn_fake_features (&b, ffake);
       dn_to_seq (freal, batch, frames, GCN_DN_FEATS, &xr);
