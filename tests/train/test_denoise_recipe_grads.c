@@ -98,7 +98,7 @@ run (int df_order, int la)
   gradcheck_fill_normal (&r, c.b.Xf,
       (size_t) n * (la > 0 ? la : 1) * BINS * 2, 1.f);
   for (int i = 0; i < n; i++)
-    item_features (&c.b, i, NULL);
+    item_features (&c.b, i, NULL, 0);
   c.d_band = calloc ((size_t) rows * GCN_DN_BANDS, sizeof (float));
   c.d_fine = calloc ((size_t) rows * GCN_DN_FINE, sizeof (float));
   c.d_vad = calloc (rows, sizeof (float));
@@ -185,7 +185,7 @@ train_matches_stream (int bins, int la, int floor, int warm)
   gradcheck_fill_normal (&r, b.X, (size_t) t * BINS * 2, 1e-2f);
   gradcheck_fill_normal (&r, b.Xf, (size_t) (la > 0 ? la : 1) * BINS * 2,
       1e-2f);
-  item_features (&b, 0, pre);
+  item_features (&b, 0, pre, warm);
   gcn_denoiser_acts tr;
   gcn_denoiser_acts_init (&tr);
   gcn_denoiser_forward_train (&net, &tr, b.feat, 1, t + la);

@@ -66,11 +66,12 @@ dn_limited_features (const float *spec, int bins, float *feat, float *band,
 /* Network inputs of item i from its noisy spectra (the t scored frames,
  * then the la frames after them), as a stream at the item's band limit
  * computes them: phase features against the previous frame, floor
- * features after the `warm` frames before the item (`pre`, which a stream
- * that has been running heard), zeros before the first frame. Row
- * i (t + la) + f holds frame f. */
+ * features after the last `heard` of the b->warm frames before the item
+ * (`pre`: what a stream that has been running heard; 0 for a stream that
+ * starts with the item), zeros before the first frame. Row i (t + la) + f
+ * holds frame f. */
 static void
-item_features (dn_batch *b, int i, const float *pre)
+item_features (dn_batch *b, int i, const float *pre, int heard)
 {
   float cur[2 * BINS], prev[2 * BINS], scratch[2 * BINS];
   float feat[GCN_DN_IN_MAX], band[GCN_DN_BANDS];
@@ -81,7 +82,7 @@ item_features (dn_batch *b, int i, const float *pre)
   gcn_dn_floor fl;
   gcn_dn_floor_reset (&fl);
   memset (prev, 0, sizeof prev);
-  for (int t = -b->warm; t < tt; t++) {
+  for (int t = -heard; t < tt; t++) {
     const float *X = t < 0 ? pre + (size_t) (t + b->warm) * BINS * 2 :
         t < b->t ? b->X + ((size_t) i * b->t + t) * BINS * 2 :
         b->Xf + ((size_t) i * b->la + t - b->t) * BINS * 2;
@@ -118,7 +119,12 @@ dn_batch_make (dn_data *d, dn_batch *b, gc_stft *fft, const float *win,
     memcpy (X, b->spec_tmp + w, (size_t) b->t * fs * sizeof (float));
     memcpy (b->Xf + (size_t) i * b->la * fs, b->spec_tmp + w +
         (size_t) b->t * fs, (size_t) b->la * fs * sizeof (float));
-    item_features (b, i, b->spec_tmp);
+    /* a third of the items start cold, as a stream's first seconds do;
+     * the rest have heard up to b->warm frames */
+    int heard = 0;
+    if (b->warm > 0 && gc_rng_uniform (&r) >= 1.f / 3.f)
+      heard = (int) (gc_rng_uniform (&r) * (float) b->warm);
+    item_features (b, i, b->spec_tmp, heard);
     gcn_dn_analyze (fft, win, HOP, b->s, len, b->spec_tmp);
     memcpy (S, b->spec_tmp + w, (size_t) b->t * fs * sizeof (float));
   }

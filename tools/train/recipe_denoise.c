@@ -112,9 +112,10 @@ const gt_setting gt_denoise_settings[] = {
   { "floor", GT_SETTING_INT, 0, NULL, "1: band floor (stationarity) input "
         "features (gcn_dn_floor.h); from an init model without them they "
         "start at zero weight" },
-  { "floor_warm", GT_SETTING_INT, 150, NULL, "with floor: frames of each "
-        "item's mixture heard by the floor features before the item, as a "
-        "running stream's floor has (0 .. 1000)" },
+  { "floor_warm", GT_SETTING_INT, 150, NULL, "with floor: most frames of "
+        "each item's mixture the floor features hear before the item, as a "
+        "running stream's have (a third of the items start cold, the rest "
+        "hear 0 .. floor_warm; 0 .. 1000)" },
   { "init", GT_SETTING_STR, 0, NULL, "start from a trained model's weights "
         "(tensors it lacks, such as a new deep filter, keep their fresh "
         "values; the widened GRUs compute what the model did)" },
