@@ -302,9 +302,10 @@ test_stream_reconstruction (void)
   }
 }
 
-/* A model file round-trips through gcn_denoiser_load; absurd metadata is
- * refused with a message, not trusted (a lookahead of INT_MAX once
- * overflowed the latency check before the sizes were checked). */
+/* A model file round-trips through gcn_denoiser_load, floor features
+ * included; absurd metadata is refused with a message, not trusted (a
+ * lookahead of INT_MAX once overflowed the latency check before the sizes
+ * were checked; a file whose floor flag disagrees with its tensors). */
 static void
 test_load_metadata (void)
 {
@@ -314,6 +315,8 @@ test_load_metadata (void)
   gcn_denoiser_config_default (&cfg);
   cfg.conv_ch = 8;
   cfg.gru1 = cfg.gru2 = 8;
+  cfg.phase = 1;
+  cfg.floor = 1;
   gc_rng_seed (&r, 3);
   CHECK (gcn_denoiser_init (&net, &cfg, &r) == 0, "init");
   char *storage;
@@ -324,12 +327,14 @@ test_load_metadata (void)
   CHECK (gc_model_save_mem (&buf, &size, &net.params, kv) == 0, "save");
   CHECK (gc_model_parse (&m, buf, size, "mem") == 0, "parse");
   CHECK (gcn_denoiser_load (&back, &m) == 0, "load: %s", gc_last_error ());
-  CHECK (back.cfg.conv_ch == 8 && back.cfg.gru2 == 8, "config from metadata");
+  CHECK (back.cfg.conv_ch == 8 && back.cfg.gru2 == 8 && back.cfg.floor == 1
+      && gcn_dn_in_size (&back) == GCN_DN_IN_MAX, "config from metadata");
   gcn_denoiser_free (&back);
   gc_model_free (&m);
   free (buf);
   static const char *const bad[][2] = { {"lookahead", "2147483647"},
-    {"lookahead", "-1"}, {"conv_ch", "0"}, {"phase", "2"} };
+    {"lookahead", "-1"}, {"conv_ch", "0"}, {"phase", "2"}, {"floor", "2"},
+    {"floor", "0"} };
   for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
     const char *odd[64];
     int n = 0;
