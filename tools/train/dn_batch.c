@@ -93,7 +93,9 @@ item_features (dn_batch *b, int i, const float *pre, int heard)
         cur[2 * k] = X[2 * k] * scale;
         cur[2 * k + 1] = X[2 * k + 1] * scale;
       }
-      gcn_dn_phase_features (cur, prev, bins, f + GCN_DN_FEATS);
+      /* warm frames only feed the floor and the next frame's phase */
+      if (t >= 0)
+        gcn_dn_phase_features (cur, prev, bins, f + GCN_DN_FEATS);
       memcpy (prev, cur, GCN_DN_FINE * 2 * sizeof (float));
     }
     if (b->floor)
